@@ -1,0 +1,28 @@
+# The README's two commands: `make run` (set up and start the app) and
+# `make test` (set up and run the tests). The virtual environment is rebuilt
+# only when pyproject.toml changes (the stamp file carries its hash).
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: run test bench model
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/throughput.py $(CLIP)
+
+model:
+	$(PYTHON) tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task

@@ -1,0 +1,210 @@
+"""PoseTrack: the pose of one athlete over time, and its CSV interchange format.
+
+A frame where no person was found stays in the track with NaN landmarks, so
+that ``t_ms`` keeps matching the video. NaN is also the honest value for a
+single landmark that is unknown (an empty CSV cell).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from analyzer.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
+
+IMAGE_SUFFIXES = ("_x", "_y", "_z", "_v")
+WORLD_SUFFIXES = ("_wx", "_wy", "_wz")
+# Optional columns of ours: the frame size, so that a re-loaded track keeps its
+# aspect ratio (normalised x and y are not the same unit).
+SIZE_COLUMNS = ("width", "height")
+
+
+class TrackFormatError(ValueError):
+    """A pose-track CSV that does not follow the interchange format."""
+
+
+@dataclass
+class PoseTrack:
+    """Landmarks of one person, frame by frame.
+
+    Shapes: ``t_ms (T,)``; ``image (T, 33, 3)`` normalised x, y (0..1 of the
+    frame's width and height) and MediaPipe's relative z; ``visibility
+    (T, 33)`` in 0..1; ``world (T, 33, 3)`` metres, hip-centred (NaN when not
+    known). ``size`` is the upright frame's (width, height) in pixels, or None
+    when the source did not say. ``meta`` records where the track came from and
+    what was done to it (model, filters), and travels into the report.
+    """
+
+    t_ms: np.ndarray
+    image: np.ndarray
+    visibility: np.ndarray
+    world: np.ndarray
+    size: tuple[int, int] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.t_ms = np.asarray(self.t_ms, dtype=np.float64)
+        n = len(self.t_ms)
+        self.image = np.asarray(self.image, dtype=np.float64).reshape(n, NUM_LANDMARKS, 3)
+        self.visibility = np.asarray(self.visibility, dtype=np.float64).reshape(n, NUM_LANDMARKS)
+        self.world = np.asarray(self.world, dtype=np.float64).reshape(n, NUM_LANDMARKS, 3)
+        if n > 1 and np.any(np.diff(self.t_ms) <= 0):
+            raise ValueError("PoseTrack timestamps must increase strictly")
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def empty(cls, t_ms: Iterable[float], size: tuple[int, int] | None = None) -> "PoseTrack":
+        """A track of the given timestamps with no person in any frame."""
+        t = np.asarray(list(t_ms), dtype=np.float64)
+        n = len(t)
+        return cls(
+            t_ms=t,
+            image=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            visibility=np.full((n, NUM_LANDMARKS), np.nan),
+            world=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            size=size,
+        )
+
+    @classmethod
+    def concat(cls, parts: list["PoseTrack"]) -> "PoseTrack":
+        """Join tracks in time order (e.g. the chunks of a parallel analysis)."""
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        first = parts[0]
+        return cls(
+            t_ms=np.concatenate([p.t_ms for p in parts]),
+            image=np.concatenate([p.image for p in parts]),
+            visibility=np.concatenate([p.visibility for p in parts]),
+            world=np.concatenate([p.world for p in parts]),
+            size=first.size,
+            meta=dict(first.meta),
+        )
+
+    # -- access -----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.t_ms)
+
+    def __getitem__(self, index: slice | np.ndarray) -> "PoseTrack":
+        """A slice (or boolean/integer selection) of frames is again a track."""
+        if isinstance(index, (int, np.integer)):
+            index = slice(int(index), int(index) + 1)
+        return PoseTrack(
+            t_ms=self.t_ms[index],
+            image=self.image[index],
+            visibility=self.visibility[index],
+            world=self.world[index],
+            size=self.size,
+            meta=dict(self.meta),
+        )
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        """(T,) bool: frames in which a person was found."""
+        return ~np.all(np.isnan(self.image[:, :, 0]), axis=1)
+
+    @property
+    def has_world(self) -> bool:
+        return bool(np.any(~np.isnan(self.world)))
+
+    @property
+    def fps(self) -> float:
+        """Median frame rate of the track (0 for fewer than two frames)."""
+        if len(self) < 2:
+            return 0.0
+        return float(1000.0 / np.median(np.diff(self.t_ms)))
+
+    @property
+    def duration_ms(self) -> float:
+        if len(self) == 0:
+            return 0.0
+        step = 1000.0 / self.fps if self.fps else 0.0
+        return float(self.t_ms[-1] - self.t_ms[0] + step)
+
+    # -- CSV interchange format --------------------------------------------
+    @staticmethod
+    def csv_header(with_world: bool, with_size: bool) -> list[str]:
+        header = ["frame", "t_ms"]
+        for name in LANDMARK_NAMES:
+            header += [name + s for s in IMAGE_SUFFIXES]
+        if with_world:
+            for name in LANDMARK_NAMES:
+                header += [name + s for s in WORLD_SUFFIXES]
+        if with_size:
+            header += list(SIZE_COLUMNS)
+        return header
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the interchange CSV (see DESIGN.md); NaN becomes an empty cell."""
+        with_world = self.has_world
+        header = self.csv_header(with_world, self.size is not None)
+        with open(path, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for i in range(len(self)):
+                row: list[str] = [str(i), _fmt(self.t_ms[i])]
+                image = np.concatenate([self.image[i], self.visibility[i][:, None]], axis=1)
+                row += [_fmt(v) for v in image.ravel()]
+                if with_world:
+                    row += [_fmt(v) for v in self.world[i].ravel()]
+                if self.size is not None:
+                    row += [str(self.size[0]), str(self.size[1])]
+                writer.writerow(row)
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> "PoseTrack":
+        """Read the interchange CSV; columns are matched by name, empty means unknown."""
+        with open(path, newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise TrackFormatError(f"{Path(path).name} is empty") from None
+            rows = [r for r in reader if any(cell.strip() for cell in r)]
+        columns = {name.strip(): i for i, name in enumerate(header)}
+        missing = [c for c in ("t_ms", "nose_x", "nose_y") if c not in columns]
+        if missing:
+            raise TrackFormatError(
+                f"{Path(path).name} is not a formcheck pose track: it has no column "
+                f"{', '.join(missing)} (see the interchange format in the README)"
+            )
+        if not rows:
+            raise TrackFormatError(f"{Path(path).name} has a header but no frames")
+        table = np.array([[_parse(r, columns.get(c)) for c in cls.csv_header(True, True)[1:]] for r in rows])
+        n = len(rows)
+        image_cols = 4 * NUM_LANDMARKS
+        image = table[:, 1 : 1 + image_cols].reshape(n, NUM_LANDMARKS, 4)
+        world = table[:, 1 + image_cols : 1 + image_cols + 3 * NUM_LANDMARKS]
+        size_cells = table[0, -2:]
+        size = None if np.any(np.isnan(size_cells)) else (int(size_cells[0]), int(size_cells[1]))
+        visibility = image[:, :, 3].copy()
+        # A landmark with coordinates but no visibility column is taken as seen.
+        visibility[np.isnan(visibility) & ~np.isnan(image[:, :, 0])] = 1.0
+        return cls(
+            t_ms=table[:, 0],
+            image=image[:, :, :3],
+            visibility=visibility,
+            world=world.reshape(n, NUM_LANDMARKS, 3),
+            size=size,
+            meta={"source": Path(path).name, "kind": "pose_track_csv"},
+        )
+
+
+def _fmt(value: float) -> str:
+    return "" if math.isnan(value) else repr(float(value))
+
+
+def _parse(row: list[str], index: int | None) -> float:
+    if index is None or index >= len(row):
+        return math.nan
+    cell = row[index].strip()
+    if not cell:
+        return math.nan
+    try:
+        return float(cell)
+    except ValueError:
+        raise TrackFormatError(f"not a number in the pose track: {cell!r}") from None
