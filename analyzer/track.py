@@ -22,6 +22,9 @@ WORLD_SUFFIXES = ("_wx", "_wy", "_wz")
 # Optional columns of ours: the frame size, so that a re-loaded track keeps its
 # aspect ratio (normalised x and y are not the same unit).
 SIZE_COLUMNS = ("width", "height")
+# Per-frame measurements made on the image itself (e.g. the back outline from
+# the segmentation mask) travel as extra columns with this prefix.
+CHANNEL_PREFIX = "spine_"
 
 
 class TrackFormatError(ValueError):
@@ -36,7 +39,9 @@ class PoseTrack:
     frame's width and height) and MediaPipe's relative z; ``visibility
     (T, 33)`` in 0..1; ``world (T, 33, 3)`` metres, hip-centred (NaN when not
     known). ``size`` is the upright frame's (width, height) in pixels, or None
-    when the source did not say. ``meta`` records where the track came from and
+    when the source did not say. ``channels`` holds per-frame scalars measured
+    on the image rather than the landmarks (mask-based spine shape), each (T,).
+    ``meta`` records where the track came from and
     what was done to it (model, filters), and travels into the report.
     """
 
@@ -45,6 +50,7 @@ class PoseTrack:
     visibility: np.ndarray
     world: np.ndarray
     size: tuple[int, int] | None = None
+    channels: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -53,6 +59,9 @@ class PoseTrack:
         self.image = np.asarray(self.image, dtype=np.float64).reshape(n, NUM_LANDMARKS, 3)
         self.visibility = np.asarray(self.visibility, dtype=np.float64).reshape(n, NUM_LANDMARKS)
         self.world = np.asarray(self.world, dtype=np.float64).reshape(n, NUM_LANDMARKS, 3)
+        self.channels = {k: np.asarray(v, dtype=np.float64).reshape(n) for k, v in self.channels.items()}
+        if np.any(np.isnan(self.t_ms)):
+            raise ValueError("PoseTrack timestamps must all be known")
         if n > 1 and np.any(np.diff(self.t_ms) <= 0):
             raise ValueError("PoseTrack timestamps must increase strictly")
 
@@ -82,6 +91,7 @@ class PoseTrack:
             visibility=np.concatenate([p.visibility for p in parts]),
             world=np.concatenate([p.world for p in parts]),
             size=first.size,
+            channels={k: np.concatenate([p.channels[k] for p in parts]) for k in first.channels},
             meta=dict(first.meta),
         )
 
@@ -99,6 +109,7 @@ class PoseTrack:
             visibility=self.visibility[index],
             world=self.world[index],
             size=self.size,
+            channels={k: v[index] for k, v in self.channels.items()},
             meta=dict(self.meta),
         )
 
@@ -127,7 +138,7 @@ class PoseTrack:
 
     # -- CSV interchange format --------------------------------------------
     @staticmethod
-    def csv_header(with_world: bool, with_size: bool) -> list[str]:
+    def csv_header(with_world: bool, with_size: bool, channels: Iterable[str] = ()) -> list[str]:
         header = ["frame", "t_ms"]
         for name in LANDMARK_NAMES:
             header += [name + s for s in IMAGE_SUFFIXES]
@@ -136,12 +147,14 @@ class PoseTrack:
                 header += [name + s for s in WORLD_SUFFIXES]
         if with_size:
             header += list(SIZE_COLUMNS)
+        header += [CHANNEL_PREFIX + name for name in channels]
         return header
 
     def to_csv(self, path: str | Path) -> None:
         """Write the interchange CSV (see DESIGN.md); NaN becomes an empty cell."""
         with_world = self.has_world
-        header = self.csv_header(with_world, self.size is not None)
+        names = sorted(self.channels)
+        header = self.csv_header(with_world, self.size is not None, names)
         with open(path, "w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
@@ -153,6 +166,7 @@ class PoseTrack:
                     row += [_fmt(v) for v in self.world[i].ravel()]
                 if self.size is not None:
                     row += [str(self.size[0]), str(self.size[1])]
+                row += [_fmt(self.channels[name][i]) for name in names]
                 writer.writerow(row)
 
     @classmethod
@@ -174,12 +188,17 @@ class PoseTrack:
             )
         if not rows:
             raise TrackFormatError(f"{Path(path).name} has a header but no frames")
-        table = np.array([[_parse(r, columns.get(c)) for c in cls.csv_header(True, True)[1:]] for r in rows])
+        if any(not r[columns["t_ms"]].strip() for r in rows if columns["t_ms"] < len(r)):
+            raise TrackFormatError(f"{Path(path).name}: every frame needs a t_ms value")
+        channel_names = [c[len(CHANNEL_PREFIX) :] for c in columns if c.startswith(CHANNEL_PREFIX)]
+        wanted = cls.csv_header(True, True, channel_names)[1:]
+        table = np.array([[_parse(r, columns.get(c)) for c in wanted] for r in rows])
         n = len(rows)
         image_cols = 4 * NUM_LANDMARKS
         image = table[:, 1 : 1 + image_cols].reshape(n, NUM_LANDMARKS, 4)
         world = table[:, 1 + image_cols : 1 + image_cols + 3 * NUM_LANDMARKS]
-        size_cells = table[0, -2:]
+        n_channels = len(channel_names)
+        size_cells = table[0, len(wanted) - n_channels - 2 : len(wanted) - n_channels]
         size = None if np.any(np.isnan(size_cells)) else (int(size_cells[0]), int(size_cells[1]))
         visibility = image[:, :, 3].copy()
         # A landmark with coordinates but no visibility column is taken as seen.
@@ -190,6 +209,7 @@ class PoseTrack:
             visibility=visibility,
             world=world.reshape(n, NUM_LANDMARKS, 3),
             size=size,
+            channels={name: table[:, len(wanted) - n_channels + i] for i, name in enumerate(channel_names)},
             meta={"source": Path(path).name, "kind": "pose_track_csv"},
         )
 

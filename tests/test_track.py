@@ -1,0 +1,83 @@
+"""PoseTrack: CSV round trip, NaN handling, slicing, bad files."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzer.landmarks import NUM_LANDMARKS
+from analyzer.track import PoseTrack, TrackFormatError
+
+
+def _random_track(n: int = 12, with_world: bool = True, seed: int = 0) -> PoseTrack:
+    rng = np.random.default_rng(seed)
+    image = rng.random((n, NUM_LANDMARKS, 3))
+    world = rng.normal(size=(n, NUM_LANDMARKS, 3)) if with_world else np.full((n, NUM_LANDMARKS, 3), np.nan)
+    visibility = rng.random((n, NUM_LANDMARKS))
+    image[3] = np.nan  # no person in frame 3
+    visibility[3] = np.nan
+    world[3] = np.nan
+    image[5, 7, :] = np.nan  # one unknown landmark
+    return PoseTrack(
+        t_ms=np.cumsum(rng.uniform(20, 45, n)),  # variable frame rate
+        image=image,
+        visibility=visibility,
+        world=world,
+        size=(854, 480),
+        channels={"back_sagitta": rng.normal(size=n)},
+    )
+
+
+@pytest.mark.parametrize("with_world", [True, False])
+def test_csv_round_trip_is_lossless(tmp_path: Path, with_world: bool) -> None:
+    track = _random_track(with_world=with_world)
+    path = tmp_path / "track.csv"
+    track.to_csv(path)
+    back = PoseTrack.from_csv(path)
+    np.testing.assert_allclose(back.t_ms, track.t_ms, atol=1e-6)
+    np.testing.assert_allclose(back.image, track.image, atol=1e-6)
+    np.testing.assert_allclose(back.visibility, track.visibility, atol=1e-6)
+    np.testing.assert_allclose(back.world, track.world, atol=1e-6)
+    np.testing.assert_allclose(back.channels["back_sagitta"], track.channels["back_sagitta"], atol=1e-6)
+    assert back.size == (854, 480)
+    assert back.has_pose.tolist() == track.has_pose.tolist()
+    assert not back.has_pose[3]
+    assert back.has_world == with_world
+
+
+def test_csv_without_optional_columns(tmp_path: Path) -> None:
+    """A track from another tool: image columns only, no visibility, no size."""
+    names = PoseTrack.csv_header(False, False)
+    cols = [c for c in names if not c.endswith("_v")]
+    path = tmp_path / "other.csv"
+    rows = [",".join(cols)] + [",".join(["0", "33.3"] + ["0.5"] * (len(cols) - 2))]
+    path.write_text("\n".join(rows) + "\n")
+    track = PoseTrack.from_csv(path)
+    assert len(track) == 1 and track.size is None
+    assert np.all(track.visibility == 1.0)
+    assert not track.has_world
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("", "empty"), ("a,b,c\n1,2,3\n", "not a formcheck pose track"), ("frame,t_ms,nose_x,nose_y\n", "no frames")],
+)
+def test_bad_csv_says_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(TrackFormatError, match=message):
+        PoseTrack.from_csv(path)
+
+
+def test_slicing_and_concat_keep_alignment() -> None:
+    track = _random_track(n=10)
+    parts = [track[:4], track[4:]]
+    joined = PoseTrack.concat(parts)
+    np.testing.assert_array_equal(joined.t_ms, track.t_ms)
+    np.testing.assert_array_equal(joined.channels["back_sagitta"], track.channels["back_sagitta"])
+    assert len(track[track.has_pose]) == 9
+
+
+def test_timestamps_must_increase() -> None:
+    with pytest.raises(ValueError):
+        PoseTrack.empty([0.0, 33.0, 33.0])
