@@ -22,9 +22,9 @@ WORLD_SUFFIXES = ("_wx", "_wy", "_wz")
 # Optional columns of ours: the frame size, so that a re-loaded track keeps its
 # aspect ratio (normalised x and y are not the same unit).
 SIZE_COLUMNS = ("width", "height")
-# Per-frame measurements made on the image itself (e.g. the back outline from
-# the segmentation mask) travel as extra columns with this prefix.
-CHANNEL_PREFIX = "spine_"
+# Per-frame measurements made on the image itself (the back outline from the
+# segmentation mask, brightness) travel as extra columns with this prefix.
+CHANNEL_PREFIX = "img_"
 
 
 class TrackFormatError(ValueError):

@@ -1,0 +1,201 @@
+"""Video -> PoseTrack, split over worker processes.
+
+Inference is single-threaded, so a clip is cut into contiguous time chunks,
+one PoseLandmarker per worker process. Tracking restarts at each chunk start
+(the first frames of a chunk run the person detector again), so the merged
+track equals a serial run except within a few frames of the joins.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from analyzer.pose import PoseEstimator, track_frames
+from analyzer.track import PoseTrack
+from analyzer.video import VideoInfo, iter_frames, probe
+
+# A worker costs ~1-2 s to start (import MediaPipe, load the model): chunks
+# shorter than this are not worth a process of their own.
+MIN_CHUNK_FRAMES = 150
+# Workers report progress in batches to keep the queue quiet.
+PROGRESS_BATCH = 10
+
+Progress = Callable[[int, int], None]
+
+
+class Cancelled(Exception):
+    """The caller asked to stop; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    stride: int = 1
+    fps: float | None = None
+    segmentation: bool = True
+    max_people: int = 2
+    max_side: int | None = None
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
+    """How many frames the analysis will look at (for the progress bar)."""
+    n = info.frame_count
+    if options.fps and info.fps > options.fps:
+        n = int(round(info.duration_s * options.fps))
+    return max(1, -(-n // max(1, options.stride)))
+
+
+def plan_chunks(info: VideoInfo, workers: int, options: ExtractOptions) -> list[tuple[float, float]]:
+    """Contiguous [start_ms, end_ms) spans, one per worker that is worth starting."""
+    n_frames = expected_frames(info, options)
+    n = max(1, min(workers, n_frames // MIN_CHUNK_FRAMES))
+    duration_ms = info.duration_s * 1000.0
+    edges = [duration_ms * i / n for i in range(n + 1)]
+    edges[-1] = float("inf")  # the last chunk takes whatever the container has left
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _track_chunk(
+    path: Path,
+    span: tuple[float, float],
+    options: ExtractOptions,
+    size: tuple[int, int],
+    progress_queue: "queue.Queue[int] | None",
+) -> PoseTrack:
+    counter = {"n": 0}
+
+    def tick() -> None:
+        counter["n"] += 1
+        if progress_queue is not None and counter["n"] % PROGRESS_BATCH == 0:
+            progress_queue.put(PROGRESS_BATCH)
+
+    frames = (
+        (f.t_ms, f.rgb)
+        for f in iter_frames(
+            path,
+            stride=options.stride,
+            fps=options.fps,
+            start_ms=span[0] if span[0] > 0 else None,
+            end_ms=span[1] if span[1] != float("inf") else None,
+            max_side=options.max_side,
+        )
+    )
+    with PoseEstimator(max_people=options.max_people, segmentation=options.segmentation) as estimator:
+        track = track_frames(frames, estimator, size, on_frame=tick)
+    if progress_queue is not None:
+        progress_queue.put(counter["n"] % PROGRESS_BATCH)
+    return track
+
+
+def extract_track(
+    path: str | Path,
+    *,
+    workers: int | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    info: VideoInfo | None = None,
+) -> PoseTrack:
+    """Pose of the athlete in every analysed frame of a video file or image folder.
+
+    ``progress(done, total)`` is called from this thread as frames complete.
+    ``should_cancel()`` is polled; when it turns true the workers are stopped
+    and :class:`Cancelled` is raised.
+    """
+    path = Path(path)
+    info = info or probe(path)
+    size = (info.width, info.height)
+    total = expected_frames(info, options)
+    chunks = plan_chunks(info, workers or default_workers(), options)
+    if len(chunks) == 1:
+        track = _extract_serial(path, options, size, total, progress, should_cancel)
+    else:
+        track = _extract_parallel(path, chunks, options, size, total, progress, should_cancel)
+    track.meta.update(
+        source=path.name, kind=info.kind, stride=options.stride, fps_limit=options.fps, workers=len(chunks)
+    )
+    return track
+
+
+def _extract_serial(
+    path: Path,
+    options: ExtractOptions,
+    size: tuple[int, int],
+    total: int,
+    progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> PoseTrack:
+    done = {"n": 0}
+
+    def tick() -> None:
+        done["n"] += 1
+        if should_cancel is not None and should_cancel():
+            raise Cancelled()
+        if progress is not None:
+            progress(done["n"], max(total, done["n"]))
+
+    frames = (
+        (f.t_ms, f.rgb) for f in iter_frames(path, stride=options.stride, fps=options.fps, max_side=options.max_side)
+    )
+    with PoseEstimator(max_people=options.max_people, segmentation=options.segmentation) as estimator:
+        return track_frames(frames, estimator, size, on_frame=tick)
+
+
+def _extract_parallel(
+    path: Path,
+    chunks: list[tuple[float, float]],
+    options: ExtractOptions,
+    size: tuple[int, int],
+    total: int,
+    progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> PoseTrack:
+    context = multiprocessing.get_context("spawn")  # no MediaPipe state inherited by fork
+    with context.Manager() as manager:
+        progress_queue = manager.Queue()
+        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+            futures: list[Future[PoseTrack]] = [
+                pool.submit(_track_chunk, path, span, options, size, progress_queue) for span in chunks
+            ]
+            done = 0
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                done += _drain(progress_queue)
+                if progress is not None:
+                    progress(min(done, total), max(total, done))
+                if should_cancel is not None and should_cancel():
+                    for f in futures:
+                        f.cancel()
+                    _terminate(pool)
+                    raise Cancelled()
+                for f in finished:
+                    f.result()  # re-raise a worker's error here, at once
+            parts = [f.result() for f in futures]
+    return PoseTrack.concat([p for p in parts if len(p)])
+
+
+def _drain(q: "queue.Queue[int]") -> int:
+    total = 0
+    while True:
+        try:
+            total += q.get_nowait()
+        except queue.Empty:
+            return total
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop worker processes now (cancel only stops chunks that have not started)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    threading.Thread(target=pool.shutdown, kwargs={"wait": False, "cancel_futures": True}, daemon=True).start()

@@ -1,0 +1,60 @@
+"""Geometry and smoothing primitives the rules stand on."""
+
+import numpy as np
+import pytest
+
+from analyzer.kinematics import inclination_from_vertical, joint_angle, signed_offset_angle
+from analyzer.smoothing import OneEuroFilter, fill_short_gaps, lowpass
+
+
+def test_joint_angle_straight_and_right() -> None:
+    a, b = np.array([0.0, 0.0]), np.array([1.0, 0.0])
+    assert joint_angle(a, b, np.array([2.0, 0.0])) == pytest.approx(180.0)
+    assert joint_angle(a, b, np.array([1.0, 1.0])) == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("head_x", [1.0, -1.0])
+def test_hip_below_line_is_positive_whichever_way_the_body_faces(head_x: float) -> None:
+    shoulder, ankle = np.array([head_x, 0.0]), np.array([-head_x, 0.0])
+    sag = signed_offset_angle(shoulder, np.array([0.0, 0.1]), ankle)  # y grows downward
+    pike = signed_offset_angle(shoulder, np.array([0.0, -0.1]), ankle)
+    expected = 2 * np.degrees(np.arctan(0.1))
+    assert sag == pytest.approx(expected)
+    assert pike == pytest.approx(-expected)
+
+
+def test_inclination_from_vertical() -> None:
+    hip = np.array([0.0, 0.0])
+    assert inclination_from_vertical(hip, np.array([0.0, -1.0])) == pytest.approx(0.0)
+    assert inclination_from_vertical(hip, np.array([1.0, 0.0])) == pytest.approx(90.0)
+    assert inclination_from_vertical(hip, np.array([-1.0, -1.0])) == pytest.approx(45.0)
+
+
+def test_short_gaps_filled_long_gaps_kept() -> None:
+    t = np.arange(30) * 33.3
+    x = np.linspace(0, 1, 30)
+    x_holes = x.copy()
+    x_holes[5:8] = np.nan  # 100 ms: bridged
+    x_holes[15:27] = np.nan  # 400 ms: left unknown
+    filled = fill_short_gaps(t, x_holes)
+    np.testing.assert_allclose(filled[5:8], x[5:8])
+    assert np.isnan(filled[15:27]).all()
+
+
+def test_lowpass_removes_jitter_without_shifting() -> None:
+    t = np.arange(300) * 1000 / 30
+    slow = np.sin(2 * np.pi * 0.5 * t / 1000)  # a 2 s rep
+    noisy = slow + np.random.default_rng(0).normal(0, 0.1, len(t))
+    smooth = lowpass(t, noisy)
+    assert np.std(smooth - slow) < 0.7 * np.std(noisy - slow)  # 6 Hz of a 15 Hz band passes
+    lag = np.argmax(np.correlate(smooth - smooth.mean(), slow - slow.mean(), "full")) - (len(t) - 1)
+    assert lag == 0
+
+
+def test_one_euro_follows_a_step_and_damps_jitter() -> None:
+    f = OneEuroFilter(min_cutoff_hz=1.0, beta=0.5)
+    rng = np.random.default_rng(1)
+    still = [f(i * 33.3, np.array([0.0 + rng.normal(0, 0.01)]))[0] for i in range(60)]
+    assert np.std(still[10:]) < 0.01
+    moved = [f((60 + i) * 33.3, np.array([1.0]))[0] for i in range(30)]
+    assert moved[-1] == pytest.approx(1.0, abs=0.02)
