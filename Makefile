@@ -24,5 +24,5 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/throughput.py $(CLIP)
 
-model:
-	$(PYTHON) tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task
+model: $(STAMP)
+	$(PY) tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task
