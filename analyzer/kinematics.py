@@ -203,6 +203,13 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "elbow_3d_deg": joint_angle(near3d("shoulder"), near3d("elbow"), near3d("wrist")),
         # inclinations against gravity (image vertical)
         "trunk_incline_deg": inclination_from_vertical(p["hip"], p["shoulder"]),
+        # signed: + shoulders ahead of the hips (toward the front), - leaning back
+        "trunk_lean_deg": inclination_from_vertical(p["hip"], p["shoulder"])
+        * np.sign(facing * (p["shoulder"][:, 0] - p["hip"][:, 0]) + 1e-9),
+        # + hip above the knee (thigh above parallel), - below
+        "thigh_above_parallel_deg": np.degrees(
+            np.arctan2(p["knee"][:, 1] - p["hip"][:, 1], np.abs(p["knee"][:, 0] - p["hip"][:, 0]))
+        ),
         "shin_incline_deg": inclination_from_vertical(p["ankle"], p["knee"]),
         "neck_incline_deg": inclination_from_vertical(p["shoulder"], p["ear"]),
         # head relative to the trunk line: 0 in line, + head dropped toward the chest side
@@ -219,6 +226,8 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "wrist_ahead_of_ankle": facing * (p["wrist"][:, 0] - p["ankle"][:, 0]) / leg_px,
         "wrist_ahead_of_shoulder": facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) / leg_px,
         "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
+        # + nose higher than the ear (lying face up), - face down; in torso lengths
+        "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)
         "knee_ankle_width_ratio": np.abs(xy[:, INDEX["left_knee"], 0] - xy[:, INDEX["right_knee"], 0])
         / np.abs(xy[:, INDEX["left_ankle"], 0] - xy[:, INDEX["right_ankle"], 0]),

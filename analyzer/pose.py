@@ -8,9 +8,11 @@ choice best, so the track does not jump to a spotter walking past.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -23,6 +25,27 @@ MIN_FOLLOW_IOU = 0.2
 REACQUIRE_AFTER_FRAMES = 15
 # Downsampled luma is enough to tell a dark clip; every Nth pixel per axis.
 BRIGHTNESS_STEP = 8
+
+
+@contextlib.contextmanager
+def native_logs_silenced() -> Iterator[None]:
+    """Hide MediaPipe/LiteRT's C++ log lines (they write to fd 2 and ignore GLOG settings).
+
+    Python-level errors are unaffected: they propagate as exceptions. Set
+    FORMCHECK_DEBUG=1 to see the native logs.
+    """
+    if os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @dataclass
@@ -131,7 +154,8 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
             output_segmentation_masks=segmentation,
         )
-        self._landmarker = PoseLandmarker.create_from_options(options)
+        with native_logs_silenced():
+            self._landmarker = PoseLandmarker.create_from_options(options)
         self._segmentation = segmentation
         self._selector = AthleteSelector()
         self._last_ts = -1
@@ -144,7 +168,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_logs_silenced():
+                self._landmarker.close()
             self._landmarker = None
 
     def process(self, rgb: np.ndarray, t_ms: float) -> PoseFrame:
@@ -153,9 +178,10 @@ class PoseEstimator:
         self._last_ts = ts
         rgb = np.ascontiguousarray(rgb)  # mp.Image misreads row-padded arrays
         channels = {"brightness": float(rgb[::BRIGHTNESS_STEP, ::BRIGHTNESS_STEP].mean() / 255.0)}
-        result = self._landmarker.detect_for_video(
-            self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts
-        )
+        with native_logs_silenced():
+            result = self._landmarker.detect_for_video(
+                self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts
+            )
         candidates = [
             np.array([[lm.x, lm.y, lm.z] for lm in pose], dtype=np.float64) for pose in result.pose_landmarks
         ]

@@ -1,0 +1,140 @@
+"""The ``formcheck`` command line.
+
+Exit codes: 0 analysed (whatever was found), 2 the input cannot be analysed
+(the message says why and what to do), 130 interrupted. Nothing is written
+unless the analysis succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from analyzer.report import Report, Severity
+
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Exercise-form analyzer: film a set, see what went wrong.")
+err = Console(stderr=True)
+out = Console()
+
+SEVERITY_STYLE = {Severity.danger: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
+
+
+def _summary(report: Report) -> None:
+    """The short human summary printed after an analysis."""
+    ex = report.exercise
+    name = ex.name if ex else "unknown"
+    how = "as given" if ex and ex.given else f"recognised, {ex.confidence:.0%}" if ex else ""
+    view = f"{report.view.kind} view" + (f", yaw {report.view.yaw_deg:.0f} deg" if report.view.yaw_deg is not None else "")
+    out.print(f"[bold]{report.source.file}[/]: {name} ({how}), {view}")
+    out.print(f"[bold]{report.verdict}[/]" + (f"  score {report.score}/100" if report.score is not None else ""))
+    for f in report.findings:
+        if not f.assessable:
+            continue
+        rep = f"rep {f.rep}: " if f.rep else ""
+        value = f" ({f.measured:g} {f.unit}, limit {f.threshold:g})" if f.measured is not None else ""
+        out.print(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity.value:7}[/] {rep}{f.title}{value}")
+        out.print(f"          {f.cue}")
+    for f in report.findings:
+        if not f.assessable:
+            out.print(f"  [dim]not judged[/] {f.title}: {f.reason}")
+    for notice in report.notices:
+        out.print(f"  [dim]note[/] {notice}")
+
+
+def _write_outputs(analysis, out_dir: Path) -> None:  # noqa: ANN001 (Analysis, imported lazily)
+    """Write into a temporary folder, then move it into place: never a half-written report."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        analysis.report.write(tmp / "report.json")
+        analysis.track.to_csv(tmp / "track.csv")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@app.command()
+def analyze(
+    input: Path = typer.Argument(..., help="video file, image folder, or pose-track CSV"),
+    exercise: str = typer.Option("auto", "--exercise", "-e", help="exercise name, or 'auto' to recognise it"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder [default: formcheck_reports/<name>]"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes [default: all cores]"),
+    stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
+    fps: Optional[float] = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
+) -> None:
+    """Analyse one set: prints a summary and writes report.json and track.csv."""
+    from analyzer.extract import ExtractOptions
+    from analyzer.pipeline import Cancelled, InputError, run_analysis
+
+    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation)
+    target = out_dir or Path("formcheck_reports") / input.stem
+    progress = Progress(
+        TextColumn("[bold]pose"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal and os.environ.get("FORMCHECK_PROGRESS") != "1",
+    )
+    try:
+        with progress:
+            task = progress.add_task("pose", total=None)
+            analysis = run_analysis(
+                input, exercise, workers=workers, options=options,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        _write_outputs(analysis, target)
+    except InputError as exc:
+        err.print(f"[bold red]formcheck:[/] {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    except (KeyboardInterrupt, Cancelled):
+        err.print("formcheck: interrupted, nothing written.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if as_json:
+        sys.stdout.write(analysis.report.model_dump_json(indent=2) + "\n")
+    else:
+        _summary(analysis.report)
+        out.print(f"[dim]written: {target}/report.json, track.csv[/]")
+
+
+@app.command()
+def info() -> None:
+    """Versions, the pose model in use, and the machine's cores."""
+    from analyzer.extract import default_workers
+    from analyzer.model import model_path
+    from analyzer.pipeline import versions
+    from analyzer.registry import exercises
+
+    v = versions()
+    out.print(f"formcheck {v.formcheck}, mediapipe {v.mediapipe}, Python {sys.version.split()[0]}")
+    out.print(f"pose model: {model_path('full')} (sha256 {v.model_sha256})")
+    out.print(f"cores used for analysis: {default_workers()}")
+    out.print(f"exercises: {', '.join(exercises())}")
+
+
+@app.command("exercises")
+def list_exercises() -> None:
+    """The exercises formcheck knows and the errors it checks for each."""
+    from analyzer.registry import exercises
+
+    for exercise in exercises().values():
+        aliases = f" (also: {', '.join(exercise.aliases)})" if exercise.aliases else ""
+        out.print(f"[bold]{exercise.name}[/]{aliases}")
+        for check in exercise.checks:
+            out.print(f"  {check.code:36} {check.title}  [dim][{'/'.join(check.views)} view][/]")
+
+
+def main() -> None:
+    app()

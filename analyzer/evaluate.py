@@ -1,0 +1,126 @@
+"""Runs one exercise's checks on a track's features: reps or hold, view gating, findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding, Rep, Severity
+from analyzer.reps import RepSpan, find_hold, find_reps
+from analyzer.rulebook import HOW_TO_FILM, Check, Context, Exercise
+
+# Score: what one finding costs, per severity; repeated reps add a little more.
+SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.info: 0}
+REPEAT_COST = 4
+
+
+@dataclass
+class Evaluation:
+    reps: list[RepSpan]
+    hold: tuple[int, int] | None
+    findings: list[Finding]
+    checked: list[str]
+    notices: list[str] = field(default_factory=list)
+
+
+def _view_reason(check: Check, features: Features) -> str | None:
+    """Why the camera view cannot show this check, or None when it can."""
+    view = features.view
+    if view.kind == "unknown" or view.kind in check.views:
+        return None
+    wanted = check.views[0]
+    return (
+        f"this was filmed from the {view.kind} (about {view.yaw_deg:.0f} degrees off the side view); "
+        f"{check.title.lower()} can only be judged when you {HOW_TO_FILM[wanted]}."
+    )
+
+
+def _missing_reason(check: Check, features: Features) -> str | None:
+    for name in check.needs:
+        if name not in features or not np.any(np.isfinite(features[name])):
+            return (
+                f"{check.title.lower()} needs the body outline, which this input does not have "
+                "(analyse the video itself rather than an exported pose track)."
+            )
+    return None
+
+
+def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
+    """Reps on the exercise's signal; with rest 'either', the reading that finds more whole reps."""
+    rests = ("low", "high") if exercise.rep_rest == "either" else (exercise.rep_rest,)
+    candidates = [
+        find_reps(features.t_ms, features[exercise.rep_signal], rest=rest, min_amplitude=exercise.rep_min_amplitude)
+        for rest in rests
+    ]
+    return max(candidates, key=len)
+
+
+def evaluate(exercise: Exercise, features: Features) -> Evaluation:
+    """Count reps or time the hold, then run every check that this view and input allow."""
+    notices: list[str] = []
+    reps: list[RepSpan] = []
+    hold = None
+    if exercise.kind == "reps":
+        reps = count_reps(exercise, features)
+        if not reps:
+            notices.append(
+                f"No complete {exercise.title.lower()} rep was found: film the whole set, from standing "
+                "start to finish, with the whole body in the frame."
+            )
+    elif exercise.in_position is not None:
+        hold = find_hold(features.t_ms, exercise.in_position(features))
+        if hold is None:
+            notices.append(
+                f"No {exercise.title.lower()} hold of at least 2 seconds was found: "
+                "film the whole hold from the side."
+            )
+    ctx = Context(features=features, reps=reps, hold=hold, exercise=exercise)
+    findings: list[Finding] = []
+    checked: list[str] = []
+    nothing_to_judge = (exercise.kind == "reps" and not reps) or (exercise.kind == "hold" and hold is None)
+    for check in exercise.checks:
+        reason = _view_reason(check, features) or _missing_reason(check, features)
+        if reason:
+            findings.append(check.not_assessable(reason))
+            continue
+        if nothing_to_judge:
+            continue
+        checked.append(check.title)
+        findings.extend(check.run(ctx, check))
+    return Evaluation(reps=reps, hold=hold, findings=findings, checked=checked, notices=notices)
+
+
+def rep_records(features: Features, reps: list[RepSpan], metrics: list[str]) -> list[Rep]:
+    """Reps for the report with a few per-rep values (range of the named series)."""
+    t = features.t_ms
+    out = []
+    for number, rep in enumerate(reps, start=1):
+        values = {}
+        for name in metrics:
+            if name in features:
+                seg = features[name][rep.start : rep.end + 1]
+                if np.any(np.isfinite(seg)):
+                    values[f"{name}_min"] = round(float(np.nanmin(seg)), 1)
+                    values[f"{name}_max"] = round(float(np.nanmax(seg)), 1)
+        values["duration_s"] = round((t[rep.end] - t[rep.start]) / 1000.0, 2)
+        out.append(Rep(index=number, start_ms=t[rep.start], end_ms=t[rep.end], bottom_ms=t[rep.turn], metrics=values))
+    return out
+
+
+def score(findings: list[Finding], checked: list[str]) -> int | None:
+    """0-100: 100 for a clean set, less for each error and how bad it was; None if nothing was judged."""
+    if not checked:
+        return None
+    cost = 0
+    seen: set[str] = set()
+    for finding in findings:
+        if not finding.assessable:
+            continue
+        if finding.code in seen:
+            cost += REPEAT_COST if finding.severity != Severity.info else 0
+        else:
+            cost += SEVERITY_COST[finding.severity]
+            seen.add(finding.code)
+    return max(0, 100 - cost)

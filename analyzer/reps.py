@@ -1,0 +1,108 @@
+"""Reps, phases and holds from a feature series.
+
+Reps are excursions of one signal (hip height for a squat, elbow angle for a
+push-up) away from its resting level and back. Two thresholds on the signal
+normalised to its own range give hysteresis, so jitter around one level
+never makes an extra rep; an excursion smaller than the exercise's minimum
+amplitude is not a rep at all (shuffling, breathing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from analyzer.smoothing import nan_runs
+
+# Normalised levels: leave "rest" below ENTER, come back above LEAVE.
+ENTER_WORK = 0.35
+BACK_AT_REST = 0.65
+# Robust range of the signal: percentiles, so a stray frame cannot set it.
+RANGE_PERCENTILES = (3.0, 97.0)
+
+
+@dataclass(frozen=True)
+class RepSpan:
+    """One rep as frame indices: start (leaves rest), turn (farthest point), end (back at rest)."""
+
+    start: int
+    turn: int
+    end: int
+
+    def phases(self) -> dict[str, tuple[int, int]]:
+        """Away from rest and back: eccentric/concentric for a squat, the reverse for a deadlift."""
+        return {"out": (self.start, self.turn), "back": (self.turn, self.end)}
+
+
+def _interpolated(t_ms: np.ndarray, signal: np.ndarray) -> np.ndarray:
+    known = ~np.isnan(signal)
+    if known.sum() < 2:
+        return np.full_like(signal, np.nan)
+    return np.interp(t_ms, t_ms[known], signal[known])
+
+
+def find_reps(
+    t_ms: np.ndarray,
+    signal: np.ndarray,
+    *,
+    rest: Literal["high", "low"],
+    min_amplitude: float,
+    min_duration_ms: float = 500.0,
+) -> list[RepSpan]:
+    """Reps of ``signal`` that start and end at its ``rest`` level.
+
+    A rep whose start or end falls outside the clip is dropped (a half rep is
+    not counted). ``min_amplitude`` is in the signal's own unit.
+    """
+    s = _interpolated(t_ms, np.asarray(signal, dtype=np.float64))
+    if np.all(np.isnan(s)):
+        return []
+    lo, hi = np.percentile(s, RANGE_PERCENTILES)
+    if hi - lo < min_amplitude:
+        return []
+    u = (s - lo) / (hi - lo)
+    if rest == "low":
+        u = 1.0 - u  # "at rest" is always u high
+    reps: list[RepSpan] = []
+    at_rest = False
+    last_rest = -1
+    start = -1
+    for i, value in enumerate(u):
+        if at_rest:
+            if value >= BACK_AT_REST:
+                last_rest = i
+            elif value < ENTER_WORK:
+                at_rest, start = False, last_rest
+        elif value >= BACK_AT_REST:
+            if start >= 0:
+                turn = start + int(np.argmin(u[start : i + 1]))
+                if t_ms[i] - t_ms[start] >= min_duration_ms:
+                    reps.append(RepSpan(start, turn, i))
+                start = -1
+            at_rest, last_rest = True, i
+    return reps
+
+
+def find_hold(
+    t_ms: np.ndarray,
+    in_position: np.ndarray,
+    *,
+    min_duration_ms: float = 2000.0,
+    max_break_ms: float = 700.0,
+) -> tuple[int, int] | None:
+    """The longest run of frames in position, bridging breaks shorter than ``max_break_ms``.
+
+    Returns [start, stop) frame indices or None when no run is long enough.
+    """
+    ok = np.asarray(in_position, dtype=bool).copy()
+    for a, b in nan_runs(~ok):
+        if a > 0 and b < len(ok) and t_ms[b] - t_ms[a - 1] <= max_break_ms:
+            ok[a:b] = True
+    best: tuple[int, int] | None = None
+    for a, b in nan_runs(ok):
+        duration = t_ms[b - 1] - t_ms[a]
+        if duration >= min_duration_ms and (best is None or duration > t_ms[best[1] - 1] - t_ms[best[0]]):
+            best = (a, b)
+    return best

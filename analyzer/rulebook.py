@@ -1,0 +1,241 @@
+"""What an exercise module declares, and the small toolkit its checks are written with.
+
+A module in ``rules/`` defines one ``EXERCISE = Exercise(...)``: its name,
+kind (reps or hold), the signal reps are counted on, the camera views each
+check needs, its thresholds (each with unit and reason), and its checks.
+Checks are pure functions of a :class:`Context` (features, reps, hold) that
+return findings; they never see frames, MediaPipe or the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Literal
+
+import numpy as np
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding, Severity
+from analyzer.reps import RepSpan
+
+View = Literal["side", "front", "oblique"]
+SIDE_VIEWS: tuple[View, ...] = ("side", "oblique")
+ANY_VIEW: tuple[View, ...] = ("side", "front", "oblique")
+HOW_TO_FILM = {
+    "side": "film from the side, camera at hip height, whole body in the frame",
+    "front": "film from the front, camera at hip height, whole body in the frame",
+    "oblique": "film from the side or at most 45 degrees off it",
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A named limit: past ``warn`` is a warning, past ``danger`` a danger.
+
+    ``above`` says which way is bad. ``reason`` cites the error in ERRORS.md
+    and where the number comes from (guidance, measurement, benchmark).
+    """
+
+    warn: float
+    danger: float
+    unit: str
+    reason: str
+    above: bool = True
+
+    def severity(self, value: float) -> Severity | None:
+        if not np.isfinite(value):
+            return None
+        past = (lambda limit: value > limit) if self.above else (lambda limit: value < limit)
+        if past(self.danger):
+            return Severity.danger
+        if past(self.warn):
+            return Severity.warning
+        return None
+
+
+@dataclass
+class Context:
+    """Everything a check may look at."""
+
+    features: Features
+    reps: list[RepSpan]
+    hold: tuple[int, int] | None
+    exercise: "Exercise"
+
+    @property
+    def t_ms(self) -> np.ndarray:
+        return self.features.t_ms
+
+    def span_ms(self, start: int, stop: int) -> tuple[float, float]:
+        """Frame indices [start, stop] as a time span in ms."""
+        stop = min(stop, len(self.t_ms) - 1)
+        return float(self.t_ms[start]), float(self.t_ms[stop])
+
+
+CheckFn = Callable[[Context, "Check"], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One error the module looks for."""
+
+    code: str
+    title: str
+    cue: str
+    why: str
+    run: CheckFn
+    views: tuple[View, ...] = SIDE_VIEWS
+    needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
+
+    def finding(
+        self,
+        *,
+        severity: Severity,
+        measured: float,
+        threshold: Threshold,
+        spans: Iterable[tuple[float, float]],
+        rep: int | None = None,
+        confidence: float = 1.0,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            title=self.title,
+            severity=severity,
+            spans_ms=list(spans),
+            rep=rep,
+            measured=round(float(measured), 2),
+            threshold=threshold.warn,
+            unit=threshold.unit,
+            confidence=round(confidence, 2),
+            cue=self.cue,
+            why=self.why,
+        )
+
+    def not_assessable(self, reason: str) -> Finding:
+        return Finding(
+            code=self.code,
+            title=self.title,
+            severity=Severity.info,
+            cue=self.cue,
+            why=self.why,
+            assessable=False,
+            reason=reason,
+        )
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise module's declaration."""
+
+    name: str
+    title: str
+    kind: Literal["reps", "hold"]
+    checks: tuple[Check, ...]
+    thresholds: dict[str, Threshold]
+    looks_like: Callable[[Features], float]  # 0..1: how much a track resembles this exercise
+    aliases: tuple[str, ...] = ()
+    rep_signal: str = ""
+    rep_rest: Literal["high", "low", "either"] = "high"  # either: whichever level gives more whole reps
+    rep_min_amplitude: float = 0.0
+    in_position: Callable[[Features], np.ndarray] | None = None  # holds: frames in the position
+    views: tuple[View, ...] = SIDE_VIEWS
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+# -- helpers for writing checks ----------------------------------------------
+
+def window(series: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Values of frames [start, stop] that are known."""
+    values = series[start : stop + 1]
+    return values[np.isfinite(values)]
+
+
+def around(rep: RepSpan, index: int, t_ms: np.ndarray, half_width_ms: float = 150.0) -> tuple[int, int]:
+    """Frames within ``half_width_ms`` of ``index`` (e.g. the bottom of a rep), clipped to the rep."""
+    lo = int(np.searchsorted(t_ms, t_ms[index] - half_width_ms))
+    hi = int(np.searchsorted(t_ms, t_ms[index] + half_width_ms, side="right")) - 1
+    return max(lo, rep.start), min(hi, rep.end)
+
+
+def level(series: np.ndarray, start: int, stop: int, percentile: float = 50.0) -> float:
+    """A robust level of the series over frames [start, stop] (NaN if nothing is known)."""
+    values = window(series, start, stop)
+    return float(np.percentile(values, percentile)) if len(values) else float("nan")
+
+
+def spans_where(t_ms: np.ndarray, mask: np.ndarray, min_ms: float = 0.0) -> list[tuple[float, float]]:
+    """Time spans where ``mask`` holds, at least ``min_ms`` long."""
+    from analyzer.smoothing import nan_runs
+
+    spans = []
+    for a, b in nan_runs(mask):
+        t0, t1 = float(t_ms[a]), float(t_ms[b - 1])
+        if t1 - t0 >= min_ms:
+            spans.append((t0, t1))
+    return spans
+
+
+def per_rep_extreme(
+    ctx: Context,
+    check: Check,
+    series_name: str,
+    threshold: Threshold,
+    *,
+    phase: Literal["turn", "rest", "whole"] = "whole",
+    change_from_rest: bool = False,
+) -> list[Finding]:
+    """The common shape of a per-rep check: one value per rep against a threshold.
+
+    ``phase`` picks the frames judged: around the turn (bottom of a squat,
+    top of a bridge), around the rest position, or the whole rep. With
+    ``change_from_rest`` the value is the change from the rep's own rest
+    position, so body shape and clothing cancel out. The worst frame sets
+    the value (robustly: the 90th percentile toward the bad side).
+    """
+    series = ctx.features[series_name]
+    t = ctx.t_ms
+    findings = []
+    bad_pct = 90.0 if threshold.above else 10.0
+    for number, rep in enumerate(ctx.reps, start=1):
+        if phase == "turn":
+            a, b = around(rep, rep.turn, t, 250.0)
+        elif phase == "rest":
+            a, b = rep.start, rep.start
+        else:
+            a, b = rep.start, rep.end
+        value = level(series, a, b, bad_pct)
+        if change_from_rest:
+            base = np.nanmean([level(series, *around(rep, rep.start, t)), level(series, *around(rep, rep.end, t))])
+            value -= base
+        severity = threshold.severity(value)
+        if severity is None:
+            continue
+        bad = np.zeros(len(t), dtype=bool)
+        rep_values = series[a : b + 1] - (base if change_from_rest else 0.0)
+        bad[a : b + 1] = (rep_values > threshold.warn) if threshold.above else (rep_values < threshold.warn)
+        spans = spans_where(t, bad) or [ctx.span_ms(a, b)]
+        findings.append(
+            check.finding(severity=severity, measured=value, threshold=threshold, spans=spans, rep=number)
+        )
+    return findings
+
+
+# -- helpers for recognising an exercise ---------------------------------------
+
+def ramp(value: float, zero_at: float, one_at: float) -> float:
+    """0..1, rising linearly from ``zero_at`` to ``one_at`` (either order); NaN counts as 0."""
+    if not np.isfinite(value):
+        return 0.0
+    return float(np.clip((value - zero_at) / (one_at - zero_at), 0.0, 1.0))
+
+
+def typical(features: Features, name: str) -> float:
+    """Median of a series over the frames where it is known."""
+    values = features[name][np.isfinite(features[name])]
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def spread(features: Features, name: str) -> float:
+    """Robust range (5th to 95th percentile) of a series: how much it moves."""
+    values = features[name][np.isfinite(features[name])]
+    return float(np.ptp(np.percentile(values, [5, 95]))) if len(values) else float("nan")

@@ -1,0 +1,136 @@
+"""Plank (forearm or straight-arm): a straight line from head to heels, held.
+
+The body line is the angle at the hip between shoulder and ankle, signed:
+positive when the hip hangs below the shoulder-ankle line (sagging), negative
+when above it (piking). Geometry for scale: with a 0.5 m trunk and 0.9 m
+legs, a hip 5 cm off the line bends it by about 9 degrees, 10 cm by about 17.
+Judged on a one-second rolling median so a breath or a wobble is not a fault,
+and reported from the moment it started, since form that breaks down late in
+a hold is the typical pattern.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding
+from analyzer.rulebook import Check, Context, Exercise, Threshold, ramp, spans_where, spread, typical
+
+THRESHOLDS = {
+    "sag": Threshold(
+        warn=10.0, danger=20.0, unit="deg",
+        reason="ERRORS.md plank: sagging hips. ~5 cm below the shoulder-ankle line; 20 deg is a ~12 cm sag, "
+        "visible to any coach. Geometry of a 1.75 m body; checked on our skeleton tracks.",
+    ),
+    "pike": Threshold(
+        warn=-15.0, danger=-28.0, unit="deg", above=False,
+        reason="ERRORS.md plank: piked hips. A slight pike (<10 deg) is common and harmless; 15 deg is a "
+        "hip ~9 cm above the line, 28 deg the upside-down V.",
+    ),
+    "head_drop": Threshold(
+        warn=25.0, danger=40.0, unit="deg",
+        reason="ERRORS.md plank: gaze to the floor with the neck in line; ear more than 25 deg below the "
+        "trunk line is the head hanging.",
+    ),
+}
+# A fault must last this long (rolling median window and minimum span).
+PERSIST_MS = 1000.0
+# Getting into and out of the plank is not the plank: skip this much at each end.
+SETTLE_MS = 1000.0
+
+
+def in_plank(features: Features) -> np.ndarray:
+    """Frames in a plank: trunk near level, legs straight, body roughly in a line."""
+    return (
+        (features["trunk_incline_deg"] > 55.0)
+        & (features["knee_deg"] > 140.0)
+        & (np.abs(features["hip_below_ankle_line_deg"]) < 45.0)
+        & (features["face_up"] < 0.35)
+    )
+
+
+def looks_like(features: Features) -> float:
+    held = float(np.nanmean(in_plank(features)))
+    still = 1.0 - ramp(spread(features, "elbow_deg"), 20.0, 45.0)
+    return ramp(held, 0.3, 0.7) * still * ramp(typical(features, "trunk_incline_deg"), 50.0, 70.0)
+
+
+def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The series smoothed by a one-second rolling median, and the mask of the hold."""
+    a, b = ctx.hold  # type: ignore[misc]
+    t = ctx.t_ms
+    frames = max(1, int(round(PERSIST_MS / np.median(np.diff(t))))) if len(t) > 1 else 1
+    values = ctx.features[name].copy()
+    known = np.isfinite(values)
+    values[~known] = np.interp(np.flatnonzero(~known), np.flatnonzero(known), values[known]) if known.any() else 0
+    rolled = median_filter(values, size=frames, mode="nearest")
+    rolled[~known] = np.nan
+    in_hold = (t >= t[a] + SETTLE_MS) & (t <= t[b - 1] - SETTLE_MS)
+    return rolled, in_hold
+
+
+def _held_fault(ctx: Context, check: Check, series: str, threshold: Threshold) -> list[Finding]:
+    """A fault present for at least a second of the hold, reported from when it started."""
+    rolled, in_hold = _rolling(ctx, series)
+    bad = in_hold & ((rolled > threshold.warn) if threshold.above else (rolled < threshold.warn))
+    spans = spans_where(ctx.t_ms, bad, min_ms=PERSIST_MS)
+    if not spans:
+        return []
+    in_spans = np.zeros_like(bad)
+    for t0, t1 in spans:
+        in_spans |= (ctx.t_ms >= t0) & (ctx.t_ms <= t1)
+    worst = float(np.nanpercentile(rolled[in_spans], 90 if threshold.above else 10))
+    severity = threshold.severity(worst)
+    if severity is None:
+        return []
+    hold_fraction = sum(t1 - t0 for t0, t1 in spans) / max(1.0, ctx.t_ms[ctx.hold[1] - 1] - ctx.t_ms[ctx.hold[0]])
+    return [check.finding(severity=severity, measured=worst, threshold=threshold, spans=spans,
+                          confidence=min(1.0, 0.5 + hold_fraction))]
+
+
+def sagging_hips(ctx: Context, check: Check) -> list[Finding]:
+    return _held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["sag"])
+
+
+def piked_hips(ctx: Context, check: Check) -> list[Finding]:
+    return _held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["pike"])
+
+
+def head_dropping(ctx: Context, check: Check) -> list[Finding]:
+    return _held_fault(ctx, check, "neck_bend_deg", THRESHOLDS["head_drop"])
+
+
+EXERCISE = Exercise(
+    name="plank",
+    title="Plank",
+    kind="hold",
+    aliases=("forearm plank", "front plank", "high plank"),
+    in_position=in_plank,
+    looks_like=looks_like,
+    thresholds=THRESHOLDS,
+    checks=(
+        Check(
+            code="plank.sagging_hips",
+            title="Sagging hips",
+            cue="Squeeze your glutes and brace your belly to lift the hips into one line from shoulders to heels.",
+            why="Hips that drop let the lower back arch and take the load, the 'pinching' people feel in planks.",
+            run=sagging_hips,
+        ),
+        Check(
+            code="plank.piked_hips",
+            title="Piked hips",
+            cue="Lower your hips until shoulders, hips and heels form one straight line.",
+            why="With the hips high the core stops working and the exercise loses its point.",
+            run=piked_hips,
+        ),
+        Check(
+            code="plank.head_dropping",
+            title="Head dropping",
+            cue="Keep your neck long: look at the floor just ahead of your hands.",
+            why="A hanging head strains the neck and usually comes with the shoulders sagging.",
+            run=head_dropping,
+        ),
+    ),
+)
