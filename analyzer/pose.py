@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from analyzer.landmarks import INDEX, NUM_LANDMARKS
+from analyzer.landmarks import NUM_LANDMARKS
 from analyzer.track import PoseTrack
 
 # A box overlapping the previous athlete less than this is someone else.
@@ -203,21 +203,11 @@ class PoseEstimator:
 
 
 def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:
-    """Spine outline measures from the mask, on the side of the body nearer the camera."""
-    from analyzer.spine import back_shape
+    """Spine outline measures from the mask (see analyzer.spine), per frame so no mask is kept."""
+    from analyzer.spine import back_shape_from_landmarks
 
-    side = "left" if np.nansum(frame.visibility[[11, 23, 25]]) >= np.nansum(frame.visibility[[12, 24, 26]]) else "right"
-    scale = np.array([width, height])
-
-    def px(name: str) -> tuple[float, float]:
-        x, y = frame.image[INDEX[f"{side}_{name}"], :2] * scale
-        return float(x), float(y)
-
-    nose_x = frame.image[INDEX["nose"], 0]
-    hip_x = frame.image[INDEX[f"{side}_hip"], 0]
-    facing = 1 if nose_x >= hip_x else -1
-    mask2d = np.squeeze(mask)
-    return back_shape(mask2d, px("shoulder"), px("hip"), px("knee"), facing)
+    xy = frame.image[:, :2] * np.array([width, height])
+    return back_shape_from_landmarks(np.squeeze(mask), xy, frame.visibility)
 
 
 def track_frames(

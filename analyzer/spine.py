@@ -1,0 +1,350 @@
+"""The back's shape seen from the side, measured on the body segmentation mask.
+
+MediaPipe has no spine landmarks, and a 25 degree posterior pelvic tilt barely
+moves the ones it has (DESIGN.md, "Spine shape"). The mask's outline does show
+it. Per frame we cast rays from the shoulder-hip chord along its normal, on the
+back side, to the mask boundary; the boundary distances form the dorsal
+profile ``d(t)`` (``t`` = 0 at the shoulder, 1 at the hip, both in chord
+lengths). Only the profile's *shape* is used (slopes, curvature), never its
+absolute offset: the landmarks sit at the joints inside the body, and
+clothing or body build shift the outline. The values are meant to be compared
+within a rep (top vs bottom), where those offsets cancel.
+
+Geometry of a side view (proportions of an adult standing; the profile is
+measured in the chord's own frame, so they hold in any pose):
+    t ~ 0.05-0.45  upper back (thoracic kyphosis, scapulae)
+    t ~ 0.50-0.75  lumbar spine (lordosis)
+    t ~ 0.80-1.05  sacrum and upper buttock (rigid with the pelvis)
+
+Signs: positive = flexion (convex back, rounded), negative = extension (concave,
+arched). The profile is also cut at t = 1.05 so that the buttock's bulge below
+the hip does not pass for a rounded back.
+
+Known limits (measured on the real clips): ``lumbar_bend_deg`` and
+``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
+flexes: about 30 degrees between standing and a neutral-spine hinge), so rules
+must compare like with like (same depth, across reps), not top vs bottom raw.
+In a glute bridge the arms lie on the mat under the back, and the mask merges
+them with it: the "dorsal" outline there is largely the arm.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from analyzer.landmarks import INDEX
+
+# Stable output keys (CSV columns ``spine_<key>``).
+KEYS: tuple[str, ...] = ("back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "quality")
+
+# Ray grid, in chord lengths: positions along the chord and depth along the normal.
+T_SAMPLES = np.round(np.arange(0.0, 1.2 + 1e-9, 0.025), 3)
+T_BACK = 1.05            # the back proper ends here; rays beyond only look for the buttock
+DEPTH_MAX = 0.9          # a rounded back or a buttock lies well within 0.9 chord lengths
+DEPTH_SAMPLES = 128
+OUTSIDE_RUN = 0.02       # the outside must last this long (chord lengths): mask holes are not the back
+START_INSIDE = 0.15      # a ray must be inside the body within this depth, else it sees nothing
+MIN_CHORD_PX = 24.0      # below this the body is too small for a shape
+MIN_SIDE_COS = 0.25      # |cos| between the front hint and the chord normal needed to pick the back side
+MIN_FOUND = 0.5          # fraction of rays that must find the outline
+THRESHOLD = 0.5
+
+# Profile segments (t ranges) for the tangents.
+UPPER = (0.05, 0.45)
+LOWER = (0.50, 0.90)
+LUMBAR = (0.50, 0.72)
+PELVIS = (0.78, 1.20)    # searched for the buttock's apex, wherever the hip landmark put it
+WHOLE = (0.05, 0.90)
+
+Point = Sequence[float]
+Facing = int | Sequence[float]
+
+
+def nan_result() -> dict[str, float]:
+    """All keys, not measurable."""
+    return {k: math.nan for k in KEYS}
+
+
+def back_shape(
+    mask: np.ndarray,
+    shoulder_xy: Point,
+    hip_xy: Point,
+    knee_xy: Point | None,
+    facing: Facing,
+) -> dict[str, float]:
+    """Shape of the back between shoulder and hip, from one frame's segmentation mask.
+
+    ``mask``: HxW (or HxWx1) person probability, float 0..1 or uint8 0..255.
+    Points are pixel (x, y) of the near-side shoulder, hip and knee.
+    ``facing`` says where the person's FRONT (chest) is: an int +1/-1 means
+    toward +x/-x; a 2-vector is a front direction in pixels (e.g. ear -> nose,
+    see :func:`front_vector`), the only form that works for horizontal bodies
+    (plank: chest down; bridge: chest up), where the x-sign cannot tell. The
+    back is the side of the chord whose normal points away from it. When the
+    hint is nearly parallel to the chord (|cos| < 0.25) the knee decides if the
+    hip is clearly flexed (the thigh is in front), else the result is NaN.
+    ``facing`` = 0 means facing the camera: NaN.
+
+    Returns :data:`KEYS`: ``back_flexion`` (sagitta / chord of the dorsal
+    profile, robust quadratic fit over t 0.05-0.9), ``back_bend_deg`` (upper vs
+    lower back tangent), ``lumbar_bend_deg`` (lumbar vs sacral tangent: butt
+    wink goes up, bridge hyperextension goes down), ``pelvis_tilt_deg``
+    (sacral/buttock outline vs the chord; relative, up = posterior tilt) and
+    ``quality`` (found fraction x boundary sharpness, 0..1). NaN when not
+    measurable (empty or tiny mask, points off-frame, back side unknown).
+    """
+    m = np.asarray(mask)
+    if m.ndim == 3:
+        m = m[..., 0]
+    if m.ndim != 2 or m.size == 0:
+        return nan_result()
+    height, width = m.shape
+    s = np.asarray(shoulder_xy, dtype=np.float64)
+    h = np.asarray(hip_xy, dtype=np.float64)
+    if not (_in_frame(s, width, height) and _in_frame(h, width, height)):
+        return nan_result()
+    chord = h - s
+    length = float(np.hypot(*chord))
+    if length < MIN_CHORD_PX:
+        return nan_result()
+    u = chord / length
+    normal = np.array([-u[1], u[0]])
+    side = _back_side(normal, u, s, h, knee_xy, facing, length)
+    if side == 0:
+        return nan_result()
+    back = side * normal
+
+    depth, sharp = _dorsal_profile(m, s, u, back, length)
+    return _measures(T_SAMPLES, depth, sharp)
+
+
+def front_vector(
+    nose_xy: Point | None, ear_xy: Point | None, min_px: float = 4.0
+) -> tuple[float, float] | None:
+    """Where the chest faces, from the head: the ear -> nose direction.
+
+    The nose is always in front of the ear, in any body orientation, so this
+    works for planks (face down), bridges (face up) and hinges alike. It fails
+    when the head is turned toward the camera (ear and nose coincide: None) or
+    the neck is cranked far back; :func:`back_shape` then falls back on the knee.
+    """
+    if nose_xy is None or ear_xy is None:
+        return None
+    v = np.asarray(nose_xy, dtype=np.float64) - np.asarray(ear_xy, dtype=np.float64)
+    if not np.all(np.isfinite(v)) or float(np.hypot(*v)) < min_px:
+        return None
+    return float(v[0]), float(v[1])
+
+
+def back_shape_from_landmarks(
+    mask: np.ndarray,
+    xy: np.ndarray,
+    visibility: np.ndarray | None = None,
+    facing: Facing | None = None,
+    max_shoulder_spread: float = 0.55,
+) -> dict[str, float]:
+    """:func:`back_shape` with the near side, the front and the view taken from the 33 landmarks.
+
+    ``xy`` (33, 2+) pixel coordinates. The near side is the one with the
+    higher shoulder+hip+knee visibility. The front comes from ear -> nose,
+    else from ``facing``. A body not seen from the side (left and right
+    shoulders farther apart than ``max_shoulder_spread`` chord lengths; about
+    0.7-0.9 from the front, under 0.3 from the side, 0.4-0.5 in the
+    "side" plank clip, filmed at about 3/4) gives NaN: the outline there is
+    the flank, not the back. Between, ``quality`` is scaled down with the spread.
+    """
+    p = np.asarray(xy, dtype=np.float64)[:, :2]
+    vis = np.ones(len(p)) if visibility is None else np.nan_to_num(np.asarray(visibility, dtype=np.float64))
+    joints = ("shoulder", "hip", "knee")
+    score = {sd: sum(vis[INDEX[f"{sd}_{j}"]] for j in joints) for sd in ("left", "right")}
+    near = max(score, key=score.get)
+    sh, hp, kn = (p[INDEX[f"{near}_{j}"]] for j in joints)
+    length = float(np.hypot(*(hp - sh)))
+    spread = float(np.hypot(*(p[INDEX["left_shoulder"]] - p[INDEX["right_shoulder"]])))
+    measurable = np.isfinite(length) and length > 0 and np.isfinite(spread)
+    if not measurable or spread > max_shoulder_spread * length:
+        return nan_result()
+    front = front_vector(p[INDEX["nose"]], p[INDEX[f"{near}_ear"]])
+    hint = front if front is not None else facing
+    if hint is None:
+        return nan_result()
+    knee = kn if np.all(np.isfinite(kn)) else None
+    out = back_shape(mask, sh, hp, knee, hint)
+    # Turned away from a pure side view, the outline is part back, part flank.
+    out["quality"] = round(out["quality"] * max(0.0, 1.0 - (spread / length / 0.75) ** 2), 4)
+    return out
+
+
+# -- internals ---------------------------------------------------------------------------------------
+
+
+def _in_frame(p: np.ndarray, width: int, height: int) -> bool:
+    return bool(np.all(np.isfinite(p)) and 0 <= p[0] < width and 0 <= p[1] < height)
+
+
+def _back_side(
+    normal: np.ndarray, u: np.ndarray, s: np.ndarray, h: np.ndarray,
+    knee_xy: Point | None, facing: Facing, length: float,
+) -> int:
+    """+1 if ``normal`` points to the back, -1 if away, 0 if unknown.
+
+    Front hint first; if it is (nearly) along the chord, a knee well off the
+    chord's extension (hip flexed by more than ~35 degrees) marks the front:
+    thighs flex forward, while hip hyperextension never reaches that angle.
+    """
+    f = np.array([float(facing), 0.0]) if np.isscalar(facing) else np.asarray(facing, dtype=np.float64)
+    norm = float(np.hypot(*f)) if np.all(np.isfinite(f)) else 0.0
+    if norm > 0:
+        c = float(normal @ f) / norm
+        if abs(c) >= MIN_SIDE_COS:
+            return -1 if c > 0 else 1
+    if knee_xy is not None and norm > 0:  # facing == 0 means "facing the camera": no knee fallback
+        k = np.asarray(knee_xy, dtype=np.float64) - h
+        kl = float(np.hypot(*k))
+        if np.isfinite(kl) and kl > 0.2 * length:
+            off = float(normal @ k) / kl
+            if abs(off) > math.sin(math.radians(35)):
+                return -1 if off > 0 else 1
+    return 0
+
+
+def _dorsal_profile(
+    m: np.ndarray, s: np.ndarray, u: np.ndarray, back: np.ndarray, length: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boundary depth along each ray (chord lengths, NaN if not found) and the edge's sharpness.
+
+    A ray must start inside the body, and the boundary is the first exit after
+    which the mask stays outside for OUTSIDE_RUN: a hole in the mask, or a
+    thin gap between the back and an arm, does not end the back; objects
+    beyond the first real exit (a hand, a plate) are never reached.
+    """
+    height, width = m.shape
+    scale = 255.0 if m.dtype == np.uint8 else 1.0
+    depths = np.linspace(0.0, DEPTH_MAX, DEPTH_SAMPLES)
+    step_px = DEPTH_MAX * length / (DEPTH_SAMPLES - 1)
+    base = s[None, :] + (T_SAMPLES * length)[:, None] * u[None, :]                    # (T, 2)
+    pts = base[:, None, :] + (depths * length)[None, :, None] * back[None, None, :]   # (T, D, 2)
+    src = m if m.dtype in (np.uint8, np.float32) else m.astype(np.float32)
+    vals = cv2.remap(src, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    vals = vals.astype(np.float32) / scale
+
+    outside = vals < THRESHOLD
+    run = max(2, int(round(OUTSIDE_RUN / DEPTH_MAX * (DEPTH_SAMPLES - 1))))
+    padded = np.concatenate([outside, np.ones((len(outside), run), bool)], axis=1)
+    csum = np.concatenate([np.zeros((len(outside), 1), int), np.cumsum(padded, axis=1)], axis=1)
+    stays_out = (csum[:, run:run + DEPTH_SAMPLES] - csum[:, :DEPTH_SAMPLES]) == run   # i..i+run-1 all outside
+    entered = np.maximum.accumulate(~outside, axis=1)
+    exit_ = stays_out.copy()
+    exit_[:, 0] = False
+    exit_[:, 1:] &= entered[:, :-1] & ~outside[:, :-1]
+    found = exit_.any(axis=1)
+    start_ok = (~outside[:, : int(START_INSIDE / DEPTH_MAX * DEPTH_SAMPLES) + 1]).any(axis=1)
+    idx = np.argmax(exit_, axis=1)
+    rows = np.arange(len(idx))
+    i1 = np.maximum(idx, 1)
+    v0, v1 = vals[rows, i1 - 1], vals[rows, i1]
+    frac = np.clip((v0 - THRESHOLD) / np.maximum(v0 - v1, 1e-6), 0.0, 1.0)
+    depth = depths[i1 - 1] + frac * (depths[1] - depths[0])
+
+    # The frame's edge is not the back's edge.
+    edge_pts = base + (depth * length)[:, None] * back[None, :]
+    margin = 1.5 + step_px
+    on_edge = ((edge_pts[:, 0] < margin) | (edge_pts[:, 0] > width - 1 - margin)
+               | (edge_pts[:, 1] < margin) | (edge_pts[:, 1] > height - 1 - margin))
+    ok = found & start_ok & ~on_edge
+    k = max(1, int(round(2.0 / step_px)))  # ~2 px either side of the crossing
+    inner = vals[rows, np.clip(i1 - 1 - k, 0, DEPTH_SAMPLES - 1)]
+    outer = vals[rows, np.clip(i1 + k, 0, DEPTH_SAMPLES - 1)]
+    sharp = np.clip(inner - outer, 0.0, 1.0)
+    depth = np.where(ok, depth, np.nan)
+    return depth, np.where(ok, sharp, np.nan)
+
+
+def _median3(d: np.ndarray) -> np.ndarray:
+    """Median of each sample with its neighbours (NaN-aware): removes single-ray spikes."""
+    p = np.pad(d, 1, mode="edge")
+    stack = np.stack([p[:-2], p[1:-1], p[2:]])
+    out = np.full_like(d, np.nan)
+    good = np.isfinite(d)
+    with np.errstate(all="ignore"):
+        out[good] = np.nanmedian(stack[:, good], axis=0)
+    return out
+
+
+def _robust_polyfit(t: np.ndarray, d: np.ndarray, deg: int) -> np.ndarray | None:
+    """Least squares with two rounds of outlier trimming (arms, bars, clothing folds)."""
+    keep = np.isfinite(d)
+    for _ in range(3):
+        if keep.sum() < deg + 3:
+            return None
+        coef = np.polyfit(t[keep], d[keep], deg)
+        res = np.abs(d - np.polyval(coef, t))
+        mad = float(np.nanmedian(res[keep]))
+        new = np.isfinite(d) & (res <= max(3.0 * 1.4826 * mad, 0.004))
+        if np.array_equal(new, keep):
+            break
+        keep = new
+    return coef
+
+
+def _segment_fit(t: np.ndarray, d: np.ndarray, span: tuple[float, float]) -> np.ndarray | None:
+    """Robust line (slope, intercept) through the profile over ``span``; None if too little was found."""
+    sel = (t >= span[0] - 1e-9) & (t <= span[1] + 1e-9)
+    if np.isfinite(d[sel]).sum() < 0.6 * sel.sum():
+        return None
+    return _robust_polyfit(t[sel], d[sel], 1)
+
+
+def _segment_angle(t: np.ndarray, d: np.ndarray, span: tuple[float, float]) -> float:
+    """Tangent angle (deg) of the profile over ``span``: atan of the fitted slope (both in chord lengths)."""
+    coef = _segment_fit(t, d, span)
+    return math.nan if coef is None else math.degrees(math.atan(coef[0]))
+
+
+def _measures(t: np.ndarray, depth: np.ndarray, sharp: np.ndarray) -> dict[str, float]:
+    out = nan_result()
+    back = t <= T_BACK + 1e-9
+    found = float(np.isfinite(depth[back]).mean())
+    if found < MIN_FOUND:
+        return out
+    d = _median3(depth)
+    out["quality"] = round(found * float(np.nanmedian(sharp[back])), 4)
+
+    sel = (t >= WHOLE[0]) & (t <= WHOLE[1])
+    if np.isfinite(d[sel]).sum() >= 0.6 * sel.sum():
+        coef = _robust_polyfit(t[sel], d[sel], 2)
+        if coef is not None:
+            span = WHOLE[1] - WHOLE[0]
+            rise = np.polyval(coef, WHOLE[1]) - np.polyval(coef, WHOLE[0])
+            out["back_flexion"] = float(-coef[0] * span**2 / 4.0 / math.hypot(span, rise))
+
+    out["back_bend_deg"] = _segment_angle(t, d, UPPER) - _segment_angle(t, d, LOWER)
+    lumbar = _segment_fit(t, d, LUMBAR)
+    if lumbar is not None:
+        pelvis = _apex_angle(t, d, lumbar)
+        out["lumbar_bend_deg"] = math.degrees(math.atan(lumbar[0])) - pelvis
+        out["pelvis_tilt_deg"] = -pelvis
+    return out
+
+
+def _apex_angle(t: np.ndarray, d: np.ndarray, lumbar: np.ndarray) -> float:
+    """Direction (deg, vs the chord) from the lumbar curve's lower end to the buttock's apex.
+
+    The apex is the outline point below the lumbar spine that sticks out the
+    most as seen from there (the top of the convex hull), so it does not
+    matter where along the chord the hip landmark put it. The sacrum and
+    buttock move with the pelvis: a posterior tilt (butt wink) turns this
+    direction inward, an anterior tilt or a hyperextended lower back outward.
+    """
+    t0 = LUMBAR[1]
+    d0 = float(np.polyval(lumbar, t0))
+    sel = (t >= PELVIS[0] - 1e-9) & (t <= PELVIS[1] + 1e-9) & np.isfinite(d)
+    if sel.sum() < 3:
+        return math.nan
+    ang = np.degrees(np.arctan2(d[sel] - d0, t[sel] - t0))
+    return float(np.sort(ang)[-2])  # second largest: one stray ray is not the apex
