@@ -10,6 +10,7 @@ from analyzer.kinematics import Features
 from analyzer.report import Finding, Rep, Severity
 from analyzer.reps import RepSpan, find_hold, find_reps
 from analyzer.rulebook import HOW_TO_FILM, Check, Context, Exercise
+from analyzer.tempo import tempo_check
 
 # Score: what one finding costs, per severity; repeated reps add a little more.
 SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.info: 0}
@@ -23,6 +24,7 @@ class Evaluation:
     findings: list[Finding]
     checked: list[str]
     notices: list[str] = field(default_factory=list)
+    features: Features | None = None  # the active part the reps and hold index into
 
 
 def _view_reason(check: Check, features: Features) -> str | None:
@@ -57,30 +59,55 @@ def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
     return max(candidates, key=len)
 
 
+# The set is the longest run of frames in the exercise's position, bridging
+# breaks up to this long (a rep can briefly leave the position, e.g. a deep hinge).
+ACTIVE_MAX_BREAK_MS = 1500.0
+MIN_ACTIVE_MS = 1500.0
+
+
+def active_part(exercise: Exercise, features: Features) -> Features | None:
+    """The features of the set itself, without walking in, setting up and leaving."""
+    run = find_hold(
+        features.t_ms, exercise.in_position(features), min_duration_ms=MIN_ACTIVE_MS, max_break_ms=ACTIVE_MAX_BREAK_MS
+    )
+    return features.between(*run) if run else None
+
+
 def evaluate(exercise: Exercise, features: Features) -> Evaluation:
-    """Count reps or time the hold, then run every check that this view and input allow."""
+    """Count reps or time the hold, then run every check that this view and input allow.
+
+    Everything is judged on the active part only; times stay the clip's own.
+    """
     notices: list[str] = []
     reps: list[RepSpan] = []
     hold = None
-    if exercise.kind == "reps":
+    active = active_part(exercise, features)
+    if active is None:
+        notices.append(
+            f"No {exercise.title.lower()} position was held for {MIN_ACTIVE_MS / 1000:.1f} s: film the whole set "
+            "from the side with the whole body in the frame."
+        )
+    elif exercise.kind == "reps":
+        features = active
         reps = count_reps(exercise, features)
         if not reps:
             notices.append(
-                f"No complete {exercise.title.lower()} rep was found: film the whole set, from standing "
-                "start to finish, with the whole body in the frame."
+                f"No complete {exercise.title.lower()} rep was found: film the whole set, from start to finish, "
+                "with the whole body in the frame."
             )
-    elif exercise.in_position is not None:
+    else:
+        features = active
         hold = find_hold(features.t_ms, exercise.in_position(features))
         if hold is None:
             notices.append(
-                f"No {exercise.title.lower()} hold of at least 2 seconds was found: "
-                "film the whole hold from the side."
+                f"No {exercise.title.lower()} hold of at least 2 seconds was found: film the whole hold from the side."
             )
     ctx = Context(features=features, reps=reps, hold=hold, exercise=exercise)
     findings: list[Finding] = []
     checked: list[str] = []
-    nothing_to_judge = (exercise.kind == "reps" and not reps) or (exercise.kind == "hold" and hold is None)
-    for check in exercise.checks:
+    nothing_to_judge = not reps and hold is None
+    checks = exercise.checks + ((tempo_check(exercise),) if "tempo_angle" in exercise.extra else ())
+    for check in checks:
         reason = _view_reason(check, features) or _missing_reason(check, features)
         if reason:
             findings.append(check.not_assessable(reason))
@@ -89,7 +116,9 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
             continue
         checked.append(check.title)
         findings.extend(check.run(ctx, check))
-    return Evaluation(reps=reps, hold=hold, findings=findings, checked=checked, notices=notices)
+    return Evaluation(
+        reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features
+    )
 
 
 def rep_records(features: Features, reps: list[RepSpan], metrics: list[str]) -> list[Rep]:

@@ -55,6 +55,18 @@ class Features:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.series[name]
 
+    def between(self, start: int, stop: int) -> "Features":
+        """The features of frames [start, stop): e.g. the part of a clip where the set happens."""
+        return Features(
+            t_ms=self.t_ms[start:stop],
+            series={k: v[start:stop] for k, v in self.series.items()},
+            view=self.view,
+            facing=self.facing,
+            scale_px=self.scale_px,
+            gaps_ms=[g for g in self.gaps_ms if g[1] >= self.t_ms[start] and g[0] <= self.t_ms[stop - 1]],
+            notes=list(self.notes),
+        )
+
     def __contains__(self, name: str) -> bool:
         return name in self.series
 
@@ -226,6 +238,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "wrist_ahead_of_ankle": facing * (p["wrist"][:, 0] - p["ankle"][:, 0]) / leg_px,
         "wrist_ahead_of_shoulder": facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) / leg_px,
         "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
+        "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         # + nose higher than the ear (lying face up), - face down; in torso lengths
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)

@@ -52,11 +52,23 @@ def get_exercise(name: str) -> Exercise:
 
 
 def recognise(features: Features) -> list[tuple[str, float]]:
-    """Every exercise with its resemblance score, best first."""
+    """Every exercise with its resemblance score, best first.
+
+    Each exercise is scored on its own active part (the longest run in its
+    position), scaled by how much of the clip that run covers, so that walking
+    up to the camera does not make a plank look like a squat.
+    """
+    from analyzer.evaluate import active_part
+
     scores = []
     for exercise in exercises().values():
+        active = active_part(exercise, features)
+        if active is None:
+            scores.append((exercise.name, 0.0))
+            continue
+        coverage = len(active.t_ms) / max(1, int(features.valid.sum()))
         try:
-            score = float(exercise.looks_like(features))
+            score = float(exercise.looks_like(active)) * min(1.0, 0.4 + coverage)
         except (KeyError, ValueError):
             score = 0.0
         scores.append((exercise.name, round(max(0.0, min(1.0, score)), 3)))

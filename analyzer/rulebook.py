@@ -132,12 +132,12 @@ class Exercise:
     kind: Literal["reps", "hold"]
     checks: tuple[Check, ...]
     thresholds: dict[str, Threshold]
-    looks_like: Callable[[Features], float]  # 0..1: how much a track resembles this exercise
+    looks_like: Callable[[Features], float]  # 0..1: how much the active part resembles this exercise
+    in_position: Callable[[Features], np.ndarray]  # frames in the exercise's position (standing, prone, ...)
     aliases: tuple[str, ...] = ()
     rep_signal: str = ""
     rep_rest: Literal["high", "low", "either"] = "high"  # either: whichever level gives more whole reps
     rep_min_amplitude: float = 0.0
-    in_position: Callable[[Features], np.ndarray] | None = None  # holds: frames in the position
     views: tuple[View, ...] = SIDE_VIEWS
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -222,6 +222,21 @@ def per_rep_extreme(
 
 # -- helpers for recognising an exercise ---------------------------------------
 
+def upright(features: Features) -> np.ndarray:
+    """Frames on the feet: hips well above the ankles, not lying."""
+    return (features["hip_above_ankle"] > 0.25) & (features["trunk_incline_deg"] < 80.0)
+
+
+def prone(features: Features) -> np.ndarray:
+    """Frames face-down with the body near level and legs straight (plank, push-up)."""
+    return (
+        (features["trunk_incline_deg"] > 50.0)
+        & (features["knee_deg"] > 130.0)
+        & (features["face_up"] < 0.3)
+        & (features["hip_above_ankle"] < 0.5)
+    )
+
+
 def ramp(value: float, zero_at: float, one_at: float) -> float:
     """0..1, rising linearly from ``zero_at`` to ``one_at`` (either order); NaN counts as 0."""
     if not np.isfinite(value):
@@ -239,3 +254,81 @@ def spread(features: Features, name: str) -> float:
     """Robust range (5th to 95th percentile) of a series: how much it moves."""
     values = features[name][np.isfinite(features[name])]
     return float(np.ptp(np.percentile(values, [5, 95]))) if len(values) else float("nan")
+
+
+def rep_levels(ctx: Context, rep: RepSpan, signal: str) -> tuple[np.ndarray, np.ndarray]:
+    """Frame indices of a rep and where each sits in the rep's range of ``signal`` (0 lowest, 1 highest)."""
+    idx = np.arange(rep.start, rep.end + 1)
+    values = ctx.features[signal][idx]
+    known = np.isfinite(values)
+    lo, hi = (np.nanmin(values), np.nanmax(values)) if known.any() else (0.0, 0.0)
+    u = (values - lo) / (hi - lo) if hi > lo else np.full(len(values), np.nan)
+    return idx[known], u[known]
+
+
+def frames_by_level(
+    ctx: Context, rep: RepSpan, signal: str, low: float = 0.3, high: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames of a rep where ``signal`` is in the bottom ``low`` and the top ``1-high`` of its range.
+
+    For a hinge or squat with hip height as the signal: the bottom position
+    and the standing position of that very rep, whichever order they come in.
+    """
+    idx, u = rep_levels(ctx, rep, signal)
+    return idx[u <= low], idx[u >= high]
+
+
+def percentile_at(series: np.ndarray, idx: np.ndarray, q: float) -> float:
+    values = series[idx]
+    values = values[np.isfinite(values)]
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+FrameSets = Callable[[Context, RepSpan], tuple[np.ndarray, np.ndarray]]
+
+
+def change_check(
+    ctx: Context,
+    check: Check,
+    series: str,
+    threshold: Threshold,
+    *,
+    frames: FrameSets,
+    quality: str | None = None,
+    min_quality: float = 0.0,
+) -> list[Finding]:
+    """Per rep: how far ``series`` moves between two sets of frames of the same rep.
+
+    ``frames(ctx, rep)`` gives (judged, reference) frame indices, e.g. the
+    bottom of a deadlift and its lockout, so that clothing and body shape
+    cancel out. Judged toward the bad side (90th percentile), so one clean
+    frame cannot hide a fault. With ``quality``, frames whose per-frame
+    quality series is below ``min_quality`` are left out.
+    """
+    findings = []
+    values = ctx.features[series]
+    q = 90.0 if threshold.above else 10.0
+    for number, rep in enumerate(ctx.reps, start=1):
+        judged, reference = frames(ctx, rep)
+        if quality is not None:
+            judged = judged[ctx.features[quality][judged] >= min_quality]
+            reference = reference[ctx.features[quality][reference] >= min_quality]
+        if not len(judged) or not len(reference):
+            continue
+        base = percentile_at(values, reference, 50.0)
+        change = percentile_at(values, judged, q) - base
+        severity = threshold.severity(change)
+        if severity is None:
+            continue
+        confidence = float(np.nanmean(ctx.features[quality][judged])) if quality is not None else 1.0
+        rel = values[judged] - base
+        bad = np.zeros(len(ctx.t_ms), dtype=bool)
+        bad[judged[(rel > threshold.warn) if threshold.above else (rel < threshold.warn)]] = True
+        spans = spans_where(ctx.t_ms, bad) or [ctx.span_ms(int(judged.min()), int(judged.max()))]
+        findings.append(
+            check.finding(
+                severity=severity, measured=change, threshold=threshold, spans=spans, rep=number,
+                confidence=confidence if np.isfinite(confidence) else 0.5,
+            )
+        )
+    return findings

@@ -16,7 +16,7 @@ from scipy.ndimage import median_filter
 
 from analyzer.kinematics import Features
 from analyzer.report import Finding
-from analyzer.rulebook import Check, Context, Exercise, Threshold, ramp, spans_where, spread, typical
+from analyzer.rulebook import Check, Context, Exercise, Threshold, prone, ramp, spans_where, spread
 
 THRESHOLDS = {
     "sag": Threshold(
@@ -42,19 +42,13 @@ SETTLE_MS = 1000.0
 
 
 def in_plank(features: Features) -> np.ndarray:
-    """Frames in a plank: trunk near level, legs straight, body roughly in a line."""
-    return (
-        (features["trunk_incline_deg"] > 55.0)
-        & (features["knee_deg"] > 140.0)
-        & (np.abs(features["hip_below_ankle_line_deg"]) < 45.0)
-        & (features["face_up"] < 0.35)
-    )
+    """Frames in a plank: face down, level, legs straight, body roughly in a line."""
+    return prone(features) & (np.abs(features["hip_below_ankle_line_deg"]) < 45.0)
 
 
 def looks_like(features: Features) -> float:
-    held = float(np.nanmean(in_plank(features)))
-    still = 1.0 - ramp(spread(features, "elbow_deg"), 20.0, 45.0)
-    return ramp(held, 0.3, 0.7) * still * ramp(typical(features, "trunk_incline_deg"), 50.0, 70.0)
+    """Face down and level, the shoulders staying put."""
+    return 1.0 - ramp(spread(features, "shoulder_height"), 0.08, 0.16)
 
 
 def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,147 @@
+"""Glute bridge: lying on the back, lift the hips until shoulders, hips and knees form one line.
+
+Hyperextension is the hip pushed above that line at the top, with the lower
+back arching to get it there. The line is the angle at the hip between
+shoulder and knee, signed: negative when the hip is above the line. The mask
+outline is not used here: lying on the back, the arms on the mat sit where
+the back's outline would be (measured on real clips).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding
+from analyzer.reps import RepSpan
+from analyzer.rulebook import Check, Context, Exercise, Threshold, frames_by_level, percentile_at, ramp, spans_where, spread, typical
+
+REP_SIGNAL = "hip_height"
+LINE = "hip_below_knee_line_deg"
+THRESHOLDS = {
+    "hyperextension": Threshold(
+        warn=-10.0, danger=-20.0, unit="deg", above=False,
+        reason="ERRORS.md glute bridge: hyperextension. Target is shoulders, hips and knees in one line; a hip "
+        "10 deg above it is ~5 cm too high, where the lower back takes over.",
+    ),
+    "low_lift": Threshold(
+        warn=20.0, danger=35.0, unit="deg",
+        reason="ERRORS.md glute bridge: too little lift. Hip still 20 deg below the shoulder-knee line at the top.",
+    ),
+    "knees_over_heels": Threshold(
+        warn=25.0, danger=40.0, unit="deg",
+        reason="ERRORS.md glute bridge: feet placement, knees should end over the heels: shin more than 25 deg "
+        "off vertical at the top.",
+    ),
+    "lowering": Threshold(
+        warn=0.6, danger=0.35, unit="s", above=False,
+        reason="ERRORS.md glute bridge: lowering too fast ('hold a moment, lower slowly'): top to floor in "
+        "under 0.6 s is a drop, not a controlled lowering.",
+    ),
+}
+
+
+def supine(features: Features) -> np.ndarray:
+    """Frames lying face up with the knees bent."""
+    return (features["trunk_incline_deg"] > 45.0) & (features["face_up"] > 0.0) & (features["knee_deg"] < 140.0)
+
+
+def looks_like(features: Features) -> float:
+    """Lying face up, the hips going up and down."""
+    return ramp(spread(features, "hip_below_knee_line_deg"), 10.0, 25.0) * ramp(typical(features, "face_up"), 0.0, 0.15)
+
+
+def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
+    return frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
+
+
+def _per_rep_at_top(ctx: Context, check: Check, key: str, series: np.ndarray, pct: float) -> list[Finding]:
+    threshold = THRESHOLDS[key]
+    findings = []
+    for number, rep in enumerate(ctx.reps, start=1):
+        top = _top(ctx, rep)
+        value = percentile_at(series, top, pct)
+        severity = threshold.severity(value)
+        if severity:
+            bad = np.zeros(len(ctx.t_ms), dtype=bool)
+            bad[top] = (series[top] > threshold.warn) if threshold.above else (series[top] < threshold.warn)
+            spans = spans_where(ctx.t_ms, bad) or [ctx.span_ms(int(top.min()), int(top.max()))]
+            findings.append(check.finding(severity=severity, measured=value, threshold=threshold, spans=spans, rep=number))
+    return findings
+
+
+def hyperextension(ctx: Context, check: Check) -> list[Finding]:
+    return _per_rep_at_top(ctx, check, "hyperextension", ctx.features[LINE], 10.0)
+
+
+def low_lift(ctx: Context, check: Check) -> list[Finding]:
+    return _per_rep_at_top(ctx, check, "low_lift", ctx.features[LINE], 50.0)
+
+
+def knees_over_heels(ctx: Context, check: Check) -> list[Finding]:
+    return _per_rep_at_top(ctx, check, "knees_over_heels", ctx.features["shin_incline_deg"], 50.0)
+
+
+def lowering_speed(ctx: Context, check: Check) -> list[Finding]:
+    """Time from leaving the top to reaching the floor, per rep."""
+    threshold = THRESHOLDS["lowering"]
+    findings = []
+    hip = ctx.features[REP_SIGNAL]
+    for number, rep in enumerate(ctx.reps, start=1):
+        top = _top(ctx, rep)
+        bottom, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
+        after = bottom[bottom > top.max()] if len(top) else bottom[:0]
+        if not len(top) or not len(after):
+            continue
+        start, end = int(top.max()), int(after.min())
+        seconds = (ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0
+        severity = threshold.severity(seconds) if np.isfinite(hip[start]) else None
+        if severity:
+            findings.append(check.finding(severity=severity, measured=seconds, threshold=threshold,
+                                          spans=[ctx.span_ms(start, end)], rep=number))
+    return findings
+
+
+EXERCISE = Exercise(
+    name="glute_bridge",
+    title="Glute bridge",
+    kind="reps",
+    aliases=("bridge", "hip bridge", "glute-bridge"),
+    rep_signal=REP_SIGNAL,
+    rep_rest="low",
+    rep_min_amplitude=0.08,
+    looks_like=looks_like,
+    in_position=supine,
+    thresholds=THRESHOLDS,
+    extra={"rep_metrics": [LINE, "knee_deg"], "tempo_angle": "hip_deg"},
+    checks=(
+        Check(
+            code="glute_bridge.hyperextension",
+            title="Hips too high, lower back arching",
+            cue="Stop when shoulders, hips and knees form one line; squeeze the glutes instead of arching.",
+            why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
+            run=hyperextension,
+        ),
+        Check(
+            code="glute_bridge.low_lift",
+            title="Too little lift",
+            cue="Drive through your heels and lift until your hips are in line with shoulders and knees.",
+            why="Stopping short leaves the glutes, the muscles the exercise is for, barely working.",
+            run=low_lift,
+        ),
+        Check(
+            code="glute_bridge.knees_over_heels",
+            title="Knees not over the heels",
+            cue="Move your feet so that at the top your knees sit right above your heels.",
+            why="Feet too far away or too close shift the work to the hamstrings or the knees and lower back.",
+            run=knees_over_heels,
+        ),
+        Check(
+            code="glute_bridge.lowering_fast",
+            title="Lowering too fast",
+            cue="Hold the top for a moment, then lower slowly over two seconds.",
+            why="Dropping the hips gives up control, and control is what protects the back.",
+            run=lowering_speed,
+        ),
+    ),
+)

@@ -1,0 +1,98 @@
+"""Push-up: a plank that moves. The body line must hold through every rep.
+
+The body line is the plank's: the angle at the hip between shoulder and
+ankle, + when the hip hangs below the line, - when piked. Reps are counted on
+the elbow angle, the movement itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding
+from analyzer.rulebook import Check, Context, Exercise, Threshold, per_rep_extreme, prone, ramp, spread
+
+LINE = "hip_below_ankle_line_deg"
+THRESHOLDS = {
+    "sag": Threshold(
+        warn=12.0, danger=22.0, unit="deg",
+        reason="ERRORS.md push-up: hips sagging while lowering. As in the plank, a little above its 10 deg for "
+        "the extra wobble of a moving body.",
+    ),
+    "pike": Threshold(
+        warn=-18.0, danger=-30.0, unit="deg", above=False,
+        reason="ERRORS.md push-up: piking. Hip well above the shoulder-ankle line through the rep.",
+    ),
+    "range": Threshold(
+        warn=110.0, danger=130.0, unit="deg",
+        reason="ERRORS.md push-up: partial range. Elbows should bend to about 90 deg (chest near the floor).",
+    ),
+}
+
+
+def looks_like(features: Features) -> float:
+    """Face down, the shoulders going up and down by the elbows bending."""
+    return ramp(spread(features, "shoulder_height"), 0.08, 0.18) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
+
+
+def hip_sag(ctx: Context, check: Check) -> list[Finding]:
+    return per_rep_extreme(ctx, check, LINE, THRESHOLDS["sag"])
+
+
+def piking(ctx: Context, check: Check) -> list[Finding]:
+    return per_rep_extreme(ctx, check, LINE, THRESHOLDS["pike"])
+
+
+def partial_range(ctx: Context, check: Check) -> list[Finding]:
+    threshold = THRESHOLDS["range"]
+    elbow = ctx.features["elbow_deg"]
+    findings = []
+    for number, rep in enumerate(ctx.reps, start=1):
+        segment = elbow[rep.start : rep.end + 1]
+        if not np.any(np.isfinite(segment)):
+            continue
+        deepest = float(np.nanmin(segment))
+        severity = threshold.severity(deepest)
+        if severity:
+            findings.append(check.finding(severity=severity, measured=deepest, threshold=threshold,
+                                          spans=[ctx.span_ms(rep.start, rep.end)], rep=number))
+    return findings
+
+
+EXERCISE = Exercise(
+    name="pushup",
+    title="Push-up",
+    kind="reps",
+    aliases=("push-up", "push up", "press-up", "incline pushup", "incline push-up"),
+    rep_signal="shoulder_height",  # not the elbow angle: it flickers in the dark, the shoulders do not
+    rep_rest="high",
+    rep_min_amplitude=0.1,
+    looks_like=looks_like,
+    in_position=prone,
+    thresholds=THRESHOLDS,
+    extra={"rep_metrics": ["elbow_deg", LINE], "tempo_angle": "elbow_deg"},
+    checks=(
+        Check(
+            code="pushup.hip_sag",
+            title="Hips sagging",
+            cue="Brace your belly and squeeze your glutes so your body moves as one plank.",
+            why="Sagging hips arch the lower back and put pressure on the spine.",
+            run=hip_sag,
+        ),
+        Check(
+            code="pushup.piking",
+            title="Hips piking up",
+            cue="Lower your hips into one line from shoulders to heels.",
+            why="Piking shortens the lever and takes the work away from chest and core.",
+            run=piking,
+        ),
+        Check(
+            code="pushup.partial_range",
+            title="Partial range of motion",
+            cue="Lower until your elbows are bent to about 90 degrees, chest close to the floor.",
+            why="Half reps build strength only in the easy half of the movement.",
+            run=partial_range,
+        ),
+    ),
+)

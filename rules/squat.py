@@ -1,0 +1,184 @@
+"""Squat (back, front, goblet, bodyweight): sit down between the heels with a neutral spine.
+
+Butt wink, the pelvis tucking under at the bottom, barely moves the landmarks
+(DESIGN.md: 25 deg of posterior tilt moves the trunk line by under 3 deg), so
+it is read from the back outline in the mask: the lumbar bend at the bottom of
+each rep against the same rep on the way down at about parallel, where the
+spine is still neutral in a good squat. Everything else is landmark geometry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.kinematics import Features
+from analyzer.report import Finding
+from analyzer.reps import RepSpan
+from analyzer.rulebook import (
+    Check,
+    Context,
+    Exercise,
+    Threshold,
+    change_check,
+    frames_by_level,
+    percentile_at,
+    rep_levels,
+    ramp,
+    spread,
+    upright,
+)
+
+REP_SIGNAL = "hip_height"
+# The outline is trusted only where the mask traced most of the back (a bar's
+# plates or the arms crossing it lower the quality).
+MIN_OUTLINE_QUALITY = 0.55
+THRESHOLDS = {
+    "butt_wink": Threshold(
+        warn=12.0, danger=22.0, unit="deg",
+        reason="ERRORS.md squat: butt wink. Lower-back outline bending toward flexion at the bottom vs. the "
+        "top of the same rep beyond what a neutral squat shows in our renders (mask noise ~5 deg).",
+    ),
+    "heels": Threshold(
+        warn=0.07, danger=0.12, unit="leg lengths",
+        reason="ERRORS.md squat: knees far forward with the heels lifting. Heel rise at the bottom vs. "
+        "standing; 0.07 leg lengths is ~6 cm off the floor, above the foot landmarks' jitter (~3 cm).",
+    ),
+    "depth": Threshold(
+        warn=125.0, danger=140.0, unit="deg",
+        reason="ERRORS.md squat: range of motion. Smallest knee angle of the rep; MediaPipe places the hip "
+        "high in deep flexion, so a parallel squat reads ~100-110 deg and a deep one ~90 (measured on real "
+        "clips): 125 is a half squat, 140 a quarter squat.",
+    ),
+    "lean": Threshold(
+        warn=25.0, danger=40.0, unit="deg",
+        reason="ERRORS.md squat: excessive forward lean. Trunk inclined this much more than the shins at the "
+        "bottom; in a balanced squat trunk and shins are near parallel.",
+    ),
+    "knee_cave": Threshold(
+        warn=0.85, danger=0.7, unit="ratio", above=False,
+        reason="ERRORS.md squat: knees caving in. Knee gap / ankle gap at the bottom relative to standing, "
+        "from the front.",
+    ),
+}
+
+
+def looks_like(features: Features) -> float:
+    """Knees and hips both bend a lot, the knees at least as much as the hips."""
+    knee_rom, hip_rom = spread(features, "knee_deg"), spread(features, "hip_deg")
+    return ramp(knee_rom, 30.0, 60.0) * ramp(hip_rom, 25.0, 50.0) * ramp(knee_rom - hip_rom, -30.0, 0.0)
+
+
+def butt_wink(ctx: Context, check: Check) -> list[Finding]:
+    return change_check(
+        ctx, check, "img_pelvis_tilt_deg", THRESHOLDS["butt_wink"], frames=bottom_and_parallel,
+        quality="img_quality", min_quality=MIN_OUTLINE_QUALITY,
+    )
+
+
+def bottom_and_parallel(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
+    """The very bottom of the rep, and the frames a little higher (about parallel) of the same rep.
+
+    The lumbar outline changes with hip flexion even in a good squat; the wink
+    is the extra tuck in the last part of the descent.
+    """
+    idx, u = rep_levels(ctx, rep, REP_SIGNAL)
+    return idx[u <= 0.1], idx[(u >= 0.25) & (u <= 0.5)]
+
+
+def _bottom_value(ctx: Context, check: Check, key: str, series_fn, pct: float) -> list[Finding]:  # noqa: ANN001
+    """Per rep, ``series_fn(features)`` at the bottom (judged at ``pct``) against a threshold."""
+    threshold = THRESHOLDS[key]
+    values = series_fn(ctx.features)
+    findings = []
+    for number, rep in enumerate(ctx.reps, start=1):
+        low, high = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
+        value = percentile_at(values, low, pct)
+        severity = threshold.severity(value)
+        if severity:
+            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
+                                          spans=[ctx.span_ms(low.min(), low.max())], rep=number))
+    return findings
+
+
+def heels_lifting(ctx: Context, check: Check) -> list[Finding]:
+    return change_check(ctx, check, "heel_rise", THRESHOLDS["heels"], frames=bottom_and_standing)
+
+
+def bottom_and_standing(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
+    return frames_by_level(ctx, rep, REP_SIGNAL, low=0.15, high=0.85)
+
+
+def depth(ctx: Context, check: Check) -> list[Finding]:
+    return _bottom_value(ctx, check, "depth", lambda f: f["knee_deg"], 10.0)
+
+
+def forward_lean(ctx: Context, check: Check) -> list[Finding]:
+    return _bottom_value(ctx, check, "lean", lambda f: f["trunk_incline_deg"] - f["shin_incline_deg"], 90.0)
+
+
+def knee_cave(ctx: Context, check: Check) -> list[Finding]:
+    threshold = THRESHOLDS["knee_cave"]
+    ratio = ctx.features["knee_ankle_width_ratio"]
+    findings = []
+    for number, rep in enumerate(ctx.reps, start=1):
+        low, high = frames_by_level(ctx, rep, REP_SIGNAL)
+        value = percentile_at(ratio, low, 10.0) / percentile_at(ratio, high, 50.0)
+        severity = threshold.severity(value)
+        if severity:
+            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
+                                          spans=[ctx.span_ms(low.min(), low.max())], rep=number))
+    return findings
+
+
+EXERCISE = Exercise(
+    name="squat",
+    title="Squat",
+    kind="reps",
+    aliases=("back squat", "front squat", "goblet squat", "bodyweight squat", "air squat"),
+    rep_signal=REP_SIGNAL,
+    rep_rest="high",
+    rep_min_amplitude=0.15,
+    looks_like=looks_like,
+    in_position=upright,
+    thresholds=THRESHOLDS,
+    extra={"rep_metrics": ["knee_deg", "hip_deg", "trunk_incline_deg"], "tempo_angle": "knee_deg"},
+    checks=(
+        Check(
+            code="squat.butt_wink",
+            title="Butt wink (pelvis tucking under)",
+            cue="Stop the descent just above the depth where your lower back starts to round, and brace.",
+            why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
+            run=butt_wink,
+            needs=("img_pelvis_tilt_deg",),
+        ),
+        Check(
+            code="squat.heels_lifting",
+            title="Knees too far forward, heels lifting",
+            cue="Sit the hips back and keep your whole foot on the floor, knees tracking over the toes.",
+            why="Rising onto the toes shifts the load forward and makes the back round to keep balance.",
+            run=heels_lifting,
+        ),
+        Check(
+            code="squat.depth",
+            title="Not deep enough",
+            cue="Sit lower, toward thighs parallel to the floor, as far as your back stays neutral.",
+            why="A partial squat trains only part of the range the exercise is meant for.",
+            run=depth,
+        ),
+        Check(
+            code="squat.forward_lean",
+            title="Excessive forward lean",
+            cue="Keep your chest up and your gaze ahead; let the knees travel forward a little more.",
+            why="Folding forward turns the squat into a good-morning and loads the lower back.",
+            run=forward_lean,
+        ),
+        Check(
+            code="squat.knee_cave",
+            title="Knees caving in",
+            cue="Push your knees out so they stay over your toes all the way down and up.",
+            why="Knees collapsing inward strain the knee and hip.",
+            run=knee_cave,
+            views=("front",),
+        ),
+    ),
+)
