@@ -40,6 +40,10 @@ class Finding(BaseModel):
     why: str = ""
     assessable: bool = True
     reason: str = Field(default="", description="why it could not be judged and how to film it")
+    body_parts: list[str] = Field(
+        default_factory=list, description="joints involved, near side, e.g. ['shoulder', 'hip']: drawn in colour"
+    )
+    key_series: str = Field(default="", description="the per-frame feature the check measures (for overlays, plots)")
 
 
 class SourceInfo(BaseModel):

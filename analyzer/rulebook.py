@@ -86,6 +86,8 @@ class Check:
     run: CheckFn
     views: tuple[View, ...] = SIDE_VIEWS
     needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
+    body_parts: tuple[str, ...] = ()  # near-side joints the fault is about, drawn in colour on the video
+    key_series: str = ""  # the feature series the check measures, shown beside the joint and plotted
 
     def finding(
         self,
@@ -109,6 +111,8 @@ class Check:
             confidence=round(confidence, 2),
             cue=self.cue,
             why=self.why,
+            body_parts=list(self.body_parts),
+            key_series=self.key_series,
         )
 
     def not_assessable(self, reason: str) -> Finding:
@@ -120,6 +124,8 @@ class Check:
             why=self.why,
             assessable=False,
             reason=reason,
+            body_parts=list(self.body_parts),
+            key_series=self.key_series,
         )
 
 

@@ -47,4 +47,5 @@ def tempo_check(exercise: Exercise) -> Check:
         why="Quick, jerky reps use momentum instead of muscle and strain the muscles and discs of the back.",
         run=_run,
         views=("side", "front", "oblique"),
+        key_series=str(exercise.extra["tempo_angle"]),
     )

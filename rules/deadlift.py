@@ -172,6 +172,8 @@ EXERCISE = Exercise(
             "of acute lower-back strain.",
             run=rounded_back,
             needs=("img_back_bend_deg",),
+            body_parts=("shoulder", "hip"),
+            key_series="img_back_bend_deg",
         ),
         Check(
             code="deadlift.hips_rise_first",
@@ -179,6 +181,8 @@ EXERCISE = Exercise(
             cue="Push the floor away with your legs so hips and shoulders rise together.",
             why="When the hips shoot up first the back ends up lifting the weight.",
             run=hips_rise_first,
+            body_parts=("shoulder", "hip", "knee"),
+            key_series="trunk_incline_deg",
         ),
         Check(
             code="deadlift.bar_drift",
@@ -186,6 +190,8 @@ EXERCISE = Exercise(
             cue="Keep the bar close: drag it up your shins and thighs.",
             why="Every centimetre the bar drifts forward adds leverage on the lower back.",
             run=bar_drift,
+            body_parts=("wrist", "ankle"),
+            key_series="wrist_ahead_of_ankle",
         ),
         Check(
             code="deadlift.lockout_hyperextension",
@@ -193,6 +199,8 @@ EXERCISE = Exercise(
             cue="Finish tall: squeeze the glutes and stop when you are upright, no lean back.",
             why="Leaning back at the top compresses the lower back under load.",
             run=lockout_lean,
+            body_parts=("shoulder", "hip"),
+            key_series="trunk_lean_deg",
         ),
         Check(
             code="deadlift.neck",
@@ -200,6 +208,8 @@ EXERCISE = Exercise(
             cue="Keep your gaze a few metres ahead on the floor so the neck stays in line with the back.",
             why="Cranking the neck up or letting the head hang strains the neck under load.",
             run=neck_position,
+            body_parts=("ear", "shoulder"),
+            key_series="neck_bend_deg",
         ),
     ),
 )

@@ -121,6 +121,8 @@ EXERCISE = Exercise(
             cue="Stop when shoulders, hips and knees form one line; squeeze the glutes instead of arching.",
             why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
             run=hyperextension,
+            body_parts=("shoulder", "hip", "knee"),
+            key_series="hip_below_knee_line_deg",
         ),
         Check(
             code="glute_bridge.low_lift",
@@ -128,6 +130,8 @@ EXERCISE = Exercise(
             cue="Drive through your heels and lift until your hips are in line with shoulders and knees.",
             why="Stopping short leaves the glutes, the muscles the exercise is for, barely working.",
             run=low_lift,
+            body_parts=("shoulder", "hip", "knee"),
+            key_series="hip_below_knee_line_deg",
         ),
         Check(
             code="glute_bridge.knees_over_heels",
@@ -135,6 +139,8 @@ EXERCISE = Exercise(
             cue="Move your feet so that at the top your knees sit right above your heels.",
             why="Feet too far away or too close shift the work to the hamstrings or the knees and lower back.",
             run=knees_over_heels,
+            body_parts=("knee", "ankle"),
+            key_series="shin_incline_deg",
         ),
         Check(
             code="glute_bridge.lowering_fast",
@@ -142,6 +148,8 @@ EXERCISE = Exercise(
             cue="Hold the top for a moment, then lower slowly over two seconds.",
             why="Dropping the hips gives up control, and control is what protects the back.",
             run=lowering_speed,
+            body_parts=("shoulder", "hip", "knee"),
+            key_series="hip_height",
         ),
     ),
 )

@@ -111,6 +111,8 @@ EXERCISE = Exercise(
             cue="Squeeze your glutes and brace your belly to lift the hips into one line from shoulders to heels.",
             why="Hips that drop let the lower back arch and take the load, the 'pinching' people feel in planks.",
             run=sagging_hips,
+            body_parts=("shoulder", "hip", "ankle"),
+            key_series="hip_below_ankle_line_deg",
         ),
         Check(
             code="plank.piked_hips",
@@ -118,6 +120,8 @@ EXERCISE = Exercise(
             cue="Lower your hips until shoulders, hips and heels form one straight line.",
             why="With the hips high the core stops working and the exercise loses its point.",
             run=piked_hips,
+            body_parts=("shoulder", "hip", "ankle"),
+            key_series="hip_below_ankle_line_deg",
         ),
         Check(
             code="plank.head_dropping",
@@ -125,6 +129,8 @@ EXERCISE = Exercise(
             cue="Keep your neck long: look at the floor just ahead of your hands.",
             why="A hanging head strains the neck and usually comes with the shoulders sagging.",
             run=head_dropping,
+            body_parts=("ear", "shoulder"),
+            key_series="neck_bend_deg",
         ),
     ),
 )

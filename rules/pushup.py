@@ -79,6 +79,8 @@ EXERCISE = Exercise(
             cue="Brace your belly and squeeze your glutes so your body moves as one plank.",
             why="Sagging hips arch the lower back and put pressure on the spine.",
             run=hip_sag,
+            body_parts=("shoulder", "hip", "ankle"),
+            key_series="hip_below_ankle_line_deg",
         ),
         Check(
             code="pushup.piking",
@@ -86,6 +88,8 @@ EXERCISE = Exercise(
             cue="Lower your hips into one line from shoulders to heels.",
             why="Piking shortens the lever and takes the work away from chest and core.",
             run=piking,
+            body_parts=("shoulder", "hip", "ankle"),
+            key_series="hip_below_ankle_line_deg",
         ),
         Check(
             code="pushup.partial_range",
@@ -93,6 +97,8 @@ EXERCISE = Exercise(
             cue="Lower until your elbows are bent to about 90 degrees, chest close to the floor.",
             why="Half reps build strength only in the easy half of the movement.",
             run=partial_range,
+            body_parts=("shoulder", "elbow", "wrist"),
+            key_series="elbow_deg",
         ),
     ),
 )

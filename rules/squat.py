@@ -150,6 +150,8 @@ EXERCISE = Exercise(
             why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
             run=butt_wink,
             needs=("img_pelvis_tilt_deg",),
+            body_parts=("shoulder", "hip", "knee"),
+            key_series="img_pelvis_tilt_deg",
         ),
         Check(
             code="squat.heels_lifting",
@@ -157,6 +159,8 @@ EXERCISE = Exercise(
             cue="Sit the hips back and keep your whole foot on the floor, knees tracking over the toes.",
             why="Rising onto the toes shifts the load forward and makes the back round to keep balance.",
             run=heels_lifting,
+            body_parts=("knee", "ankle", "heel", "foot_index"),
+            key_series="heel_rise",
         ),
         Check(
             code="squat.depth",
@@ -164,6 +168,8 @@ EXERCISE = Exercise(
             cue="Sit lower, toward thighs parallel to the floor, as far as your back stays neutral.",
             why="A partial squat trains only part of the range the exercise is meant for.",
             run=depth,
+            body_parts=("hip", "knee", "ankle"),
+            key_series="knee_deg",
         ),
         Check(
             code="squat.forward_lean",
@@ -171,6 +177,8 @@ EXERCISE = Exercise(
             cue="Keep your chest up and your gaze ahead; let the knees travel forward a little more.",
             why="Folding forward turns the squat into a good-morning and loads the lower back.",
             run=forward_lean,
+            body_parts=("shoulder", "hip"),
+            key_series="trunk_incline_deg",
         ),
         Check(
             code="squat.knee_cave",
@@ -179,6 +187,8 @@ EXERCISE = Exercise(
             why="Knees collapsing inward strain the knee and hip.",
             run=knee_cave,
             views=("front",),
+            body_parts=("hip", "knee", "ankle"),
+            key_series="knee_ankle_width_ratio",
         ),
     ),
 )
