@@ -236,6 +236,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         # horizontal offsets toward the body's front, in leg lengths
         "knee_past_toes": facing * (p["knee"][:, 0] - p["foot_index"][:, 0]) / leg_px,
         "wrist_ahead_of_ankle": facing * (p["wrist"][:, 0] - p["ankle"][:, 0]) / leg_px,
+        "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
         "wrist_ahead_of_shoulder": facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) / leg_px,
         "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
@@ -256,6 +257,24 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     )
     features.gaps_ms = long_gaps(track.t_ms, features.valid)
     return features
+
+
+def _gap_to_leg(point: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """Horizontal offset (px) of ``point`` from the leg (thigh or shin) at the point's own height.
+
+    Where the bar or the hands are relative to the legs in a deadlift: on the
+    shins or thighs is near zero. NaN when the point is above the hip or
+    below the ankle.
+    """
+    gap = np.full(len(point), np.nan)
+    for upper, lower in ((hip, knee), (knee, ankle)):
+        dy = lower[:, 1] - upper[:, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (point[:, 1] - upper[:, 1]) / dy
+        inside = (s >= 0) & (s <= 1) & np.isnan(gap)
+        leg_x = upper[:, 0] + s * (lower[:, 0] - upper[:, 0])
+        gap[inside] = (point[:, 0] - leg_x)[inside]
+    return gap
 
 
 def _neck_bend(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray, facing: int) -> np.ndarray:

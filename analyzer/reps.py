@@ -49,7 +49,7 @@ def find_reps(
     *,
     rest: Literal["high", "low"],
     min_amplitude: float,
-    min_duration_ms: float = 500.0,
+    min_duration_ms: float = 300.0,
 ) -> list[RepSpan]:
     """Reps of ``signal`` that start and end at its ``rest`` level.
 
@@ -77,12 +77,39 @@ def find_reps(
                 at_rest, start = False, last_rest
         elif value >= BACK_AT_REST:
             if start >= 0:
+                floor = reps[-1].end if reps else 0
+                first, last = _extend_to_plateau(u, t_ms, start, i, floor)
                 turn = start + int(np.argmin(u[start : i + 1]))
-                if t_ms[i] - t_ms[start] >= min_duration_ms:
-                    reps.append(RepSpan(start, turn, i))
+                if t_ms[last] - t_ms[first] >= min_duration_ms:
+                    reps.append(RepSpan(first, turn, last))
                 start = -1
             at_rest, last_rest = True, i
     return reps
+
+
+# The rep starts where the signal is within this much (normalised) of the
+# resting level it left, and ends where it is back within it.
+PLATEAU_TOLERANCE = 0.02
+# How far past the hysteresis exit to look for the resting level.
+PLATEAU_SEARCH_MS = 2000.0
+
+
+def _extend_to_plateau(u: np.ndarray, t_ms: np.ndarray, start: int, end: int, floor: int) -> tuple[int, int]:
+    """Widen [start, end] to where the movement really leaves and regains rest.
+
+    The hysteresis levels catch a rep only once it is well under way; timing
+    the phases (tempo, lowering speed) needs the whole movement. The resting
+    level is the local one (the highest nearby), not the clip's, so a pause a
+    little off the usual top still counts as rest.
+    """
+    before = u[floor : start + 1]
+    rest_before = np.max(before)
+    start = floor + int(np.flatnonzero(before >= rest_before - PLATEAU_TOLERANCE)[-1])
+    stop = int(np.searchsorted(t_ms, t_ms[end] + PLATEAU_SEARCH_MS))
+    after = u[end:stop]
+    rest_after = np.max(after)
+    end = end + int(np.flatnonzero(after >= rest_after - PLATEAU_TOLERANCE)[0])
+    return start, end
 
 
 def find_hold(

@@ -256,6 +256,13 @@ def typical(features: Features, name: str) -> float:
     return float(np.median(values)) if len(values) else float("nan")
 
 
+def hands_below_hips(features: Features) -> float:
+    """How far the hands get below the hips (leg lengths): to the bar at mid-shin in a deadlift,
+    level with the hips or higher in a squat (bar on the back, arms forward, dumbbells at the sides)."""
+    gap = features["hip_height"] - features["wrist_height"]
+    return float(np.nanpercentile(gap, 90)) if np.any(np.isfinite(gap)) else float("nan")
+
+
 def spread(features: Features, name: str) -> float:
     """Robust range (5th to 95th percentile) of a series: how much it moves."""
     values = features[name][np.isfinite(features[name])]

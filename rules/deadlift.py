@@ -21,6 +21,7 @@ from analyzer.rulebook import (
     Threshold,
     change_check,
     frames_by_level,
+    hands_below_hips,
     percentile_at,
     ramp,
     spans_where,
@@ -44,9 +45,10 @@ THRESHOLDS = {
         "third of the pull: ~1 when the trunk angle holds, near 0 when the hips shoot up alone.",
     ),
     "bar_drift": Threshold(
-        warn=0.16, danger=0.26, unit="leg lengths",
-        reason="ERRORS.md deadlift: bar drifting away from the legs. Hands ahead of the ankle at the bottom; "
-        "over mid-foot is ~0.08 leg lengths, 0.16 is a hand's width in front of the shins.",
+        warn=0.15, danger=0.25, unit="leg lengths",
+        reason="ERRORS.md deadlift: bar drifting away from the legs. Gap between the hands and the shins or "
+        "thighs at the same height; a bar dragged up the legs keeps the wrists ~5 cm (0.06) off the leg line, "
+        "0.15 is ~13 cm, a hand's width of daylight.",
     ),
     "lockout_lean": Threshold(
         warn=-10.0, danger=-20.0, unit="deg", above=False,
@@ -61,10 +63,10 @@ THRESHOLDS = {
 
 
 def looks_like(features: Features) -> float:
-    """A deep hip hinge with the knees bending far less than the hips, the trunk tipping forward."""
-    hip_rom, knee_rom = spread(features, "hip_deg"), spread(features, "knee_deg")
-    hinge = ramp(hip_rom, 25.0, 60.0) * ramp(hip_rom - knee_rom, 0.0, 25.0)
-    return hinge * ramp(spread(features, "trunk_incline_deg"), 20.0, 45.0)
+    """A hip hinge, the trunk tipping well forward, the hands reaching down to the shins."""
+    hinge = ramp(spread(features, "hip_deg"), 25.0, 60.0)
+    tipping = ramp(spread(features, "trunk_incline_deg"), 20.0, 45.0)
+    return hinge * tipping * ramp(hands_below_hips(features), 0.2, 0.35)
 
 
 def rounded_back(ctx: Context, check: Check) -> list[Finding]:
@@ -108,12 +110,12 @@ def bar_drift(ctx: Context, check: Check) -> list[Finding]:
     threshold = THRESHOLDS["bar_drift"]
     findings = []
     for number, rep in enumerate(ctx.reps, start=1):
-        low, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.5)
-        value = percentile_at(ctx.features["wrist_ahead_of_ankle"], low, 90.0)
+        low, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.7)
+        value = percentile_at(ctx.features["hand_to_leg_gap"], low, 90.0)
         severity = threshold.severity(value)
         if severity:
             bad = np.zeros(len(ctx.t_ms), dtype=bool)
-            bad[low] = ctx.features["wrist_ahead_of_ankle"][low] > threshold.warn
+            bad[low] = ctx.features["hand_to_leg_gap"][low] > threshold.warn
             findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
                                           spans=spans_where(ctx.t_ms, bad) or [ctx.span_ms(low.min(), low.max())],
                                           rep=number))
@@ -190,8 +192,8 @@ EXERCISE = Exercise(
             cue="Keep the bar close: drag it up your shins and thighs.",
             why="Every centimetre the bar drifts forward adds leverage on the lower back.",
             run=bar_drift,
-            body_parts=("wrist", "ankle"),
-            key_series="wrist_ahead_of_ankle",
+            body_parts=("wrist", "knee", "ankle"),
+            key_series="hand_to_leg_gap",
         ),
         Check(
             code="deadlift.lockout_hyperextension",

@@ -21,6 +21,7 @@ from analyzer.rulebook import (
     Threshold,
     change_check,
     frames_by_level,
+    hands_below_hips,
     percentile_at,
     rep_levels,
     ramp,
@@ -63,9 +64,10 @@ THRESHOLDS = {
 
 
 def looks_like(features: Features) -> float:
-    """Knees and hips both bend a lot, the knees at least as much as the hips."""
+    """Knees and hips both bend a lot, the hips sink, the hands stay up by the hips or higher."""
     knee_rom, hip_rom = spread(features, "knee_deg"), spread(features, "hip_deg")
-    return ramp(knee_rom, 30.0, 60.0) * ramp(hip_rom, 25.0, 50.0) * ramp(knee_rom - hip_rom, -30.0, 0.0)
+    bends = ramp(knee_rom, 30.0, 60.0) * ramp(hip_rom, 25.0, 50.0)
+    return bends * ramp(hands_below_hips(features), 0.35, 0.2)
 
 
 def butt_wink(ctx: Context, check: Check) -> list[Finding]:
