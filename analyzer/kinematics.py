@@ -150,7 +150,9 @@ def estimate_view(track: PoseTrack, side: str) -> ViewEstimate:
     for axis in axes:
         across, depth = np.abs(axis[:, 0]), np.abs(axis[:, 2])
         yaws.append(np.degrees(np.arctan2(across, depth)))
-    yaw_series = np.nanmean(np.stack(yaws), axis=0)
+    stacked = np.stack(yaws)
+    counts = np.sum(~np.isnan(stacked), axis=0)
+    yaw_series = np.where(counts > 0, np.nansum(stacked, axis=0) / np.maximum(counts, 1), np.nan)
     if np.all(np.isnan(yaw_series)):
         return ViewEstimate("unknown", None, side)
     yaw = float(np.nanmedian(yaw_series))

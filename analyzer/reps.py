@@ -103,11 +103,11 @@ def _extend_to_plateau(u: np.ndarray, t_ms: np.ndarray, start: int, end: int, fl
     little off the usual top still counts as rest.
     """
     before = u[floor : start + 1]
-    rest_before = np.max(before)
+    rest_before = np.percentile(before, 90)  # robust to a noisy frame
     start = floor + int(np.flatnonzero(before >= rest_before - PLATEAU_TOLERANCE)[-1])
     stop = int(np.searchsorted(t_ms, t_ms[end] + PLATEAU_SEARCH_MS))
     after = u[end:stop]
-    rest_after = np.max(after)
+    rest_after = np.percentile(after, 90)
     end = end + int(np.flatnonzero(after >= rest_after - PLATEAU_TOLERANCE)[0])
     return start, end
 
