@@ -24,8 +24,8 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Exercise-form analyzer: film a set, see what went wrong.")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 SEVERITY_STYLE = {Severity.danger: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
 

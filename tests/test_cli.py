@@ -1,0 +1,125 @@
+"""The command line as a user meets it: real processes, exit codes, messages, files written or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzer.model import MODEL_SHA256
+from analyzer.track import PoseTrack
+from tests import media
+from tests import skeleton as sk
+from tests.skeleton import Setup
+
+FORMCHECK = str(Path(sys.executable).parent / "formcheck")
+CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
+
+
+def run(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FORMCHECK, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+    """Exit code 2, one clear sentence, no traceback, nothing written."""
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not out.exists()
+
+
+def test_info_names_the_model_and_its_checksum() -> None:
+    result = run("info")
+    assert result.returncode == 0
+    assert MODEL_SHA256["full"] in result.stdout
+    assert "plank" in result.stdout
+
+
+def test_text_file_renamed_mp4(tmp_path: Path) -> None:
+    fake = tmp_path / "clip.mp4"
+    fake.write_text("this is not a video\n" * 50)
+    assert_refused(run("analyze", fake, "--out", tmp_path / "out"), "not a readable video", tmp_path / "out")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    assert_refused(run("analyze", empty, "--out", tmp_path / "out"), "empty", tmp_path / "out")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_refused(run("analyze", tmp_path / "nope.mp4", "--out", tmp_path / "out"), "nope.mp4", tmp_path / "out")
+
+
+def test_video_with_nobody_in_it(tmp_path: Path) -> None:
+    clip = media.make_video(tmp_path / "bars.mp4", width=160, height=120, n_frames=45)
+    assert_refused(run("analyze", clip, "--out", tmp_path / "out"), "No person was found", tmp_path / "out")
+
+
+def test_truncated_mp4(tmp_path: Path) -> None:
+    clip = media.make_video(tmp_path / "whole.mp4", width=96, height=64, n_frames=30)
+    cut = media.truncate(clip, tmp_path / "cut.mp4", 0.5)
+    result = run("analyze", cut, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_exercise_is_refused_before_any_work(tmp_path: Path) -> None:
+    track, _ = sk.plank(duration_s=5)
+    csv = tmp_path / "t.csv"
+    track.to_csv(csv)
+    result = run("analyze", csv, "--exercise", "zumba", "--out", tmp_path / "out")
+    assert_refused(result, "no rules for 'zumba'", tmp_path / "out")
+    assert "plank" in result.stderr  # says what it does know
+
+
+def test_pose_track_csv_runs_the_rules_without_video(tmp_path: Path) -> None:
+    track, _ = sk.plank(duration_s=20, hip_sag_deg=18, setup=Setup.realistic(seed=9))
+    csv = tmp_path / "plank.csv"
+    track.to_csv(csv)
+    result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["exercise"] == {"name": "plank", "confidence": 1.0, "given": True, "candidates": report["exercise"]["candidates"]}
+    assert "plank.sagging_hips" in {f["code"] for f in report["findings"] if f["assessable"]}
+    assert (tmp_path / "out" / "report.json").is_file()
+    back = PoseTrack.from_csv(tmp_path / "out" / "track.csv")
+    np.testing.assert_allclose(back.image, track.image, atol=1e-6, equal_nan=True)
+
+
+def test_track_csv_without_size_or_world_still_judged(tmp_path: Path) -> None:
+    """A track exported by another tool: normalised x, y only; the aspect ratio is estimated."""
+    track, _ = sk.plank(duration_s=20, hip_sag_deg=18, setup=Setup.realistic(seed=3))
+    bare = PoseTrack(t_ms=track.t_ms, image=track.image, visibility=track.visibility,
+                     world=np.full_like(track.world, np.nan), size=None)
+    csv = tmp_path / "bare.csv"
+    bare.to_csv(csv)
+    result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "plank.sagging_hips" in {f["code"] for f in json.loads(result.stdout)["findings"]}
+
+
+needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/clips (real test clips) not present")
+
+
+@needs_clips
+@pytest.mark.slow
+def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
+    result = run("analyze", CLIPS / "formfit__deadlift.mp4", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["source"]["width"] == 492 and report["source"]["height"] == 720
+    assert report["source"]["fps"] == pytest.approx(23.98, abs=0.02)
+    assert report["source"]["duration_s"] == pytest.approx(11.6, abs=0.15)
+    assert report["frames_with_pose"] >= 0.9 * report["frames_total"]
+    assert report["exercise"]["name"] == "deadlift"
+    assert report["view"]["kind"] == "side"
+    assert len(report["reps"]) >= 2
+    # an instructional clip of good form: no headline error
+    assert "deadlift.rounded_back" not in {f["code"] for f in report["findings"] if f["assessable"]}
+    assert report["versions"]["model_sha256"] == MODEL_SHA256["full"]
+    assert "deadlift" in result.stdout  # the human summary
