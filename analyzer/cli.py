@@ -76,13 +76,14 @@ def analyze(
     stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
     fps: Optional[float] = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
     segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
+    model: str = typer.Option("full", help="pose model: full (built in), lite or heavy (downloaded once)"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
 ) -> None:
     """Analyse one set: prints a summary and writes report.json and track.csv."""
     from analyzer.extract import ExtractOptions
     from analyzer.pipeline import Cancelled, InputError, run_analysis
 
-    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation)
+    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model)
     target = out_dir or Path("formcheck_reports") / input.stem
     progress = Progress(
         TextColumn("[bold]pose"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"), TimeRemainingColumn(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from analyzer.model import model_path
 from analyzer.pose import PoseEstimator, track_frames
 from analyzer.track import PoseTrack
 from analyzer.video import VideoInfo, iter_frames, probe
@@ -41,6 +42,7 @@ class ExtractOptions:
     segmentation: bool = True
     max_people: int = 2
     max_side: int | None = None
+    model: str = "full"  # PoseLandmarker variant: lite, full (shipped) or heavy (downloaded on request)
 
 
 def default_workers() -> int:
@@ -63,6 +65,12 @@ def plan_chunks(info: VideoInfo, workers: int, options: ExtractOptions) -> list[
     edges = [duration_ms * i / n for i in range(n + 1)]
     edges[-1] = float("inf")  # the last chunk takes whatever the container has left
     return list(zip(edges[:-1], edges[1:]))
+
+
+def _estimator(options: ExtractOptions) -> PoseEstimator:
+    return PoseEstimator(
+        model_path(options.model), max_people=options.max_people, segmentation=options.segmentation
+    )
 
 
 def _track_chunk(
@@ -90,7 +98,7 @@ def _track_chunk(
             max_side=options.max_side,
         )
     )
-    with PoseEstimator(max_people=options.max_people, segmentation=options.segmentation) as estimator:
+    with _estimator(options) as estimator:
         track = track_frames(frames, estimator, size, on_frame=tick)
     if progress_queue is not None:
         progress_queue.put(counter["n"] % PROGRESS_BATCH)
@@ -147,7 +155,7 @@ def _extract_serial(
     frames = (
         (f.t_ms, f.rgb) for f in iter_frames(path, stride=options.stride, fps=options.fps, max_side=options.max_side)
     )
-    with PoseEstimator(max_people=options.max_people, segmentation=options.segmentation) as estimator:
+    with _estimator(options) as estimator:
         return track_frames(frames, estimator, size, on_frame=tick)
 
 

@@ -242,7 +242,9 @@ def run_analysis(
         except UnknownExercise as exc:
             raise InputError(str(exc)) from None
     track, source = load_input(path, workers=workers, options=options, progress=progress, should_cancel=should_cancel)
-    processing = {"stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation}
+    processing = {
+        "stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model
+    }
     return analyze_track(track, exercise, source=source, processing=processing)
 
 
