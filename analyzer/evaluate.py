@@ -63,12 +63,24 @@ def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
 # breaks up to this long (a rep can briefly leave the position, e.g. a deep hinge).
 ACTIVE_MAX_BREAK_MS = 1500.0
 MIN_ACTIVE_MS = 1500.0
+MIN_HOLD_MS = 2000.0
+# A short track (a snippet exported from another tool) is judged whole: the
+# minimum lengths shrink to this fraction of its duration.
+SHORT_TRACK_FRACTION = 0.6
+
+
+def _at_most(limit_ms: float, features: Features) -> float:
+    duration = float(features.t_ms[-1] - features.t_ms[0]) if len(features.t_ms) > 1 else 0.0
+    return min(limit_ms, SHORT_TRACK_FRACTION * duration)
 
 
 def active_part(exercise: Exercise, features: Features) -> Features | None:
     """The features of the set itself, without walking in, setting up and leaving."""
     run = find_hold(
-        features.t_ms, exercise.in_position(features), min_duration_ms=MIN_ACTIVE_MS, max_break_ms=ACTIVE_MAX_BREAK_MS
+        features.t_ms,
+        exercise.in_position(features),
+        min_duration_ms=_at_most(MIN_ACTIVE_MS, features),
+        max_break_ms=ACTIVE_MAX_BREAK_MS,
     )
     return features.between(*run) if run else None
 
@@ -97,7 +109,9 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
             )
     else:
         features = active
-        hold = find_hold(features.t_ms, exercise.in_position(features))
+        hold = find_hold(
+            features.t_ms, exercise.in_position(features), min_duration_ms=_at_most(MIN_HOLD_MS, features)
+        )
         if hold is None:
             notices.append(
                 f"No {exercise.title.lower()} hold of at least 2 seconds was found: film the whole hold from the side."

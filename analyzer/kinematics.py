@@ -105,23 +105,71 @@ def inclination_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarra
     return np.degrees(np.arctan2(np.abs(d[..., 0]), -d[..., 1]))
 
 
-def frame_size(track: PoseTrack) -> tuple[float, float]:
-    """(width, height) in pixels, estimated from world landmarks when the source did not say.
+# Segment lengths as fractions of body height (Winter, Biomechanics and Motor
+# Control of Human Movement); only their ratios matter here.
+BODY_SEGMENTS = (
+    ("shoulder", "elbow", 0.186),
+    ("elbow", "wrist", 0.146),
+    ("hip", "knee", 0.245),
+    ("knee", "ankle", 0.246),
+    ("shoulder", "hip", 0.29),
+)
+ASPECT_CANDIDATES = np.geomspace(0.3, 3.4, 241)
+# Frames come from cameras: an estimate near a common aspect ratio is taken to be it.
+COMMON_ASPECTS = (9 / 16, 3 / 4, 1.0, 4 / 3, 16 / 9)
+SNAP_TOLERANCE = 0.2  # |log| distance, ~20 %
 
-    Without a size, the aspect ratio is the one that makes image-plane limb
-    proportions agree best with the metric world skeleton; 1:1 if no world.
+
+def aspect_from_proportions(track: PoseTrack) -> float:
+    """Width/height of the frame that makes the body's proportions most human.
+
+    In normalised coordinates a horizontal limb is shrunk or stretched against
+    a vertical one by the unknown aspect ratio; the ratio at which upper arm,
+    forearm, thigh, shank and trunk keep their anthropometric proportions
+    (over all frames) is the frame's. Needs segments in more than one
+    direction (a plank, a hinge); for a body that is all vertical it is weakly
+    determined and the answer drifts toward whatever fits the noise.
+    """
+    dx, dy, expected = [], [], []
+    for side in ("left", "right"):
+        for a, b, fraction in BODY_SEGMENTS:
+            ia, ib = INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"]
+            seen = (track.visibility[:, ia] >= 0.5) & (track.visibility[:, ib] >= 0.5)
+            d = track.image[seen, ib, :2] - track.image[seen, ia, :2]
+            dx.append(d[:, 0]), dy.append(d[:, 1]), expected.append(np.full(len(d), fraction))
+    dx_all, dy_all, exp_all = (np.concatenate(v) for v in (dx, dy, expected))
+    ok = np.isfinite(dx_all) & np.isfinite(dy_all)
+    if ok.sum() < 10:
+        return 1.0
+    dx_all, dy_all, exp_all = dx_all[ok], dy_all[ok], exp_all[ok]
+    lengths = np.sqrt((dx_all[None, :] * ASPECT_CANDIDATES[:, None]) ** 2 + dy_all[None, :] ** 2)
+    log_ratio = np.log(lengths / exp_all[None, :] + 1e-12)
+    return _snap(float(ASPECT_CANDIDATES[int(np.argmin(np.var(log_ratio, axis=1)))]))
+
+
+def _snap(aspect: float) -> float:
+    """The nearest common camera aspect ratio, when the estimate is close to one."""
+    nearest = min(COMMON_ASPECTS, key=lambda a: abs(np.log(aspect / a)))
+    return nearest if abs(np.log(aspect / nearest)) <= SNAP_TOLERANCE else aspect
+
+
+def frame_size(track: PoseTrack) -> tuple[float, float]:
+    """(width, height) in pixels; when the source did not say, (aspect, 1) scaled to 1000 px high.
+
+    The aspect ratio then comes from the world landmarks (image-plane spans
+    against metric ones) or, without them, from the body's proportions.
     """
     if track.size is not None:
         return float(track.size[0]), float(track.size[1])
     if not track.has_world:
-        return 1000.0, 1000.0
+        return 1000.0 * aspect_from_proportions(track), 1000.0
     img, wld = track.image[..., :2], track.world[..., :2]
     dx_img = np.abs(img[:, :, 0] - np.nanmean(img[:, :, 0], axis=1, keepdims=True))
     dy_img = np.abs(img[:, :, 1] - np.nanmean(img[:, :, 1], axis=1, keepdims=True))
     dx_w = np.abs(wld[:, :, 0] - np.nanmean(wld[:, :, 0], axis=1, keepdims=True))
     dy_w = np.abs(wld[:, :, 1] - np.nanmean(wld[:, :, 1], axis=1, keepdims=True))
     ratio = (np.nansum(dx_w) / np.nansum(dx_img)) / (np.nansum(dy_w) / np.nansum(dy_img))
-    aspect = float(ratio) if np.isfinite(ratio) and ratio > 0 else 1.0
+    aspect = _snap(float(ratio)) if np.isfinite(ratio) and ratio > 0 else 1.0
     return 1000.0 * aspect, 1000.0  # width / height = aspect
 
 
@@ -258,6 +306,12 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         scale_px=scale_px,
     )
     features.gaps_ms = long_gaps(track.t_ms, features.valid)
+    if track.size is None:
+        how = "the world landmarks" if track.has_world else "the body's proportions"
+        features.notes.append(
+            f"The frame size was not given; its aspect ratio was estimated from {how} as {width / height:.2f}. "
+            "Angles are more reliable with width and height columns in the track."
+        )
     return features
 
 

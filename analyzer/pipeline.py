@@ -26,8 +26,8 @@ from analyzer.video import VideoError, VideoInfo, probe
 
 TRACK_SUFFIXES = (".csv",)
 # Below this the clip cannot show a rep or a hold worth judging.
-MIN_POSE_FRAMES = 10
-MIN_DURATION_S = 1.0
+MIN_POSE_FRAMES = 5
+MIN_DURATION_S = 0.5
 # Mean brightness (0..1) under which the model struggles; said when no one is found.
 DARK_BRIGHTNESS = 0.12
 # A person in fewer than this fraction of frames: the report says so.
@@ -117,6 +117,7 @@ def _notices(track: PoseTrack, features: Features) -> list[str]:
     brightness = track.channels.get("brightness")
     if brightness is not None and np.nanmean(brightness) < DARK_BRIGHTNESS:
         notes.append("The video is dark, which makes the pose less reliable: add light if you can.")
+    notes.extend(features.notes)
     for start, end in features.gaps_ms:
         notes.append(f"The body was lost from {start / 1000:.1f} s to {end / 1000:.1f} s; nothing was judged there.")
     return notes

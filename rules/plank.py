@@ -35,10 +35,23 @@ THRESHOLDS = {
         "trunk line is the head hanging.",
     ),
 }
-# A fault must last this long (rolling median window and minimum span).
+# A fault must last this long (rolling median window and minimum span), or
+# this fraction of a short hold (a snippet).
 PERSIST_MS = 1000.0
-# Getting into and out of the plank is not the plank: skip this much at each end.
+PERSIST_FRACTION = 0.3
+# Getting into and out of the plank is not the plank: skip this much at each
+# end, or this fraction of a short hold.
 SETTLE_MS = 1000.0
+SETTLE_FRACTION = 0.1
+
+
+def _hold_ms(ctx: Context) -> float:
+    a, b = ctx.hold  # type: ignore[misc]
+    return float(ctx.t_ms[b - 1] - ctx.t_ms[a])
+
+
+def _persist_ms(ctx: Context) -> float:
+    return min(PERSIST_MS, PERSIST_FRACTION * _hold_ms(ctx))
 
 
 def in_plank(features: Features) -> np.ndarray:
@@ -55,13 +68,14 @@ def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The series smoothed by a one-second rolling median, and the mask of the hold."""
     a, b = ctx.hold  # type: ignore[misc]
     t = ctx.t_ms
-    frames = max(1, int(round(PERSIST_MS / np.median(np.diff(t))))) if len(t) > 1 else 1
+    settle = min(SETTLE_MS, SETTLE_FRACTION * _hold_ms(ctx))
+    frames = max(1, int(round(_persist_ms(ctx) / np.median(np.diff(t))))) if len(t) > 1 else 1
     values = ctx.features[name].copy()
     known = np.isfinite(values)
     values[~known] = np.interp(np.flatnonzero(~known), np.flatnonzero(known), values[known]) if known.any() else 0
     rolled = median_filter(values, size=frames, mode="nearest")
     rolled[~known] = np.nan
-    in_hold = (t >= t[a] + SETTLE_MS) & (t <= t[b - 1] - SETTLE_MS)
+    in_hold = (t >= t[a] + settle) & (t <= t[b - 1] - settle)
     return rolled, in_hold
 
 
@@ -69,7 +83,7 @@ def _held_fault(ctx: Context, check: Check, series: str, threshold: Threshold) -
     """A fault present for at least a second of the hold, reported from when it started."""
     rolled, in_hold = _rolling(ctx, series)
     bad = in_hold & ((rolled > threshold.warn) if threshold.above else (rolled < threshold.warn))
-    spans = spans_where(ctx.t_ms, bad, min_ms=PERSIST_MS)
+    spans = spans_where(ctx.t_ms, bad, min_ms=_persist_ms(ctx))
     if not spans:
         return []
     in_spans = np.zeros_like(bad)

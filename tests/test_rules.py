@@ -137,6 +137,15 @@ def test_plank_reports_when_form_broke_down() -> None:
     assert 22 <= onset_s <= 27  # reported once the sag passes the threshold, not before it starts
 
 
+@pytest.mark.parametrize("sag, expected", [(0, False), (18, True)])
+def test_a_short_plank_snippet_is_judged_whole(sag: float, expected: bool) -> None:
+    """Labelled tracks from other tools may be a few seconds long: no settling-in to skip there."""
+    track, _ = sk.plank(duration_s=2.5, hip_sag_deg=sag, ramp_s=0.2, **realistic(6))
+    report = analyse(track, "plank").report
+    assert report.hold is not None
+    assert ("plank.sagging_hips" in codes(analyse(track, "plank"))) is expected
+
+
 @pytest.mark.parametrize("yaw", [75, 90])
 def test_side_view_checks_are_not_judged_from_the_front(yaw: int) -> None:
     track, _ = sk.plank(hip_sag_deg=18, yaw_deg=yaw)
