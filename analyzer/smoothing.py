@@ -51,6 +51,8 @@ def lowpass(t_ms: np.ndarray, series: np.ndarray, cutoff_hz: float = DEFAULT_CUT
 
     The cut-off is capped below the Nyquist rate of the (possibly strided)
     sampling. Runs too short for the filter's padding are left as they are.
+    Columns with the same gaps are filtered together (one call per group),
+    which keeps a 33-landmark track fast enough for live use.
     """
     out = np.array(series, dtype=np.float64, copy=True)
     if len(t_ms) < 2:
@@ -60,10 +62,14 @@ def lowpass(t_ms: np.ndarray, series: np.ndarray, cutoff_hz: float = DEFAULT_CUT
     sos = butter(2, cutoff, fs=fs, output="sos")
     flat = out.reshape(len(out), -1)
     pad = 3 * (2 * len(sos) + 1)
-    for column in flat.T:
-        for start, stop in nan_runs(~np.isnan(column)):
+    known = ~np.isnan(flat)
+    groups: dict[bytes, list[int]] = {}
+    for j in range(flat.shape[1]):
+        groups.setdefault(np.packbits(known[:, j]).tobytes(), []).append(j)
+    for columns in groups.values():
+        for start, stop in nan_runs(known[:, columns[0]]):
             if stop - start > pad:
-                column[start:stop] = sosfiltfilt(sos, column[start:stop])
+                flat[start:stop, columns] = sosfiltfilt(sos, flat[start:stop, columns], axis=0)
     return out
 
 
