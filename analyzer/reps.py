@@ -102,13 +102,15 @@ def _extend_to_plateau(u: np.ndarray, t_ms: np.ndarray, start: int, end: int, fl
     level is the local one (the highest nearby), not the clip's, so a pause a
     little off the usual top still counts as rest.
     """
-    before = u[floor : start + 1]
-    rest_before = np.percentile(before, 90)  # robust to a noisy frame
-    start = floor + int(np.flatnonzero(before >= rest_before - PLATEAU_TOLERANCE)[-1])
-    stop = int(np.searchsorted(t_ms, t_ms[end] + PLATEAU_SEARCH_MS))
+    before = u[min(floor, start) : start + 1]
+    resting = np.flatnonzero(before >= np.percentile(before, 90) - PLATEAU_TOLERANCE)  # robust to a noisy frame
+    if len(resting):
+        start = min(floor, start) + int(resting[-1])
+    stop = max(end + 1, int(np.searchsorted(t_ms, t_ms[end] + PLATEAU_SEARCH_MS)))
     after = u[end:stop]
-    rest_after = np.percentile(after, 90)
-    end = end + int(np.flatnonzero(after >= rest_after - PLATEAU_TOLERANCE)[0])
+    resting = np.flatnonzero(after >= np.percentile(after, 90) - PLATEAU_TOLERANCE)
+    if len(resting):
+        end = end + int(resting[0])
     return start, end
 
 

@@ -170,14 +170,19 @@ def level(series: np.ndarray, start: int, stop: int, percentile: float = 50.0) -
 
 
 def spans_where(t_ms: np.ndarray, mask: np.ndarray, min_ms: float = 0.0) -> list[tuple[float, float]]:
-    """Time spans where ``mask`` holds, at least ``min_ms`` long."""
+    """Time spans where ``mask`` holds, at least ``min_ms`` long.
+
+    A span covers its frames' whole duration (half a frame either side of
+    their timestamps), so even a one-frame fault is visible on a timeline.
+    """
     from analyzer.smoothing import nan_runs
 
+    half_frame = float(np.median(np.diff(t_ms))) / 2 if len(t_ms) > 1 else 0.0
     spans = []
     for a, b in nan_runs(mask):
         t0, t1 = float(t_ms[a]), float(t_ms[b - 1])
         if t1 - t0 >= min_ms:
-            spans.append((t0, t1))
+            spans.append((round(t0 - half_frame, 1), round(t1 + half_frame, 1)))
     return spans
 
 

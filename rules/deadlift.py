@@ -63,10 +63,15 @@ THRESHOLDS = {
 
 
 def looks_like(features: Features) -> float:
-    """A hip hinge, the trunk tipping well forward, the hands reaching down to the shins."""
+    """A hip hinge: hands reaching down toward the shins (the strongest cue, counted twice),
+    the trunk tipping well forward, the knees bending less than in a squat."""
     hinge = ramp(spread(features, "hip_deg"), 25.0, 60.0)
-    tipping = ramp(spread(features, "trunk_incline_deg"), 20.0, 45.0)
-    return hinge * tipping * ramp(hands_below_hips(features), 0.2, 0.35)
+    cues = (
+        2 * ramp(hands_below_hips(features), 0.1, 0.35)
+        + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 30.0, 50.0)
+        + ramp(spread(features, "knee_deg"), 120.0, 70.0)
+    )
+    return hinge * cues / 4
 
 
 def rounded_back(ctx: Context, check: Check) -> list[Finding]:

@@ -64,10 +64,15 @@ THRESHOLDS = {
 
 
 def looks_like(features: Features) -> float:
-    """Knees and hips both bend a lot, the hips sink, the hands stay up by the hips or higher."""
-    knee_rom, hip_rom = spread(features, "knee_deg"), spread(features, "hip_deg")
-    bends = ramp(knee_rom, 30.0, 60.0) * ramp(hip_rom, 25.0, 50.0)
-    return bends * ramp(hands_below_hips(features), 0.35, 0.2)
+    """Hips and knees bend: the hands stay up by the hips or higher (the strongest cue, counted
+    twice), the trunk fairly upright, the knees bending a lot (the deadlift's mirror image)."""
+    bends = ramp(spread(features, "hip_deg"), 25.0, 50.0)
+    cues = (
+        2 * ramp(hands_below_hips(features), 0.35, 0.1)
+        + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 55.0, 35.0)
+        + ramp(spread(features, "knee_deg"), 50.0, 90.0)
+    )
+    return bends * cues / 4
 
 
 def butt_wink(ctx: Context, check: Check) -> list[Finding]:

@@ -125,8 +125,9 @@ def test_findings_say_which_rep_and_when() -> None:
     assert sorted(f.rep for f in sag) == [1, 2, 3]
     for finding in sag:
         rep = report.reps[finding.rep - 1]
+        frame_ms = 1000 / 30
         for start, end in finding.spans_ms:
-            assert rep.start_ms - 1 <= start <= end <= rep.end_ms + 1
+            assert rep.start_ms - frame_ms <= start < end <= rep.end_ms + frame_ms
         assert finding.cue and finding.why and finding.unit == "deg"
 
 
