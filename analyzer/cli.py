@@ -52,13 +52,30 @@ def _summary(report: Report) -> None:
         out.print(f"  [dim]note[/] {notice}")
 
 
-def _write_outputs(analysis, out_dir: Path) -> None:  # noqa: ANN001 (Analysis, imported lazily)
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=not err.is_terminal and os.environ.get("FORMCHECK_PROGRESS") != "1",
+    )
+
+
+def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, html: bool, workers: int | None) -> None:  # noqa: ANN001
     """Write into a temporary folder, then move it into place: never a half-written report."""
+    from analyzer.exports import add_outputs, write_exports
+
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary one
     try:
-        analysis.report.write(tmp / "report.json")
-        analysis.track.to_csv(tmp / "track.csv")
+        write_exports(analysis, tmp)
+        if annotate or html:
+            with _progress() as progress:
+                task = progress.add_task("video", total=None)
+                add_outputs(
+                    analysis, source, tmp, annotate=annotate, html=html, workers=workers,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
@@ -77,26 +94,26 @@ def analyze(
     fps: Optional[float] = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
     segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
     model: str = typer.Option("full", help="pose model: full (built in), lite or heavy (downloaded once)"),
+    annotate: bool = typer.Option(False, "--annotate", help="also write annotated.mp4: the clip with the faults drawn"),
+    html: bool = typer.Option(False, "--html", help="also write report.html, one self-contained file to share"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
 ) -> None:
-    """Analyse one set: prints a summary and writes report.json and track.csv."""
+    """Analyse one set: prints a summary and writes report.json, track.csv and features.csv."""
     from analyzer.extract import ExtractOptions
     from analyzer.pipeline import Cancelled, InputError, run_analysis
 
     options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model)
     target = out_dir or Path("formcheck_reports") / input.stem
-    progress = Progress(
-        TextColumn("[bold]pose"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"), TimeRemainingColumn(),
-        console=err, transient=True, disable=not err.is_terminal and os.environ.get("FORMCHECK_PROGRESS") != "1",
-    )
+    if annotate and input.suffix.lower() == ".csv":
+        err.print("formcheck: --annotate needs the video itself, not a pose track; writing the rest.")
     try:
-        with progress:
+        with _progress() as progress:
             task = progress.add_task("pose", total=None)
             analysis = run_analysis(
                 input, exercise, workers=workers, options=options,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        _write_outputs(analysis, target)
+        _write_outputs(analysis, input, target, annotate=annotate, html=html, workers=workers)
     except InputError as exc:
         err.print(f"[bold red]formcheck:[/] {exc}")
         raise typer.Exit(EXIT_INPUT) from None
@@ -107,7 +124,37 @@ def analyze(
         sys.stdout.write(analysis.report.model_dump_json(indent=2) + "\n")
     else:
         _summary(analysis.report)
-        out.print(f"[dim]written: {target}/report.json, track.csv[/]")
+        written = ", ".join(sorted(p.name for p in target.iterdir()))
+        out.print(f"[dim]written to {target}/: {written}[/]")
+
+
+@app.command()
+def report(
+    report_dir: Path = typer.Argument(..., help="a folder written by 'formcheck analyze'"),
+    video: Optional[Path] = typer.Option(None, "--video", help="the analysed clip, for thumbnails and --annotate"),
+    annotate: bool = typer.Option(False, "--annotate", help="also (re)draw annotated.mp4 (needs --video)"),
+) -> None:
+    """(Re)build report.html from a report folder, without running the pose model again."""
+    from analyzer.exports import add_outputs, load_analysis
+
+    if not (report_dir / "report.json").is_file():
+        err.print(f"[bold red]formcheck:[/] {report_dir} has no report.json: run 'formcheck analyze' first.")
+        raise typer.Exit(EXIT_INPUT)
+    if video is not None and not video.is_file():
+        err.print(f"[bold red]formcheck:[/] {video} does not exist: check the path.")
+        raise typer.Exit(EXIT_INPUT)
+    analysis = load_analysis(report_dir)
+    written = add_outputs(analysis, video, report_dir, annotate=annotate and video is not None, html=True)
+    out.print(f"[dim]written: {', '.join(str(p) for p in written)}[/]")
+
+
+@app.command("set-password")
+def set_password() -> None:
+    """Set the trainer library's password (asked for when the app is reachable from other machines)."""
+    from analyzer.auth import set_password as store
+
+    password = typer.prompt("Library password", hide_input=True, confirmation_prompt=True)
+    out.print(f"written: {store(password)}")
 
 
 @app.command()

@@ -1,0 +1,251 @@
+"""Analyses cached by the clip's content hash, so that a second upload or a rerun costs no pose estimation.
+
+What is kept on disk (under ``<data dir>/cache``) is the pose track and the
+source facts, not the report: pose estimation is the slow part (10-40 s a
+clip here), while the rules run in well under a second, so a cached track
+answers any exercise choice and picks up rule changes. An input that cannot
+be analysed keeps its message, so a bad file fails at once the second time.
+The key also covers the extraction options, the formcheck version and the
+pose model, so a new model never serves an old track.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import analyzer
+from analyzer.extract import ExtractOptions, Progress
+
+DATA_ENV = "FORMCHECK_DATA"
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".avi", ".gif", ".m4v", ".mkv")
+# Uploads kept for replay and downloads; older ones are pruned (their tracks stay).
+KEEP_UPLOADS = 12
+KEEP_TRACKS = 500
+# Analyses kept in memory: each holds its track (a few MB for a minute of video).
+KEEP_IN_MEMORY = 6
+CHUNK = 1 << 20
+DEFAULT_OPTIONS = ExtractOptions()
+
+
+def data_dir() -> Path:
+    """``$FORMCHECK_DATA``, else ``~/.local/share/formcheck`` (XDG_DATA_HOME respected); created on use."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        root = Path(env).expanduser()
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+        root = Path(base) / "formcheck"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def video_suffix(name: str) -> str:
+    """The stored file's extension: the upload's if it is a known video type (browsers need it), else .mp4."""
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix in VIDEO_SUFFIXES else ".mp4"
+
+
+def optional(module: str, attr: str) -> Callable[..., Any] | None:
+    """A function from a module that may not exist yet (render, plots, reports): None when missing."""
+    try:
+        return getattr(importlib.import_module(module), attr, None)
+    except ImportError:
+        return None
+
+
+@cache
+def _model_fingerprint() -> str:
+    from analyzer.model import model_path, model_sha256
+
+    try:
+        return model_sha256(model_path("full")) or ""
+    except Exception:  # noqa: BLE001 - a missing model fails later with its own message
+        return ""
+
+
+def options_key(options: ExtractOptions) -> str:
+    """Short hash of everything besides the video that shapes the track."""
+    what = json.dumps(
+        {"options": dataclasses.asdict(options), "formcheck": analyzer.__version__, "model": _model_fingerprint()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(what.encode()).hexdigest()[:12]
+
+
+class AnalysisCache:
+    """Uploads, tracks and annotated videos by content hash, plus the last analyses in memory."""
+
+    def __init__(self, root: Path | None = None, *, prune: bool = True) -> None:
+        self.root = root or data_dir() / "cache"
+        self.prune = prune
+        self._memory: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()  # one cache serves every browser tab (Streamlit threads)
+
+    # -- files ---------------------------------------------------------------
+    def _dir(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def store_upload(self, data: bytes, name: str) -> tuple[str, Path]:
+        """Write uploaded bytes under their hash (never their name); returns (sha256, path)."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self._dir("uploads") / f"{sha}{video_suffix(name)}"
+        if not path.exists():
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            if self.prune:
+                _prune(self._dir("uploads"), KEEP_UPLOADS)
+        else:
+            os.utime(path)
+        return sha, path
+
+    def annotated_path(self, sha: str, exercise: str) -> Path:
+        return self._dir("annotated") / f"{sha}-{exercise}.mp4"
+
+    def forget(self, sha: str) -> None:
+        """Drop every cached file of one video (its owner was deleted)."""
+        for folder in ("uploads", "tracks", "annotated", "errors"):
+            for path in (self.root / folder).glob(f"{sha}*"):
+                path.unlink(missing_ok=True)
+        with self._lock:
+            for key in [k for k in self._memory if k[0] == sha]:
+                del self._memory[key]
+
+    # -- analysis ------------------------------------------------------------
+    def analyse(
+        self,
+        video: str | Path,
+        exercise: str = "auto",
+        *,
+        name: str | None = None,
+        sha: str | None = None,
+        options: ExtractOptions = DEFAULT_OPTIONS,
+        workers: int | None = None,
+        progress: Progress | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ):
+        """The analysis of ``video``, from memory, from a cached track, or computed (and then cached).
+
+        ``name`` is what the report calls the source (the uploaded name; the
+        file on disk is named by hash). Raises ``InputError`` and ``Cancelled``
+        like :func:`analyzer.pipeline.run_analysis`.
+        """
+        from analyzer import pipeline
+        from analyzer.registry import UnknownExercise
+
+        video = Path(video)
+        sha = sha or sha256_file(video)
+        name = name or video.name
+        opt = options_key(options)
+        key = (sha, exercise, opt, name)
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+        stem = f"{sha}-{opt}"
+        error_file = self._dir("errors") / f"{stem}-{exercise}.txt"
+        if error_file.exists():
+            raise pipeline.InputError(error_file.read_text())
+        cached = self._load_track(stem)
+        try:
+            if cached is not None:
+                track, source, processing = cached
+                result = pipeline.analyze_track(
+                    track, exercise, source=source.model_copy(update={"file": name}), processing=processing
+                )
+            else:
+                result = pipeline.run_analysis(
+                    video, exercise, workers=workers, options=options, progress=progress, should_cancel=should_cancel
+                )
+                result.report.source.file = name
+                self._save_track(stem, result)
+        except pipeline.InputError as exc:
+            error_file.write_text(str(exc))
+            raise
+        except UnknownExercise as exc:  # met on the cached path, which skips run_analysis's check
+            raise pipeline.InputError(str(exc)) from None
+        with self._lock:
+            self._memory[key] = result
+            while len(self._memory) > KEEP_IN_MEMORY:
+                self._memory.popitem(last=False)
+        return result
+
+    def remember(self, sha: str, result: Any, options: ExtractOptions = DEFAULT_OPTIONS) -> None:
+        """Keep the track of an analysis made elsewhere (the upload page's, when filed in the library)."""
+        if not (self.root / "tracks" / f"{sha}-{options_key(options)}.csv").exists():
+            self._save_track(f"{sha}-{options_key(options)}", result)
+
+    def _save_track(self, stem: str, result: Any) -> None:
+        folder = self._dir("tracks")
+        tmp = folder / f".{stem}.csv.part"
+        result.track.to_csv(tmp)
+        side = {
+            "source": result.report.source.model_dump(mode="json"),
+            "meta": result.track.meta,
+            "processing": {k: v for k, v in result.report.processing.items() if k not in result.track.meta},
+        }
+        (folder / f"{stem}.json").write_text(json.dumps(side, default=str))
+        os.replace(tmp, folder / f"{stem}.csv")
+        if self.prune:
+            _prune(folder, KEEP_TRACKS * 2)
+
+    def _load_track(self, stem: str) -> tuple[Any, Any, dict[str, Any]] | None:
+        from analyzer.report import SourceInfo
+        from analyzer.track import PoseTrack, TrackFormatError
+
+        folder = self.root / "tracks"
+        csv_path, side_path = folder / f"{stem}.csv", folder / f"{stem}.json"
+        if not (csv_path.exists() and side_path.exists()):
+            return None
+        try:
+            side = json.loads(side_path.read_text())
+            track = PoseTrack.from_csv(csv_path)
+            source = SourceInfo.model_validate(side["source"])
+        except (TrackFormatError, ValueError, KeyError, OSError):
+            return None  # a damaged entry is recomputed, not trusted
+        track.meta = dict(side.get("meta") or {})
+        return track, source, dict(side.get("processing") or {})
+
+    # -- annotated video -----------------------------------------------------
+    def annotated(self, video: Path, analysis: Any, sha: str, progress: Progress | None = None) -> Path | None:
+        """The annotated MP4 for this analysis, rendered once; None while no renderer is installed."""
+        render = optional("analyzer.render", "render_parallel") or optional("analyzer.render", "render_annotated")
+        if render is None:
+            return None
+        exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
+        out = self.annotated_path(sha, exercise)
+        if not out.exists():
+            tmp = out.with_name(f".{out.stem}.part.mp4")
+            try:
+                render(Path(video), analysis, tmp, progress=progress)
+                os.replace(tmp, out)
+            finally:
+                tmp.unlink(missing_ok=True)
+        return out
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete the least recently used files beyond ``keep``."""
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in files[keep:]:
+        path.unlink(missing_ok=True)
+

@@ -1,0 +1,203 @@
+"""One self-contained HTML file a trainer can send a client: opens offline, prints to a clean PDF.
+
+Self-contained means no request leaves the file: CSS inline, plotly.js inlined, the
+thumbnails (and the annotated video when small enough) as base64 data URIs.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import jinja2
+import numpy as np
+
+from analyzer.plots import figure_html, timeline_figure, timeline_rows
+from analyzer.render import annotated_still, overlay_plan, worst_frame_ms
+from analyzer.report import Finding, Severity
+
+if TYPE_CHECKING:
+    from analyzer.pipeline import Analysis
+
+__all__ = ["render_html", "write_html_report"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Larger videos are linked (same folder) instead of embedded: a 100 MB page is no one's friend.
+EMBED_VIDEO_MAX_BYTES = 25 * 1024 * 1024
+THUMB_MAX_SIDE = 520
+JPEG_QUALITY = 82
+SEVERITY_ORDER = {Severity.danger: 0, Severity.warning: 1, Severity.info: 2}
+# plotly.js carries a few URLs inside string literals (map attributions, its logo link; none is
+# used here). "\/" is the same string to JavaScript, and a scan of the file for network
+# references (src=/href= http...) then finds none.
+_URL_IN_SCRIPT = re.compile(r"""((?:src|href)\s*=\s*\\?["']?)(https?):\/\/""")
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _jpeg(rgb: np.ndarray) -> str:
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+    )
+    if not ok:
+        raise ValueError("could not encode a thumbnail")
+    return _data_uri(buf.tobytes(), "image/jpeg")
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
+def _where(f: Finding) -> str:
+    spans = ", ".join(f"{_seconds(a)}-{_seconds(b)}" for a, b in f.spans_ms[:3])
+    more = f" (+{len(f.spans_ms) - 3} more)" if len(f.spans_ms) > 3 else ""
+    return ", ".join(x for x in (f"rep {f.rep}" if f.rep else "", spans + more) if x) or "whole set"
+
+
+def _value(f: Finding) -> str:
+    if f.measured is None:
+        return ""
+    limit = f", limit {f.threshold:g}" if f.threshold is not None else ""
+    return f"measured {f.measured:g} {f.unit}{limit}".strip()
+
+
+def _finding_views(analysis: Analysis, source: Path | None) -> list[dict[str, Any]]:
+    shown = [f for f in analysis.report.findings if f.assessable]
+    shown.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.spans_ms[0][0] if f.spans_ms else 0.0))
+    plan = overlay_plan(analysis) if shown else None
+    views = []
+    for f in shown:
+        t = worst_frame_ms(analysis, f) if f.severity != Severity.info else None
+        thumb = (
+            _jpeg(annotated_still(source, plan, t, max_side=THUMB_MAX_SIDE))
+            if t is not None and plan
+            else None
+        )
+        views.append(
+            {
+                "title": f.title,
+                "severity": f.severity.value,
+                "cue": f.cue,
+                "why": f.why,
+                "where": _where(f),
+                "value": _value(f),
+                "thumb": thumb,
+                "thumb_time": _seconds(t) if t is not None else "",
+            }
+        )
+    return views
+
+
+def _rep_views(analysis: Analysis) -> tuple[list[str], list[dict[str, Any]]]:
+    report = analysis.report
+    metrics = list(dict.fromkeys(k for rep in report.reps for k in rep.metrics))
+    rows = []
+    for rep in report.reps:
+        titles = [f.title for f in report.findings if f.assessable and f.rep == rep.index]
+        rows.append(
+            {
+                "index": rep.index,
+                "start": _seconds(rep.start_ms),
+                "end": _seconds(rep.end_ms),
+                "metrics": {k: f"{v:g}" for k, v in rep.metrics.items()},
+                "findings": "; ".join(dict.fromkeys(titles)) or "clean",
+            }
+        )
+    return metrics, rows
+
+
+def _video_src(video: Path | None, out: Path) -> tuple[str | None, str]:
+    if video is None or not Path(video).exists():
+        return None, ""
+    video = Path(video)
+    if video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
+        return _data_uri(video.read_bytes(), "video/mp4"), ""
+    try:
+        rel = video.resolve().relative_to(out.resolve().parent).as_posix()
+    except ValueError:
+        rel = video.name
+    return rel, f"The video is too large to embed; keep {video.name} next to this file."
+
+
+def _summary_lines(analysis: Analysis) -> dict[str, str]:
+    r = analysis.report
+    ex = r.exercise
+    title = analysis.exercise.title if analysis.exercise is not None else (ex.name if ex else "unknown")
+    how = "" if ex is None else " (as given)" if ex.given else f" (recognised, {ex.confidence:.0%} sure)"
+    view = r.view
+    yaw = f", about {view.yaw_deg:.0f}° off the side" if view.yaw_deg is not None else ""
+    side = f"; {view.side} side nearer the camera" if view.side else ""
+    s = r.source
+    size = f"{s.width}x{s.height}, " if s.width and s.height else ""
+    return {
+        "exercise_line": title + how,
+        "view_line": f"{view.kind}{yaw}{side}",
+        "source_line": f"{s.kind.replace('_', ' ')}, {size}{s.fps:g} fps, {s.duration_s:.1f} s; "
+        f"{r.frames_total} frames analysed, a person found in {r.frames_with_pose}.",
+        "score_class": ""
+        if r.score is None
+        else "good"
+        if r.score >= 85
+        else "fair"
+        if r.score >= 60
+        else "poor",
+    }
+
+
+def render_html(
+    analysis: Analysis,
+    *,
+    annotated_video: Path | None = None,
+    source: Path | None = None,
+    out: Path = Path("report.html"),
+) -> str:
+    """The report page as a string (see :func:`write_html_report`)."""
+    report = analysis.report
+    rows = timeline_rows(analysis)
+    changed = [r.series for r in rows if r.judged == "change"]
+    note = (
+        "Shaded bands: the warning (amber) and danger (red) zones of the checks that judge the plotted "
+        "value. Shaded columns: when a finding was present. Dashed lines: where each rep "
+        "(grey) or the hold (green) starts and ends."
+    )
+    if changed:
+        note += (
+            f" {', '.join(changed)}: judged as a change within each rep (e.g. bottom vs. standing), "
+            "so no band is drawn."
+        )
+    video_src, video_note = _video_src(annotated_video, out)
+    metrics, reps = _rep_views(analysis)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    html = env.get_template("report.html.j2").render(
+        r=report,
+        findings=_finding_views(analysis, source),
+        not_judged=[f for f in report.findings if not f.assessable],
+        timeline=_URL_IN_SCRIPT.sub(r"\1\2:\\/\\/", figure_html(timeline_figure(analysis))),
+        timeline_note=note,
+        rep_metrics=metrics,
+        reps=reps,
+        video_src=video_src,
+        video_note=video_note,
+        processing=[(k, v) for k, v in report.processing.items() if v is not None],
+        **_summary_lines(analysis),
+    )
+    return html
+
+
+def write_html_report(
+    analysis: Analysis, out: Path, annotated_video: Path | None = None, *, source: Path | None = None
+) -> Path:
+    """Write the self-contained report; ``source`` (the clip) gives the thumbnails their picture."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(
+        render_html(analysis, annotated_video=annotated_video, source=source, out=out), encoding="utf-8"
+    )
+    tmp.replace(out)
+    return out

@@ -1,0 +1,903 @@
+"""Annotated video: the clip with the skeleton, the faults in colour, reps, hold timer and cues drawn on it.
+
+Why it is built this way:
+* Everything drawn comes from an :class:`OverlayPlan`, a small picklable summary of an
+  :class:`~analyzer.pipeline.Analysis` (smoothed landmarks, per-frame values, finding spans).
+  Worker processes get the plan, not the analysis, so a clip can be rendered in parallel chunks.
+* Findings are only known once every chunk's pose has been merged and judged, so the video
+  is rendered in a second pass: :func:`render_chunk` per time span (each in its own process),
+  then :func:`concat_parts` joins the parts by copying packets (no re-encode).
+  :func:`render_annotated` does the same in one process, for re-renders after the fact.
+* Output frames carry the source frames' own timestamps, so frame count, duration and
+  variable frame rates match the source; frames the analysis skipped (stride, fps limit)
+  get landmarks interpolated between the analysed frames around them (held at the ends).
+* H.264 in MP4, yuv420p (even width and height: odd ones are padded by one edge pixel),
+  no B-frames (parts concatenate with monotonic timestamps), ``+faststart`` (the index
+  before the data, so a browser starts playing before the download ends). Audio is dropped.
+* The back outline is not the mask's contour (the track keeps only its measures): it is
+  re-drawn from the shoulder and hip landmarks, bowed by the measured ``img_back_flexion``
+  (sagitta over chord), on the back side (away from the ear->nose direction).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import os
+import queue
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+import cv2
+import numpy as np
+
+from analyzer.landmarks import INDEX, SKELETON_EDGES
+from analyzer.video import VideoError, VideoInfo, iter_frames, probe
+
+if TYPE_CHECKING:
+    from analyzer.pipeline import Analysis
+    from analyzer.report import Finding
+
+__all__ = [
+    "EncodeSettings",
+    "OverlayPlan",
+    "Part",
+    "annotated_still",
+    "concat_parts",
+    "draw_overlay",
+    "overlay_plan",
+    "render_annotated",
+    "render_chunk",
+    "render_parallel",
+    "render_spans",
+    "worst_frame_ms",
+]
+
+Progress = Callable[[int, int], None]
+RGB = tuple[int, int, int]
+
+NEAR: RGB = (255, 255, 255)
+FAR: RGB = (150, 150, 150)
+SHADOW: RGB = (0, 0, 0)
+BACK_OUTLINE: RGB = (90, 210, 255)
+SEVERITY_COLOUR: dict[str, RGB] = {"warning": (255, 176, 0), "danger": (235, 30, 30)}
+SEVERITY_RANK = {"danger": 0, "warning": 1}
+# Landmarks below this visibility are guesses (as in kinematics): not drawn.
+MIN_VISIBILITY = 0.3
+# Pairs of a finding's body parts further apart than this many skeleton edges get a straight
+# measurement line instead (bar drift: wrist to ankle), not the whole limb chain in colour.
+MAX_PATH_EDGES = 2
+# The outline is drawn only where the mask traced most of the back (as the rules trust it).
+MIN_OUTLINE_QUALITY = 0.5
+# Dorsal surface behind the shoulder-hip line, in chord lengths (landmarks are joint centres).
+BACK_SURFACE_OFFSET = 0.15
+# Where a key series' value is written: its first word names the joint, or one of these does.
+SERIES_JOINT = {
+    "neck": "ear",
+    "trunk": "hip",
+    "thigh": "hip",
+    "shin": "knee",
+    "back": "shoulder",
+    "pelvis": "hip",
+    "lumbar": "hip",
+    "face": "ear",
+    "wrist": "wrist",
+}
+# Parallel render: a chunk shorter than this is not worth a process (start-up ~0.5 s).
+MIN_RENDER_CHUNK_FRAMES = 120
+# Near-side joints drawn as dots (the hand and face points would only clutter).
+DRAWN_JOINTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
+PROGRESS_BATCH = 10
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """x264 settings; identical settings give identical stream headers, which concat needs."""
+
+    crf: int = 23
+    preset: str = "veryfast"
+    keyframe_s: float = 2.0  # seek granularity in a browser
+    max_side: int | None = 1920  # larger sources are scaled down (4K phone clips encode slowly)
+    threads: int = 0  # 0: x264 decides
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One span of one finding, as drawn: which segments turn colour, what is written where."""
+
+    t0: float
+    t1: float
+    severity: str
+    code: str
+    cue: str
+    edges: tuple[tuple[int, int], ...]  # skeleton edges drawn in colour (landmark indices)
+    lines: tuple[tuple[int, int], ...]  # straight measurement lines between far-apart parts
+    joints: tuple[int, ...]
+    series: str  # key series whose value is written beside ``label_joint``
+    label_joint: int | None
+    back: bool  # judged on the back outline (img_ series): the outline is drawn in colour
+
+
+@dataclass
+class OverlayPlan:
+    """Everything the overlay needs, per analysed frame; picklable for worker processes."""
+
+    t_ms: np.ndarray  # (N,) analysed frames
+    xy: np.ndarray  # (N, 33, 2) normalised, smoothed; NaN where unseen
+    side: str
+    marks: list[Mark] = field(default_factory=list)
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # (N,) key series
+    reps: list[tuple[float, float]] = field(default_factory=list)
+    hold: tuple[float, float] | None = None
+    back_flexion: np.ndarray | None = None  # (N,) NaN where the outline is not trusted
+    size: tuple[int, int] | None = None
+    title: str = ""  # the exercise, shown with the rep counter
+
+    def _locate(self, t_ms: float) -> tuple[int, int, float]:
+        """Neighbouring analysed frames (i, j) and the weight of j, for interpolation."""
+        n = len(self.t_ms)
+        j = int(np.searchsorted(self.t_ms, t_ms))
+        if j <= 0:
+            return 0, 0, 0.0
+        if j >= n:
+            return n - 1, n - 1, 0.0
+        i = j - 1
+        span = self.t_ms[j] - self.t_ms[i]
+        return i, j, float((t_ms - self.t_ms[i]) / span) if span > 0 else 0.0
+
+    def _blend(self, values: np.ndarray, t_ms: float) -> np.ndarray:
+        """Linear between the neighbours when both are known, else the nearer known one."""
+        i, j, w = self._locate(t_ms)
+        a, b = values[i], values[j]
+        out = a + (b - a) * w
+        nearer, other = (a, b) if w < 0.5 else (b, a)
+        out = np.where(np.isfinite(out), out, nearer)
+        return np.where(np.isfinite(out), out, other)
+
+    def pose_at(self, t_ms: float) -> np.ndarray:
+        """(33, 2) normalised landmarks at any time (interpolated or held)."""
+        if not len(self.t_ms):
+            return np.full((33, 2), np.nan)
+        return self._blend(self.xy, t_ms)
+
+    def value_at(self, name: str, t_ms: float) -> float:
+        series = self.values.get(name)
+        return float(self._blend(series, t_ms)) if series is not None and len(series) else math.nan
+
+    def marks_at(self, t_ms: float) -> list[Mark]:
+        """Findings present at this time, worst first."""
+        active = [m for m in self.marks if m.t0 <= t_ms <= m.t1]
+        return sorted(active, key=lambda m: SEVERITY_RANK.get(m.severity, 9))
+
+
+# -- the plan ----------------------------------------------------------------------------------------
+
+
+def _near_graph() -> dict[str, set[str]]:
+    """Joint-name adjacency of one body side (the skeleton edges without the side prefix)."""
+    graph: dict[str, set[str]] = {}
+    for a, b in SKELETON_EDGES:
+        if a.startswith("left_") and b.startswith("left_"):
+            ja, jb = a[5:], b[5:]
+            graph.setdefault(ja, set()).add(jb)
+            graph.setdefault(jb, set()).add(ja)
+    return graph
+
+
+def _path(graph: dict[str, set[str]], a: str, b: str) -> list[str] | None:
+    """Shortest chain of joints from a to b (breadth first)."""
+    previous: dict[str, str | None] = {a: None}
+    frontier = [a]
+    while frontier:
+        nxt = []
+        for joint in frontier:
+            if joint == b:
+                chain = [b]
+                while previous[chain[-1]] is not None:
+                    chain.append(previous[chain[-1]])  # type: ignore[arg-type]
+                return chain[::-1]
+            for other in graph.get(joint, ()):
+                if other not in previous:
+                    previous[other] = joint
+                    nxt.append(other)
+        frontier = nxt
+    return None
+
+
+def segments_for(
+    parts: Sequence[str], side: str
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Skeleton edges joining consecutive body parts (short chains), and straight lines for far-apart ones."""
+    graph = _near_graph()
+    known = [p for p in parts if f"{side}_{p}" in INDEX]
+    edges: list[tuple[int, int]] = []
+    lines: list[tuple[int, int]] = []
+    if len(known) == 1:
+        joint = known[0]
+        edges = [(INDEX[f"{side}_{joint}"], INDEX[f"{side}_{o}"]) for o in sorted(graph.get(joint, ()))]
+    for a, b in itertools.pairwise(known):
+        chain = _path(graph, a, b)
+        if chain is not None and len(chain) - 1 <= MAX_PATH_EDGES:
+            edges += [(INDEX[f"{side}_{x}"], INDEX[f"{side}_{y}"]) for x, y in itertools.pairwise(chain)]
+        else:
+            lines.append((INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"]))
+    return tuple(dict.fromkeys(edges)), tuple(lines)
+
+
+def series_joint(series: str, parts: Sequence[str]) -> str | None:
+    """The joint a key series is about (``knee_deg`` -> knee); else the middle body part."""
+    word = series.removeprefix("img_").split("_")[0]
+    if f"left_{word}" in INDEX:
+        return word
+    if word in SERIES_JOINT:
+        return SERIES_JOINT[word]
+    return parts[len(parts) // 2] if parts else None
+
+
+def _display_points(analysis: Analysis) -> np.ndarray:
+    """Landmarks as drawn: unseen points removed, short gaps bridged, smoothed like the features."""
+    from analyzer.smoothing import fill_short_gaps, lowpass  # scipy: parent only, not in render workers
+
+    track = analysis.track
+    xy = track.image[..., :2].copy()
+    xy[~(track.visibility >= MIN_VISIBILITY)] = np.nan
+    if len(track) < 2:
+        return xy
+    xy = fill_short_gaps(track.t_ms, xy)
+    return lowpass(track.t_ms, xy) if len(track) > 12 else xy
+
+
+def _marks(findings: Iterable[Finding], side: str) -> list[Mark]:
+    marks = []
+    for f in findings:
+        if not f.assessable or f.severity.value not in SEVERITY_COLOUR:
+            continue
+        edges, lines = segments_for(f.body_parts, side)
+        joint = series_joint(f.key_series, f.body_parts) if f.key_series else None
+        joints = tuple(INDEX[f"{side}_{p}"] for p in f.body_parts if f"{side}_{p}" in INDEX)
+        for t0, t1 in f.spans_ms:
+            marks.append(
+                Mark(
+                    t0=float(t0),
+                    t1=float(t1),
+                    severity=f.severity.value,
+                    code=f.code,
+                    cue=f.cue,
+                    edges=edges,
+                    lines=lines,
+                    joints=joints,
+                    series=f.key_series,
+                    label_joint=INDEX[f"{side}_{joint}"] if joint and f"{side}_{joint}" in INDEX else None,
+                    back=f.key_series.startswith("img_"),  # judged on the mask's outline of the back
+                )
+            )
+    return marks
+
+
+def _uses_outline(analysis: Analysis) -> bool:
+    """The back outline is drawn when a check that needs the mask's measures was judged."""
+    exercise = analysis.exercise
+    if exercise is None:
+        return False
+    not_judged = {f.code for f in analysis.report.findings if not f.assessable}
+    return any(
+        any(n.startswith("img_") for n in check.needs) and check.code not in not_judged
+        for check in exercise.checks
+    )
+
+
+def overlay_plan(analysis: Analysis) -> OverlayPlan:
+    """What to draw, from an analysis; built once in the parent and sent to the render workers."""
+    report, track, features = analysis.report, analysis.track, analysis.features
+    side = report.view.side or "left"
+    series = features.series if features is not None else {}
+    keys = {f.key_series for f in report.findings if f.key_series in series}
+    back = None
+    if _uses_outline(analysis) and "img_back_flexion" in series:
+        back = series["img_back_flexion"].copy()
+        quality = series.get("img_quality")
+        if quality is not None:
+            back[~(quality >= MIN_OUTLINE_QUALITY)] = np.nan
+    return OverlayPlan(
+        t_ms=np.asarray(track.t_ms, dtype=np.float64),
+        xy=_display_points(analysis),
+        side=side,
+        marks=_marks(report.findings, side),
+        values={k: np.asarray(series[k], dtype=np.float64) for k in keys},
+        reps=[(r.start_ms, r.end_ms) for r in report.reps],
+        hold=(report.hold.start_ms, report.hold.end_ms) if report.hold else None,
+        back_flexion=back,
+        size=track.size,
+        title=analysis.exercise.title if analysis.exercise is not None else "",
+    )
+
+
+# -- drawing -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    line: int
+    joint: int
+    font: float
+    text: int
+
+    @classmethod
+    def for_frame(cls, width: int, height: int) -> _Style:
+        unit = min(width, height) / 720.0
+        return cls(
+            line=max(2, round(4 * unit)),
+            joint=max(2, round(5 * unit)),
+            font=max(0.4, 0.8 * unit),
+            text=max(1, round(2 * unit)),
+        )
+
+
+def _pt(p: np.ndarray) -> tuple[int, int]:
+    return round(float(p[0])), round(float(p[1]))
+
+
+def _ok(*points: np.ndarray) -> bool:
+    return all(bool(np.all(np.isfinite(p))) for p in points)
+
+
+def _line(
+    img: np.ndarray, a: np.ndarray, b: np.ndarray, colour: RGB, width: int, shadow: bool = True
+) -> None:
+    """A line with a dark rim, so that it stands out on light and dark clothing alike."""
+    if not _ok(a, b):
+        return
+    if shadow:
+        cv2.line(img, _pt(a), _pt(b), SHADOW, width + max(2, width // 2 + 1), cv2.LINE_AA)
+    cv2.line(img, _pt(a), _pt(b), colour, width, cv2.LINE_AA)
+
+
+def _darken(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, keep: float = 0.3) -> None:
+    """Dim a rectangle (a translucent dark box under text)."""
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 > x0 and y1 > y0:
+        region = img[y0:y1, x0:x1]
+        region[:] = (region * keep).astype(np.uint8)
+
+
+def _text_size(text: str, style: _Style, scale: float) -> tuple[int, int, int]:
+    """(width, height, baseline) of a text, a trailing degree sign counted as its ring."""
+    thick = max(1, round(style.text * scale))
+    body = text.removesuffix("°")
+    (w, h), base = cv2.getTextSize(body, cv2.FONT_HERSHEY_SIMPLEX, style.font * scale, thick)
+    if body != text:
+        w += 2 * max(2, round(h / 5)) + 4
+    return w, h, base
+
+
+def _text(
+    img: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    style: _Style,
+    colour: RGB = NEAR,
+    scale: float = 1.0,
+    box: bool = True,
+) -> None:
+    """Text on a dark translucent box (readable on any background); a trailing degree sign is a ring."""
+    body = text.removesuffix("°")
+    font = style.font * scale
+    thick = max(1, round(style.text * scale))
+    w, h, base = _text_size(text, style, scale)
+    if box:
+        pad = max(3, h // 3)
+        _darken(img, org[0] - pad, org[1] - h - pad, org[0] + w + pad, org[1] + base + pad // 2)
+    cv2.putText(img, body, org, cv2.FONT_HERSHEY_SIMPLEX, font, colour, thick, cv2.LINE_AA)
+    if body != text:
+        r = max(2, round(h / 5))
+        cv2.circle(img, (org[0] + w - r - 2, org[1] - h + r), r, colour, thick, cv2.LINE_AA)
+
+
+def _format_value(series: str, value: float) -> str:
+    return f"{value:.0f}°" if series.endswith("_deg") else f"{value:.2f}"
+
+
+def _back_curve(px: np.ndarray, side: str, flexion: float) -> np.ndarray | None:
+    """Points of the dorsal outline between shoulder and hip, bowed by the measured flexion."""
+    s, h = px[INDEX[f"{side}_shoulder"]], px[INDEX[f"{side}_hip"]]
+    nose, ear = px[INDEX["nose"]], px[INDEX[f"{side}_ear"]]
+    if not _ok(s, h, nose, ear):
+        return None
+    chord = h - s
+    length = float(np.hypot(*chord))
+    if length < 10:
+        return None
+    normal = np.array([-chord[1], chord[0]]) / length
+    if float(normal @ (nose - ear)) > 0:  # the normal points to the chest: turn it to the back
+        normal = -normal
+    t = np.linspace(0.0, 1.0, 16)
+    depth = (BACK_SURFACE_OFFSET + 4.0 * flexion * t * (1 - t)) * length
+    return s + t[:, None] * chord + depth[:, None] * normal
+
+
+def _hud(plan: OverlayPlan, t_ms: float) -> str | None:
+    """Rep counter (the rep under way, else the reps done) or the hold timer."""
+    if plan.reps:
+        inside = [k for k, (a, b) in enumerate(plan.reps, start=1) if a <= t_ms <= b]
+        done = sum(1 for _, b in plan.reps if b < t_ms)
+        return f"Rep {inside[0] if inside else done}/{len(plan.reps)}"
+    if plan.hold:
+        a, b = plan.hold
+        return f"Hold {(min(max(t_ms, a), b) - a) / 1000:.1f} s"
+    return None
+
+
+def _wrap(text: str, width_px: int, style: _Style) -> list[str]:
+    lines, current = [], ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if _text_size(trial, style, 1.0)[0] > width_px and current:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return lines + ([current] if current else [])
+
+
+def _caption(img: np.ndarray, marks: list[Mark], style: _Style) -> None:
+    """The cue of the worst present fault (and a second one if there is), on a dark band at the bottom."""
+    cues = list(dict.fromkeys((m.cue, m.severity) for m in marks if m.cue))[:2]
+    if not cues:
+        return
+    height, width = img.shape[:2]
+    margin = max(6, width // 50)
+    rows = [(line, sev) for cue, sev in cues for line in _wrap(cue, width - 3 * margin, style)]
+    _, th, _ = _text_size("Ag", style, 1.0)
+    step = int(th * 1.8)
+    top = height - margin - step * len(rows)
+    _darken(img, 0, top - margin, width, height, keep=0.25)
+    for k, (line, sev) in enumerate(rows):
+        y = top + step * k + th
+        cv2.rectangle(
+            img, (margin // 2, y - th), (margin // 2 + max(3, margin // 3), y), SEVERITY_COLOUR[sev], -1
+        )
+        _text(img, line, (margin + margin // 2, y), style, box=False)
+
+
+def draw_overlay(img: np.ndarray, t_ms: float, plan: OverlayPlan, *, captions: bool = True) -> np.ndarray:
+    """Draw the overlay for time ``t_ms`` onto an upright RGB frame, in place (and return it).
+
+    ``captions=False`` leaves out the rep counter and the cue (stills in the report show them as text).
+    """
+    height, width = img.shape[:2]
+    style = _Style.for_frame(width, height)
+    px = plan.pose_at(t_ms) * np.array([width, height], dtype=np.float64)
+    near = plan.side + "_"
+    marks = plan.marks_at(t_ms)
+
+    for a, b in SKELETON_EDGES:  # far side and the shoulder/hip cross lines first, thin
+        if not (a.startswith(near) and b.startswith(near)):
+            _line(img, px[INDEX[a]], px[INDEX[b]], FAR, max(1, style.line // 2), shadow=False)
+    for a, b in SKELETON_EDGES:
+        if a.startswith(near) and b.startswith(near):
+            _line(img, px[INDEX[a]], px[INDEX[b]], NEAR, style.line)
+
+    if plan.back_flexion is not None:
+        flexion = float(plan._blend(plan.back_flexion, t_ms))
+        curve = _back_curve(px, plan.side, flexion) if np.isfinite(flexion) else None
+        if curve is not None:
+            colour = next((SEVERITY_COLOUR[m.severity] for m in marks if m.back), BACK_OUTLINE)
+            pts = np.round(curve).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(img, [pts], False, SHADOW, style.line + 2, cv2.LINE_AA)
+            cv2.polylines(img, [pts], False, colour, max(1, style.line - 1), cv2.LINE_AA)
+
+    for mark in reversed(marks):  # the worst drawn last, on top
+        colour = SEVERITY_COLOUR[mark.severity]
+        for i, j in mark.edges:
+            _line(img, px[i], px[j], colour, style.line + 2)
+        for i, j in mark.lines:
+            _line(img, px[i], px[j], colour, max(1, style.line - 1))
+    coloured = {j: SEVERITY_COLOUR[m.severity] for m in reversed(marks) for j in m.joints}
+    for joint in DRAWN_JOINTS:
+        i = INDEX[near + joint]
+        if _ok(px[i]):
+            cv2.circle(img, _pt(px[i]), style.joint + 2, SHADOW, -1, cv2.LINE_AA)
+            cv2.circle(img, _pt(px[i]), style.joint, coloured.get(i, NEAR), -1, cv2.LINE_AA)
+
+    labelled: set[str] = set()
+    for mark in marks:
+        if mark.label_joint is None or mark.series in labelled:
+            continue
+        value, p = plan.value_at(mark.series, t_ms), px[mark.label_joint]
+        if np.isfinite(value) and _ok(p):
+            labelled.add(mark.series)
+            offset = style.joint * 3
+            _text(
+                img,
+                _format_value(mark.series, value),
+                (_pt(p)[0] + offset, _pt(p)[1] - offset),
+                style,
+                SEVERITY_COLOUR[mark.severity],
+                scale=1.1,
+            )
+
+    if not captions:
+        return img
+    hud = "  ".join(x for x in (plan.title, _hud(plan, t_ms)) if x)
+    if hud:
+        pad = max(8, width // 50)
+        _text(img, hud, (pad, pad + _text_size(hud, style, 1.1)[1]), style, scale=1.1)
+    _caption(img, marks, style)
+    return img
+
+
+# -- encoding ----------------------------------------------------------------------------------------
+
+
+def _timing(source: Path, info: VideoInfo) -> tuple[Fraction, Fraction]:
+    """(time base, nominal rate) for the output: the source's own time base keeps timestamps exact."""
+    rate = Fraction(info.fps).limit_denominator(1001)
+    if info.kind == "video":
+        with av.open(str(source), metadata_errors="ignore") as c:
+            tb = c.streams.video[0].time_base
+        if tb:
+            return Fraction(tb), rate
+    return Fraction(1, 90000), rate
+
+
+def _even_size(width: int, height: int) -> tuple[int, int]:
+    return width + width % 2, height + height % 2
+
+
+class _Encoder:
+    """An H.264 MP4 writer fed upright RGB frames with their source timestamps."""
+
+    def __init__(
+        self,
+        out: Path,
+        size: tuple[int, int],
+        time_base: Fraction,
+        rate: Fraction,
+        settings: EncodeSettings,
+        faststart: bool,
+        relative: bool = False,
+    ) -> None:
+        """``relative``: timestamps start at 0 (a part; its offset is kept in ``start_pts``), since the MP4
+        muxer would otherwise store a late start as an edit list rounded to whole milliseconds."""
+        self.width, self.height = _even_size(*size)
+        self.relative = relative
+        self.start_pts: int | None = None
+        self.time_base = time_base
+        options = {"movflags": "+faststart"} if faststart else {}
+        self.container = av.open(str(out), "w", options=options)
+        gop = max(1, round(float(rate) * settings.keyframe_s))
+        self.stream = self.container.add_stream(
+            "libx264",
+            rate=rate,
+            options={
+                "crf": str(settings.crf),
+                "preset": settings.preset,
+                "bf": "0",
+                "g": str(gop),
+                "keyint_min": str(gop),
+                "sc_threshold": "0",
+            },
+        )
+        self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, "yuv420p"
+        self.stream.time_base = time_base
+        self.stream.codec_context.time_base = time_base
+        if settings.threads:
+            self.stream.codec_context.thread_count = settings.threads
+        self.frames = 0
+
+    def write(self, rgb: np.ndarray, t_ms: float) -> None:
+        h, w = rgb.shape[:2]
+        if (w, h) != (self.width, self.height):
+            rgb = cv2.copyMakeBorder(rgb, 0, self.height - h, 0, self.width - w, cv2.BORDER_REPLICATE)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        pts = round(t_ms / 1000.0 / self.time_base)
+        if self.start_pts is None:
+            self.start_pts = pts
+        frame.pts = pts - self.start_pts if self.relative else pts
+        frame.time_base = self.time_base
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> None:
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A rendered time chunk: its file, frame count and where it starts (ms) in the source."""
+
+    path: Path
+    frames: int
+    start_ms: float
+
+
+def _render(
+    source: Path,
+    span: tuple[float, float] | None,
+    plan: OverlayPlan,
+    out: Path,
+    settings: EncodeSettings,
+    *,
+    part: bool,
+    tick: Callable[[], None] | None,
+    info: VideoInfo | None = None,
+) -> Part:
+    info = info or probe(source)
+    time_base, rate = _timing(source, info)
+    start, end = span if span is not None else (None, None)
+    frames = iter_frames(
+        source,
+        start_ms=start if start else None,
+        end_ms=end if end is not None and math.isfinite(end) else None,
+        max_side=settings.max_side,
+    )
+    encoder: _Encoder | None = None
+    first_ms = 0.0
+    try:
+        for frame in frames:
+            if encoder is None:
+                size = (frame.rgb.shape[1], frame.rgb.shape[0])
+                encoder = _Encoder(out, size, time_base, rate, settings, faststart=not part, relative=part)
+                first_ms = frame.t_ms
+            encoder.write(draw_overlay(frame.rgb, frame.t_ms, plan), frame.t_ms)
+            if tick is not None:
+                tick()
+    finally:
+        frames.close()
+        if encoder is not None:
+            encoder.close()
+    return Part(out, encoder.frames if encoder is not None else 0, first_ms)
+
+
+def render_chunk(
+    source: Path,
+    span: tuple[float, float],
+    plan: OverlayPlan,
+    out_part: Path,
+    settings: EncodeSettings = EncodeSettings(),
+    progress_queue: object | None = None,
+) -> Part:
+    """Render the source frames with ``span[0] <= t_ms < span[1]`` into their own MP4 part.
+
+    Meant to run in a worker process (arguments and result are picklable). The part's
+    timestamps start at 0; :func:`concat_parts` puts them back at ``Part.start_ms`` while
+    copying packets. ``frames == 0``: nothing in the span, no file. ``progress_queue`` gets
+    a count every few frames.
+    """
+    pending = {"n": 0}
+
+    def tick() -> None:
+        pending["n"] += 1
+        if pending["n"] == PROGRESS_BATCH:
+            progress_queue.put(pending["n"])  # type: ignore[union-attr]
+            pending["n"] = 0
+
+    part = _render(
+        Path(source),
+        span,
+        plan,
+        Path(out_part),
+        settings,
+        part=True,
+        tick=tick if progress_queue is not None else None,
+    )
+    if progress_queue is not None and pending["n"]:
+        progress_queue.put(pending["n"])  # type: ignore[attr-defined]
+    return part
+
+
+def concat_parts(parts: Sequence[Part], out: Path) -> Path:
+    """Join parts from :func:`render_chunk` (in time order) by copying packets, at their source times.
+
+    No re-encode: parts made with the same :class:`EncodeSettings` share one stream header,
+    which is checked. No B-frames, so decode order is display order across the joins.
+    """
+    parts = [p for p in parts if p.frames]
+    if not parts:
+        raise ValueError("no parts to join")
+    with (
+        av.open(str(parts[0].path)) as first,
+        av.open(str(out), "w", options={"movflags": "+faststart"}) as dst,
+    ):
+        template = first.streams.video[0]
+        header = bytes(template.codec_context.extradata or b"")
+        stream = dst.add_stream_from_template(template)
+        for part in parts:
+            with av.open(str(part.path)) as src:
+                video = src.streams.video[0]
+                if bytes(video.codec_context.extradata or b"") != header:
+                    raise ValueError(
+                        f"{part.path.name} was encoded with other settings; cannot join it by copying"
+                    )
+                offset = round(part.start_ms / 1000.0 / video.time_base)
+                for packet in src.demux(video):
+                    if packet.dts is None:  # the demuxer's final flush packet
+                        continue
+                    packet.pts += offset
+                    packet.dts += offset
+                    packet.stream = stream
+                    dst.mux(packet)
+    return out
+
+
+def render_annotated(
+    source: Path,
+    analysis: Analysis,
+    out: Path,
+    progress: Progress | None = None,
+    settings: EncodeSettings = EncodeSettings(),
+) -> Path:
+    """The annotated video in one process (after the fact: re-renders, short clips)."""
+    source, out = Path(source), Path(out)
+    info = probe(source)
+    plan = overlay_plan(analysis)
+    done = {"n": 0}
+
+    def tick() -> None:
+        done["n"] += 1
+        if progress is not None:
+            progress(done["n"], max(info.frame_count, done["n"]))
+
+    tmp = out.with_name(f".{out.name}.part.mp4")
+    try:
+        _render(source, None, plan, tmp, settings, part=False, tick=tick, info=info)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def render_spans(info: VideoInfo, workers: int) -> list[tuple[float, float]]:
+    """Contiguous [start_ms, end_ms) spans covering the clip, one per worker that is worth starting."""
+    n = max(1, min(workers, info.frame_count // MIN_RENDER_CHUNK_FRAMES))
+    duration_ms = info.duration_s * 1000.0
+    edges = [duration_ms * i / n for i in range(n + 1)]
+    edges[-1] = math.inf  # the last span takes whatever the container has left
+    return list(itertools.pairwise(edges))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def render_parallel(
+    source: Path,
+    analysis: Analysis,
+    out: Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    settings: EncodeSettings = EncodeSettings(),
+) -> Path:
+    """The annotated video rendered in time chunks over worker processes, joined without re-encoding.
+
+    A second pass after the analysis (the overlay needs the findings of the whole set):
+    decoding, drawing and encoding are spread over the cores as pose estimation was.
+    """
+    source, out = Path(source), Path(out)
+    info = probe(source)
+    workers = workers or default_workers()
+    spans = render_spans(info, workers)
+    if len(spans) == 1:
+        return render_annotated(source, analysis, out, progress=progress, settings=settings)
+    plan = overlay_plan(analysis)
+    if not settings.threads:
+        settings = replace(settings, threads=max(1, workers // len(spans)))
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    context = multiprocessing.get_context("spawn")  # as extract.py: no inherited decoder or thread state
+    try:
+        with context.Manager() as manager, ProcessPoolExecutor(len(spans), mp_context=context) as pool:
+            q = manager.Queue() if progress is not None else None
+            futures = [
+                pool.submit(render_chunk, source, span, plan, tmpdir / f"part{k:03d}.mp4", settings, q)
+                for k, span in enumerate(spans)
+            ]
+            done = 0
+            while not all(f.done() for f in futures):
+                done += _drain(q, timeout=0.2)
+                if progress is not None:
+                    progress(min(done, info.frame_count), max(info.frame_count, done))
+            parts = [f.result() for f in futures]
+        joined = tmpdir / "joined.mp4"
+        concat_parts(parts, joined)
+        os.replace(joined, out)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return out
+
+
+def _drain(q: object | None, timeout: float) -> int:
+    """Frames reported by the workers since the last call (waits up to ``timeout``)."""
+    if q is None:
+        time.sleep(timeout)
+        return 0
+    total = 0
+    try:
+        total += q.get(timeout=timeout)  # type: ignore[attr-defined]
+        while True:
+            total += q.get_nowait()  # type: ignore[attr-defined]
+    except queue.Empty:
+        return total
+
+
+# -- stills for the report ---------------------------------------------------------------------------
+
+
+def worst_frame_ms(analysis: Analysis, finding: Finding) -> float | None:
+    """The time inside a finding's spans where its key series is furthest to the bad side."""
+    if not finding.spans_ms:
+        return None
+    t = analysis.track.t_ms
+    inside = np.zeros(len(t), dtype=bool)
+    for t0, t1 in finding.spans_ms:
+        inside |= (t >= t0) & (t <= t1)
+    if not inside.any():
+        return float(sum(finding.spans_ms[0]) / 2)
+    series = analysis.features.series.get(finding.key_series) if analysis.features is not None else None
+    if series is None or not np.any(np.isfinite(series[inside])):
+        idx = np.flatnonzero(inside)
+        return float(t[idx[len(idx) // 2]])
+    above = finding.measured is None or finding.threshold is None or finding.measured >= finding.threshold
+    values = np.where(inside & np.isfinite(series), series, -np.inf if above else np.inf)
+    return float(t[int(np.argmax(values) if above else np.argmin(values))])
+
+
+def _frame_at(source: Path, t_ms: float, max_side: int | None) -> np.ndarray | None:
+    """The source frame shown at ``t_ms`` (decoding from the nearest keyframe), or None."""
+    try:
+        frames = iter_frames(source, start_ms=max(0.0, t_ms - 0.5), max_side=max_side)
+        try:
+            frame = next(frames, None)
+        finally:
+            frames.close()
+    except (VideoError, OSError):  # a missing or unreadable source: the skeleton on a plain ground
+        return None
+    return None if frame is None else frame.rgb
+
+
+def annotated_still(
+    source: Path | None, plan: OverlayPlan, t_ms: float, *, crop: bool = True, max_side: int = 480
+) -> np.ndarray:
+    """One frame with its overlay (on a grey ground when the video is not at hand), cropped to the body."""
+    rgb = _frame_at(Path(source), t_ms, 1280) if source is not None else None
+    if rgb is None:
+        w, h = plan.size or (640, 480)
+        s = min(1.0, 1280 / max(w, h))
+        rgb = np.full((max(2, round(h * s)), max(2, round(w * s)), 3), 60, dtype=np.uint8)
+    draw_overlay(rgb, t_ms, plan, captions=not crop)
+    if crop:
+        rgb = _crop_to_body(rgb, plan.pose_at(t_ms))
+    scale = max_side / max(rgb.shape[:2])
+    if scale < 1:
+        rgb = cv2.resize(
+            rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
+    return np.ascontiguousarray(rgb)
+
+
+def _crop_to_body(rgb: np.ndarray, xy: np.ndarray, margin: float = 0.35) -> np.ndarray:
+    """The body's bounding box plus a margin; the whole frame when the body is not known."""
+    height, width = rgb.shape[:2]
+    pts = xy[np.all(np.isfinite(xy), axis=1)] * np.array([width, height])
+    if len(pts) < 4:
+        return rgb
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = (hi - lo) * margin + 0.05 * max(width, height)
+    x0, y0 = np.maximum(0, lo - pad).astype(int)
+    x1, y1 = np.minimum([width, height], hi + pad).astype(int)
+    if x1 - x0 < 32 or y1 - y0 < 32:
+        return rgb
+    return rgb[y0:y1, x0:x1]

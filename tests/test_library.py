@@ -1,0 +1,246 @@
+"""The trainer library and the analysis cache, on skeleton tracks (no pose model, milliseconds a test)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from analyzer import auth, pipeline
+from analyzer.cache import AnalysisCache
+from analyzer.library import Library, LibraryError
+from analyzer.pipeline import Analysis, analyze_track
+from analyzer.report import SourceInfo
+from tests import skeleton as sk
+
+# Each fake clip is a distinct byte string: the library names videos by content hash.
+FAKE_CLIPS = {
+    "sag.mp4": {"hip_sag_deg": 25},
+    "sag_late.mp4": {"hip_sag_deg": 20, "sag_onset_s": 2, "head_drop_deg": 25},
+    "clean.mp4": {},
+    "pike.mp4": {"hip_pike_deg": 25},
+}
+
+
+def plank_analysis(name: str = "sag.mp4", exercise: str = "plank") -> Analysis:
+    """A real Analysis of a skeleton plank, named as if it came from ``name``."""
+    track, _ = sk.plank(duration_s=8, **FAKE_CLIPS.get(Path(name).name, FAKE_CLIPS["sag.mp4"]))
+    source = SourceInfo(file=Path(name).name, duration_s=8.0, fps=track.fps, width=1280, height=720)
+    return analyze_track(track, "plank" if exercise == "auto" else exercise, source=source)
+
+
+def fake_run_analysis(path, exercise="auto", *, progress=None, should_cancel=None, **_kw) -> Analysis:
+    """Stands in for the pose model: picks the skeleton by the first bytes of the file."""
+    data = Path(path).read_bytes()
+    if not data.startswith(b"FAKE:"):
+        raise pipeline.InputError("This file is not a video formcheck can read: upload an mp4, mov, webm, avi or gif.")
+    name = data[5:].split(b"\n")[0].decode()
+    for done in range(11):
+        if should_cancel is not None and should_cancel():
+            raise pipeline.Cancelled()
+        if progress is not None:
+            progress(done, 10)
+    return plank_analysis(name, exercise)
+
+
+def fake_clip(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.write_bytes(f"FAKE:{name}\n".encode())
+    return path
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+
+    def counting(path, *args, **kwargs):
+        calls.append(str(path))
+        return fake_run_analysis(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_analysis", counting)
+    return calls
+
+
+@pytest.fixture
+def library(tmp_path: Path, fake_pipeline: list[str]) -> Library:
+    lib = Library(root=tmp_path / "data")
+    yield lib
+    lib.close()
+
+
+def test_cache_runs_the_pose_model_once_per_content(tmp_path: Path, fake_pipeline: list[str]) -> None:
+    cache = AnalysisCache(tmp_path / "cache")
+    sha, stored = cache.store_upload(b"FAKE:sag.mp4\n", "my clip.MP4")
+    assert stored.name == f"{sha}.mp4"  # named by content, never by the upload's name
+    first = cache.analyse(stored, "plank", name="my clip.MP4")
+    assert first.report.source.file == "my clip.MP4"
+    assert cache.analyse(stored, "plank", name="my clip.MP4") is first
+    # A new cache (a restart) rebuilds from the stored track, without the pose model.
+    again = AnalysisCache(tmp_path / "cache").analyse(stored, "plank", name="other name.mp4")
+    assert len(fake_pipeline) == 1
+    assert again.report.source.file == "other name.mp4"
+    assert [f.code for f in again.report.findings] == [f.code for f in first.report.findings]
+
+
+def test_cache_remembers_bad_files(tmp_path: Path, fake_pipeline: list[str]) -> None:
+    cache = AnalysisCache(tmp_path / "cache")
+    _, stored = cache.store_upload(b"not a video", "x.mp4")
+    for _ in range(2):
+        with pytest.raises(pipeline.InputError, match="not a video"):
+            cache.analyse(stored)
+    assert len(fake_pipeline) == 1
+
+
+def test_create_rename_delete_clients(library: Library, tmp_path: Path) -> None:
+    ana = library.create_client("  Ana   Lima ")
+    assert ana.name == "Ana Lima"
+    bo = library.create_client("Bo")
+    with pytest.raises(LibraryError, match="already a client"):
+        library.create_client("bo".capitalize())
+    with pytest.raises(LibraryError, match="needs a name"):
+        library.create_client("   ")
+    library.rename_client(bo.id, "Bo Chen")
+    with pytest.raises(LibraryError, match="already"):
+        library.rename_client(bo.id, "Ana Lima")
+    assert [c.name for c in library.clients()] == ["Ana Lima", "Bo Chen"]
+
+    shared = fake_clip(tmp_path, "sag.mp4")
+    own = fake_clip(tmp_path, "pike.mp4")
+    library.add_clip(ana.id, shared, "plank")
+    kept = library.add_clip(bo.id, shared, "plank")
+    gone = library.add_clip(ana.id, own, "plank")
+    assert gone.video.exists() and gone.video.parent == library.root / "videos"
+    assert gone.video.stem != "pike"  # stored by hash
+
+    assert library.delete_client(ana.id) == 1  # the shared clip stays for Bo
+    assert not gone.video.exists()
+    assert kept.video.exists()
+    assert [c.name for c in library.clients()] == ["Bo Chen"]
+    assert [s.id for s in library.sessions()] == [kept.id]
+    with pytest.raises(LibraryError, match="No client"):
+        library.rename_client(ana.id, "Ana")
+
+
+def test_sessions_list_filters_and_flags(library: Library, tmp_path: Path) -> None:
+    client = library.create_client("Cy")
+    start = datetime(2025, 1, 6, 9)
+    for day, name in enumerate(["sag.mp4", "clean.mp4", "sag_late.mp4"]):
+        library.add_clip(client.id, fake_clip(tmp_path, name), "plank", recorded_at=start + timedelta(days=day))
+    rows = library.sessions(client.id)
+    assert [r.original_name for r in rows] == ["sag_late.mp4", "clean.mp4", "sag.mp4"]  # newest first
+    assert rows[2].flags == ["plank.sagging_hips"] and rows[2].score is not None and rows[2].score < 100
+    assert rows[1].flags == [] and rows[1].score == 100
+    assert {r.original_name for r in library.sessions(client.id, code="plank.head_dropping")} == {"sag_late.mp4"}
+    assert len(library.sessions(client.id, exercise="plank")) == 3
+    assert library.sessions(client.id, exercise="squat") == []
+    assert library.finding_codes(client.id) == {
+        "plank.head_dropping": "Head dropping", "plank.sagging_hips": "Sagging hips",
+    }
+    # The session opens to a full analysis (track and features) with the report as stored.
+    opened = library.analysis(rows[0].id)
+    assert opened.features is not None and opened.report == library.report(rows[0].id)
+
+
+def test_trend_counts_clean_sessions_as_zero(library: Library, tmp_path: Path) -> None:
+    client = library.create_client("Di")
+    start = datetime(2025, 2, 1)
+    for day, name in enumerate(["sag.mp4", "sag_late.mp4", "clean.mp4"]):
+        library.add_clip(client.id, fake_clip(tmp_path, name), "plank", recorded_at=start + timedelta(days=day))
+    sag = [p for p in library.trend(client.id) if p.code == "plank.sagging_hips"]
+    assert [p.recorded_at.day for p in sag] == [1, 2, 3]
+    assert [p.share for p in sag] == [1.0, 1.0, 0.0]
+    assert sag[0].magnitude > sag[1].magnitude > 15 and sag[2].magnitude is None
+    assert sag[0].unit == "deg"
+
+
+def test_notes_survive_a_restart(tmp_path: Path, fake_pipeline: list[str]) -> None:
+    root = tmp_path / "data"
+    lib = Library(root=root)
+    client = lib.create_client("Eve")
+    session = lib.add_clip(client.id, fake_clip(tmp_path, "sag.mp4"), "plank")
+    lib.set_note(session.id, "Filmed at the gym, heavy day.")
+    lib.set_note(session.id, "Cue: squeeze glutes", code="plank.sagging_hips")
+    lib.set_note(session.id, "Cue: squeeze the glutes.", code="plank.sagging_hips")
+    lib.close()
+
+    reopened = Library(root=root)  # a new engine on the same SQLite file
+    assert reopened.notes(session.id) == {
+        "": "Filmed at the gym, heavy day.", "plank.sagging_hips": "Cue: squeeze the glutes.",
+    }
+    reopened.set_note(session.id, "  ")
+    assert "" not in reopened.notes(session.id)
+    # Opening the session after the restart does not run the pose model again.
+    reopened.analysis(session.id)
+    assert len(fake_pipeline) == 1
+    reopened.close()
+
+
+def test_database_url_switches_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setenv("FORMCHECK_DATABASE_URL", url)
+    lib = Library(root=tmp_path / "data")
+    lib.create_client("Fay")
+    lib.close()
+    assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "data" / "formcheck.db").exists()
+
+
+def test_bad_clip_leaves_nothing_behind(library: Library, tmp_path: Path) -> None:
+    client = library.create_client("Gus")
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 100)
+    with pytest.raises(pipeline.InputError):
+        library.add_clip(client.id, bad)
+    assert library.sessions(client.id) == []
+    assert not (library.root / "videos").exists() or not any((library.root / "videos").iterdir())
+
+
+def test_exports(library: Library, tmp_path: Path) -> None:
+    client = library.create_client("Hal")
+    session = library.add_clip(client.id, fake_clip(tmp_path, "sag.mp4"), "plank")
+    library.set_note(session.id, "good effort")
+    data = json.loads(library.export_json(client.id))
+    assert data["client"] == "Hal" and data["sessions"][0]["notes"] == {"session": "good effort"}
+    assert data["sessions"][0]["report"]["findings"][0]["code"] == "plank.sagging_hips"
+    names = zipfile.ZipFile(io.BytesIO(library.export_zip(client.id))).namelist()
+    assert "client.json" in names and any(n.endswith("/report.json") for n in names)
+    if importlib.util.find_spec("analyzer.html_report") is not None:
+        assert any(n.endswith("/report.html") for n in names)
+
+
+def test_password_hash_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(auth.ENV_HASH, raising=False)
+    stored = auth.hash_password("correct horse")
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+    assert auth.verify_password("correct horse", stored)
+    assert not auth.verify_password("wrong", stored)
+    assert not auth.verify_password("correct horse", "garbage")
+    assert stored != auth.hash_password("correct horse")  # salted
+    assert auth.stored_hash(tmp_path) is None
+    path = auth.set_password("s3cret", tmp_path)
+    assert path.stat().st_mode & 0o077 == 0
+    assert auth.verify_password("s3cret", auth.stored_hash(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("address", "remote", "url", "public"),
+    [
+        ("", None, "http://localhost:8501/", False),
+        ("localhost", None, "http://127.0.0.1:8501/", False),
+        ("", "192.0.2.7", "http://203.0.113.5:8501/", True),
+        ("", None, "http://my-laptop.example:8501/", True),
+        ("0.0.0.0", None, "http://localhost:8501/", False),
+        ("203.0.113.5", None, None, True),
+    ],
+)
+def test_login_is_needed_off_localhost(
+    address: str, remote: str | None, url: str | None, public: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(auth.ENV_PUBLIC, raising=False)
+    assert auth.needs_login(address, remote, url) is public
+    monkeypatch.setenv(auth.ENV_PUBLIC, "1")
+    assert auth.needs_login(address, remote, url)

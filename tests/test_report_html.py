@@ -1,0 +1,175 @@
+"""HTML report, timeline plot and exports: self-contained (no network), complete, one CSV row per frame."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from analyzer.exports import add_outputs, load_analysis, write_exports
+from analyzer.html_report import write_html_report
+from analyzer.pipeline import Analysis
+from analyzer.plots import timeline_figure, timeline_rows
+from tests.test_render import FPS, SECONDS, SIZE, plain_clip, sagging_plank
+
+URL_ATTRIBUTES = {"src", "href", "poster", "data", "action", "srcset", "xlink:href"}
+
+
+class _Page(HTMLParser):
+    """The text a reader sees and every URL an element would load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.urls: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v or "" for k, v in attrs if k in URL_ATTRIBUTES]
+        self.urls += re.findall(r"url\(([^)]*)\)", dict(attrs).get("style") or "")
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    return sagging_plank()
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory, analysis: Analysis) -> Path:
+    """Exports, annotated video and report, as ``formcheck analyze --annotate --html`` makes them."""
+    folder = tmp_path_factory.mktemp("report")
+    clip = plain_clip(folder / "plank.mp4", SIZE, int(SECONDS * FPS), FPS)
+    write_exports(analysis, folder / "out")
+    add_outputs(analysis, clip, folder / "out", annotate=True, html=True)
+    return folder / "out"
+
+
+def test_report_is_self_contained_and_complete(outputs: Path, analysis: Analysis) -> None:
+    html = (outputs / "report.html").read_text()
+    page = parse(html)
+    outside = [u for u in page.urls if not u.startswith(("data:", "#")) and u]
+    assert not outside, f"resources outside the file: {outside[:5]}"
+    assert not re.search(r"""(?:src|href)\s*=\s*\\?["']?https?://""", html), "a network URL in a src/href"
+    assert "<link" not in html and "@import" not in html
+    text = " ".join(" ".join(page.text).split())
+    assert analysis.report.verdict in text
+    for finding in analysis.report.findings:
+        assert finding.title in text
+    assert (
+        "plotly-graph-div" in html and "data:image/jpeg;base64," in html and "data:video/mp4;base64," in html
+    )
+    assert "@media print" in html
+    assert analysis.report.versions.formcheck in text
+
+
+def test_report_without_the_clip_still_has_thumbnails(tmp_path: Path, analysis: Analysis) -> None:
+    out = write_html_report(analysis, tmp_path / "r.html")
+    html = out.read_text()
+    assert html.count("data:image/jpeg;base64,") == sum(1 for f in analysis.report.findings if f.assessable)
+    assert "<video" not in html
+
+
+def test_not_judged_findings_say_how_to_film(tmp_path: Path, analysis: Analysis) -> None:
+    from analyzer.report import Finding, Severity
+
+    report = analysis.report.model_copy(deep=True)
+    report.findings.append(
+        Finding(
+            code="plank.test",
+            title="Something unseen",
+            severity=Severity.info,
+            assessable=False,
+            reason="film from the side, camera at hip height",
+        )
+    )
+    copy = Analysis(
+        report=report,
+        track=analysis.track,
+        features=analysis.features,
+        evaluation=analysis.evaluation,
+        exercise=analysis.exercise,
+    )
+    text = " ".join(parse(write_html_report(copy, tmp_path / "r.html").read_text()).text)
+    assert "Could not be judged" in text and "film from the side, camera at hip height" in text
+
+
+def test_timeline_marks_limits_findings_and_hold(analysis: Analysis) -> None:
+    rows = {r.series: r for r in timeline_rows(analysis)}
+    line = rows["hip_below_ankle_line_deg"]
+    assert line.judged == "value" and any(b.warn == 10.0 for b in line.bands)
+    fig = timeline_figure(analysis)
+    shapes = fig.layout.shapes
+    assert any(s.type == "rect" and s.fillcolor and "235,30,30" in s.fillcolor for s in shapes)  # danger span
+    assert sum(1 for s in shapes if s.type == "line") >= 2  # hold start and end
+
+
+def test_features_csv_has_one_row_per_frame(outputs: Path, analysis: Analysis) -> None:
+    with open(outputs / "features.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(analysis.track)
+    assert {"t_ms", "view", "phase", "findings", "hip_below_ankle_line_deg"} <= set(rows[0])
+    ((t0, t1),) = next(f for f in analysis.report.findings if f.code == "plank.sagging_hips").spans_ms
+    for row in rows:
+        t = float(row["t_ms"])
+        assert ("plank.sagging_hips" in row["findings"]) == (t0 <= t <= t1)
+    assert {r["phase"] for r in rows} <= {"hold", ""}
+    assert (outputs / "track.csv").exists() and (outputs / "report.json").exists()
+
+
+def test_report_folder_can_be_reloaded(outputs: Path, analysis: Analysis) -> None:
+    again = load_analysis(outputs)
+    assert again.report == analysis.report
+    assert len(again.track) == len(analysis.track)
+
+
+def _browser_missing() -> str | None:
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed (pip install selenium)"
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return "Chromium is not installed (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_browser_missing() is not None, reason=str(_browser_missing()))
+def test_video_and_report_play_in_chromium(outputs: Path, tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "check_video_plays", Path(__file__).parent / "browser" / "check_video_plays.py"
+    )
+    checker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checker)  # type: ignore[union-attr]
+    assert (
+        checker.main(
+            [
+                "--video",
+                str(outputs / "annotated.mp4"),
+                "--html",
+                str(outputs / "report.html"),
+                "--no-report-video",
+                "--shots",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )

@@ -1,0 +1,337 @@
+"""Trainer library page: clients, their sessions, notes, comparison, trends and exports.
+
+Run by ``st.navigation`` as a page script; ``page()``, ``get_library()`` and
+``login_gate()`` are importable (the upload page files results here too).
+Mutations run in button callbacks, before any widget is drawn, so the page
+always shows the state after the change.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from analyzer import auth
+from analyzer.cache import data_dir
+from analyzer.library import (
+    DATABASE_ENV,
+    ClientInfo,
+    Library,
+    LibraryError,
+    SessionInfo,
+    aligned_series,
+    key_series,
+    rep_start_s,
+)
+from analyzer.pipeline import InputError
+from webapp import widgets
+from webapp.upload import UPLOAD_TYPES, exercise_options
+
+ALL = "All"
+WRONG_PASSWORD_DELAY_S = 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def _library(root: str, url: str) -> Library:
+    return Library(url=url or None, root=Path(root))
+
+
+def get_library() -> Library:
+    """The library of this data folder and database, opened once per server."""
+    return _library(str(data_dir()), os.environ.get(DATABASE_ENV, ""))
+
+
+# -- login ---------------------------------------------------------------------
+def login_gate(key: str = "login") -> bool:
+    """True when the library may be shown; otherwise draws the login form (or says how to set a password)."""
+    if st.session_state.get("authenticated"):
+        return True
+    remote_ip, url = st.context.ip_address, st.context.url
+    if not auth.needs_login(
+        st.get_option("server.address"),
+        remote_ip if isinstance(remote_ip, str) else None,  # AppTest has a mock here
+        url if isinstance(url, str) else None,
+    ):
+        return True
+    stored = auth.stored_hash()
+    if stored is None:
+        st.error(
+            "This app can be reached from other computers, so the trainer library needs a password, and none is "
+            "set. On the server, run `formcheck set-password` (or set FORMCHECK_PASSWORD_HASH), then reload."
+        )
+        return False
+    with st.form(f"{key}_form"):
+        password = st.text_input("Library password", type="password", key=f"{key}_password")
+        submitted = st.form_submit_button("Log in")
+    if submitted:
+        if auth.verify_password(password, stored):
+            st.session_state["authenticated"] = True
+            st.rerun()
+        time.sleep(WRONG_PASSWORD_DELAY_S)  # slows down guessing
+        st.error("Wrong password.")
+    return False
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# -- clients -------------------------------------------------------------------
+def _report_error(action: str, exc: Exception) -> None:
+    st.session_state["lib_error"] = f"{action}: {exc}"
+
+
+def _create_client() -> None:
+    try:
+        client = get_library().create_client(st.session_state.get("lib_new_name", ""))
+    except LibraryError as exc:
+        _report_error("Could not create the client", exc)
+        return
+    st.session_state["lib_client"] = client.id
+    st.session_state["lib_new_name"] = ""
+    st.session_state["lib_message"] = f"Created {client.name}."
+
+
+def _rename_client(client_id: int) -> None:
+    try:
+        get_library().rename_client(client_id, st.session_state.get("lib_rename", ""))
+    except LibraryError as exc:
+        _report_error("Could not rename", exc)
+        return
+    st.session_state["lib_message"] = "Renamed."
+
+
+def _ask_delete(client_id: int | None) -> None:
+    st.session_state["lib_confirm_delete"] = client_id
+
+
+def _delete_client(client_id: int) -> None:
+    library = get_library()
+    name = next((c.name for c in library.clients() if c.id == client_id), "the client")
+    removed = library.delete_client(client_id)
+    st.session_state["lib_confirm_delete"] = None
+    st.session_state.pop("lib_client", None)
+    st.session_state["lib_message"] = f"Deleted {name}, their sessions, notes and {removed} video file(s)."
+
+
+def client_manager(library: Library) -> ClientInfo | None:
+    """Pick a client; create, rename and delete (with confirmation). Returns the chosen client."""
+    clients = {c.id: c for c in library.clients()}
+    left, right = st.columns([2, 3])
+    with right.expander("New client", expanded=not clients):
+        st.text_input("Name", key="lib_new_name", placeholder="e.g. Ana Lima")
+        st.button("Create client", key="lib_create", on_click=_create_client)
+    if not clients:
+        left.info("No clients yet: create the first one.")
+        return None
+    if st.session_state.get("lib_client") not in clients:
+        st.session_state["lib_client"] = next(iter(clients))
+    chosen = left.selectbox(
+        "Client", list(clients), key="lib_client",
+        format_func=lambda cid: f"{clients[cid].name} ({_plural(clients[cid].sessions, 'session')})",
+    )
+    client = clients[chosen]
+    with right.expander("Rename or delete this client"):
+        st.text_input("New name", value=client.name, key="lib_rename")
+        st.button("Rename", key="lib_rename_btn", on_click=_rename_client, args=(client.id,))
+        if st.session_state.get("lib_confirm_delete") == client.id:
+            st.warning(
+                f"Delete {client.name} with their {client.sessions} sessions, notes and videos? This cannot be undone."
+            )
+            yes, no = st.columns(2)
+            yes.button("Yes, delete", key="lib_delete_yes", type="primary", on_click=_delete_client, args=(client.id,))
+            no.button("Keep", key="lib_delete_no", on_click=_ask_delete, args=(None,))
+        else:
+            st.button("Delete client…", key="lib_delete", on_click=_ask_delete, args=(client.id,))
+    return client
+
+
+# -- sessions ------------------------------------------------------------------
+def _session_rows(sessions: list[SessionInfo]) -> list[dict[str, object]]:
+    return [
+        {
+            "date": s.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            "exercise": s.exercise.replace("_", " "),
+            "file": s.original_name,
+            "reps / hold": f"{s.hold_s:.0f} s" if s.hold_s is not None else s.reps,
+            "score": s.score,
+            "flags": ", ".join(f.split(".", 1)[-1].replace("_", " ") for f in s.flags) or "—",
+        }
+        for s in sessions
+    ]
+
+
+def _delete_session(session_id: int) -> None:
+    get_library().delete_session(session_id)
+    st.session_state.pop("lib_open", None)
+    st.session_state["lib_message"] = "Session deleted."
+
+
+def sessions_tab(library: Library, client: ClientInfo) -> None:
+    exercises = library.exercises(client.id)
+    codes = library.finding_codes(client.id)
+    a, b = st.columns(2)
+    exercise = a.selectbox("Exercise", [ALL, *exercises], key="lib_filter_exercise")
+    code = b.selectbox(
+        "Finding", [ALL, *codes], key="lib_filter_code", format_func=lambda c: codes.get(c, c) if c != ALL else ALL
+    )
+    sessions = library.sessions(
+        client.id, exercise=None if exercise == ALL else exercise, code=None if code == ALL else code
+    )
+    if not sessions:
+        st.info("No sessions match." if exercise != ALL or code != ALL else "No sessions yet: add clips.")
+        return
+    st.dataframe(_session_rows(sessions), hide_index=True, key="lib_sessions_table")
+    by_id = {s.id: s for s in sessions}
+    opened = st.selectbox(
+        "Open a session", list(by_id), index=None, key="lib_open", placeholder="Choose a session to review",
+        format_func=lambda sid: by_id[sid].label,
+    )
+    if opened is None:
+        return
+    session = by_id[opened]
+    hooks = widgets.NoteHooks(
+        notes=lambda: library.notes(session.id), save=lambda code, text: library.set_note(session.id, text, code)
+    )
+    st.divider()
+    widgets.note_editor(hooks, "", key=f"lib_s{session.id}", label="Note on this session")
+    with st.spinner("Opening the session…"):
+        analysis = library.analysis(session.id)
+    annotated = widgets.current_cache().annotated_path(session.video.stem, session.exercise)
+    widgets.result_view(
+        analysis, session.video, key=f"lib_s{session.id}",
+        annotated=annotated if annotated.exists() else None, hooks=hooks,
+    )
+    st.button("Delete this session", key=f"lib_del_s{session.id}", on_click=_delete_session, args=(session.id,))
+
+
+def add_clips_tab(library: Library, client: ClientInfo) -> None:
+    counter = st.session_state.setdefault("lib_upload_round", 0)
+    files = st.file_uploader(
+        f"Clips of {client.name}", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"lib_files_{counter}"
+    )
+    options = exercise_options()
+    exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="lib_add_exercise")
+    filmed = st.date_input("Filmed on", value=date.today(), key="lib_filmed_on")
+    if not st.button("Analyse and add", key="lib_add", type="primary", disabled=not files):
+        return
+    recorded = None if filmed == date.today() else datetime.combine(filmed, datetime.min.time().replace(hour=12))
+    added = 0
+    for number, upload in enumerate(files):
+        _, path = widgets.current_cache().store_upload(upload.getvalue(), upload.name)
+        # Cancel needs no callback: the click's rerun stops the loop, and what was added stays added.
+        run = widgets.CancellableRun(f"{upload.name}: finding the body…", key=f"lib_cancel_{number}",
+                                     on_cancel=lambda: None)
+        try:
+            run.run(
+                lambda progress, should_cancel, path=path, name=upload.name: library.add_clip(
+                    client.id, path, exercise, name=name, recorded_at=recorded,
+                    progress=progress, should_cancel=should_cancel,
+                )
+            )
+            added += 1
+        except InputError as exc:
+            run.clear()
+            st.error(f"{upload.name}: {exc}")
+    if added:
+        st.session_state["lib_upload_round"] = counter + 1
+        st.success(f"Added {_plural(added, 'session')} to {client.name}.")
+
+
+# -- compare, trend, export ----------------------------------------------------
+def compare_tab(library: Library, client: ClientInfo) -> None:
+    sessions = {s.id: s for s in library.sessions(client.id)}
+    if len(sessions) < 2:
+        st.info("Two sessions are needed to compare.")
+        return
+    a, b = st.columns(2)
+    pick = {"format_func": lambda sid: sessions[sid].label, "index": None, "placeholder": "Choose a session"}
+    first = a.selectbox("First session", list(sessions), key="cmp_a", **pick)
+    second = b.selectbox("Second session", list(sessions), key="cmp_b", **pick)
+    if first is None or second is None:
+        return
+    analyses = {sid: library.analysis(sid) for sid in (first, second)}
+    most_reps = max(len(x.report.reps) for x in analyses.values())
+    rep = st.number_input("Start both videos at rep (0: the beginning)", 0, most_reps, 0, key="cmp_rep") if most_reps \
+        else 0
+    for column, sid in zip((a, b), (first, second)):
+        report = analyses[sid].report
+        widgets.jump_to(f"cmp_{sid}", rep_start_s(report, int(rep)))
+        with column:
+            widgets.show_video(sessions[sid].video, key=f"cmp_{sid}", size=(report.source.width, report.source.height))
+            st.markdown(f"**{report.verdict}**")
+            st.metric("Score", f"{report.score}/100" if report.score is not None else "n/a")
+            for group in widgets.group_findings(report).values():
+                worst = max((f.measured or 0.0 for f in group), key=abs)
+                st.write(f"- {group[0].title}: {len(group)}× (worst {worst:g} {group[0].unit})")
+    names = [n for n in key_series(analyses[first]) if n in key_series(analyses[second])]
+    if not names:
+        st.caption("These sessions share no measured angle to plot.")
+        return
+    name = st.selectbox("Angle", names, key="cmp_series", format_func=lambda n: n.replace("_", " "))
+    figure = go.Figure()
+    for sid in (first, second):
+        t, values = aligned_series(analyses[sid], name)
+        figure.add_scatter(x=t, y=values, mode="lines", name=sessions[sid].label)
+    figure.update_layout(xaxis_title="seconds from the first rep", yaxis_title=name.replace("_", " "), height=360)
+    st.plotly_chart(figure, key="cmp_plot", width="stretch")
+
+
+def trend_figures(points: list) -> tuple[go.Figure, go.Figure]:
+    """How often each error appeared per session, and how far past its limit, over time."""
+    often, badly = go.Figure(), go.Figure()
+    for code in sorted({p.code for p in points}):
+        mine = [p for p in points if p.code == code]
+        title = mine[0].title
+        often.add_scatter(x=[p.recorded_at for p in mine], y=[round(100 * p.share) for p in mine],
+                          mode="lines+markers", name=title)
+        hit = [p for p in mine if p.magnitude is not None]
+        badly.add_scatter(x=[p.recorded_at for p in hit], y=[p.magnitude for p in hit], mode="lines+markers",
+                          name=f"{title} ({hit[0].unit})" if hit else title)
+    often.update_layout(title="How often (% of reps, or of the hold)", yaxis_range=[-5, 105], height=340)
+    badly.update_layout(title="How badly (worst value in the session)", height=340)
+    return often, badly
+
+
+def trend_tab(library: Library, client: ClientInfo) -> None:
+    points = library.trend(client.id)
+    if not points:
+        st.info("No form errors recorded for this client yet: nothing to trend.")
+        return
+    often, badly = trend_figures(points)
+    st.plotly_chart(often, key="trend_often", width="stretch")
+    st.plotly_chart(badly, key="trend_badly", width="stretch")
+
+
+def export_tab(library: Library, client: ClientInfo) -> None:
+    stem = "".join(ch if ch.isalnum() else "_" for ch in client.name).strip("_") or "client"
+    st.download_button("All sessions (JSON)", lambda: library.export_json(client.id), f"{stem}.json",
+                       "application/json", key="export_json", on_click="ignore")
+    st.download_button("Reports (zip of HTML and JSON)", lambda: library.export_zip(client.id), f"{stem}_reports.zip",
+                       "application/zip", key="export_zip", on_click="ignore")
+
+
+def page() -> None:
+    st.title("Trainer library")
+    if not login_gate():
+        return
+    library = get_library()
+    for key, show in (("lib_error", st.error), ("lib_message", st.success)):
+        if st.session_state.get(key):
+            show(st.session_state.pop(key))
+    client = client_manager(library)
+    if client is None:
+        return
+    tabs = st.tabs(["Sessions", "Add clips", "Compare", "Trend", "Export"])
+    for tab, draw in zip(tabs, (sessions_tab, add_clips_tab, compare_tab, trend_tab, export_tab)):
+        with tab:
+            draw(library, client)
+
+
+if __name__ == "__main__":
+    page()

@@ -1,0 +1,276 @@
+"""Live coaching page: the browser's webcam -> :class:`analyzer.live.LiveCoach` -> the overlay sent back.
+
+WebRTC runs through ``streamlit-webrtc`` (aiortc on the server). It must work
+on localhost with no STUN or TURN server, so both ICE configurations are
+empty lists (an unset one makes streamlit-webrtc look for hosted TURN
+credentials), and the server also offers a 127.0.0.1 host candidate: aioice
+leaves loopback out on purpose (RFC 8445), which fails on a host whose only
+interface is ``lo``. ``FORMCHECK_ICE_LOOPBACK`` = ``1`` (default: add
+127.0.0.1), ``only`` (offer nothing else) or ``0`` (aioice's own choice).
+A Chromium on such a host also needs ``--allow-loopback-in-peer-connection``.
+
+The video frames are never queued: each frame is handed to a
+:class:`~analyzer.live.LatestFrameWorker` (which only ever processes the newest)
+and returned at once with the latest result drawn on it, so the picture is
+always live and the overlay trails it by one processing time at most.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+import tempfile
+import time
+import wave
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import streamlit as st
+from streamlit_webrtc import VideoProcessorBase, WebRtcMode, webrtc_streamer
+
+from analyzer.live import LatestFrameWorker, LiveCoach, LiveState, draw_live, key_angle_label
+from analyzer.registry import exercises
+from analyzer.report import Severity
+
+LOG = logging.getLogger(__name__)
+LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
+NO_ICE_SERVERS: dict[str, Any] = {"iceServers": []}
+STATUS_REFRESH_S = 0.5
+WORKER_KEY = "live_worker"
+SUMMARY_KEY = "live_summary"
+BEEP_KEY = "live_last_beep"
+BEEP_HZ = {Severity.warning: 660.0, Severity.danger: 880.0}
+
+
+def enable_loopback_ice() -> None:
+    """Make aiortc offer a 127.0.0.1 host candidate (see the module doc); idempotent."""
+    mode = os.environ.get(LOOPBACK_ENV, "1").strip().lower()
+    if mode in ("0", "false", "no"):
+        return
+    import aioice.ice
+
+    original = getattr(aioice.ice.get_host_addresses, "__wrapped__", aioice.ice.get_host_addresses)
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        found = [] if mode == "only" else original(use_ipv4, use_ipv6)
+        return found + ["127.0.0.1"] if use_ipv4 and "127.0.0.1" not in found else found
+
+    host_addresses.__wrapped__ = original  # type: ignore[attr-defined]
+    aioice.ice.get_host_addresses = host_addresses
+
+
+class CoachProcessor(VideoProcessorBase):
+    """streamlit-webrtc video processor: hands frames to the coach, returns them with the overlay.
+
+    ``recv`` stays cheap (a copy and some drawing) so it can run on aiortc's
+    event loop for every frame; the pose model runs on the worker's thread.
+    """
+
+    def __init__(self, exercise: str) -> None:
+        self.exercise = exercise
+        self.worker = LatestFrameWorker(LiveCoach(exercise, background_eval=True))
+        self._t0: float | None = None
+
+    def set_exercise(self, exercise: str) -> None:
+        """Start over with another exercise (the old coach is closed)."""
+        if exercise == self.exercise:
+            return
+        old, self.worker = self.worker, LatestFrameWorker(LiveCoach(exercise, background_eval=True))
+        self.exercise = exercise
+        old.stop()
+
+    def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
+        rgb = frame.to_ndarray(format="rgb24")
+        now = frame.time if frame.time is not None else time.monotonic()
+        if self._t0 is None:
+            self._t0 = now
+        self.worker.submit(rgb, (now - self._t0) * 1000.0)
+        out = rgb.copy()  # the worker reads ``rgb``: draw on a copy
+        state = self.worker.state
+        if state is not None:
+            draw_live(out, state)
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def on_ended(self) -> None:
+        self.worker.stop()
+
+
+def beep_wav(frequency: float, variant: int = 0, duration_s: float = 0.18, rate: int = 16000) -> bytes:
+    """A short sine beep as WAV; ``variant`` adds silent samples so each cue gets a new file (and plays)."""
+    t = np.arange(int(duration_s * rate)) / rate
+    fade = np.minimum(1.0, np.minimum(t, duration_s - t) / 0.02)
+    samples = (0.5 * np.sin(2 * math.pi * frequency * t) * fade * 32767).astype(np.int16)
+    samples = np.concatenate([samples, np.zeros(variant % 97, dtype=np.int16)])
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return buf.getvalue()
+
+
+def status_line(state: LiveState | None, exercise_kind: str) -> str:
+    """The live state in one line of text (shown under the video; the browser test reads it)."""
+    if state is None:
+        return "Waiting for the camera…"
+    if exercise_kind == "hold":
+        counter = f"Hold: {state.hold_s or 0.0:.1f} s"
+    else:
+        counter = f"Reps: {state.rep_count}"
+    angle = f"{key_angle_label(state.key_angle[0])} {state.key_angle[1]:.0f}°" if state.key_angle else "—"
+    cue = f"{state.cue_title} — {state.cue}" if state.cue_title else "none"
+    return (
+        f"{counter} · Cue: {cue} · Angle: {angle} · {state.fps:.0f} fps · latency {state.latency_ms:.0f} ms"
+        f" · dropped {state.dropped}"
+    )
+
+
+def _status(worker: LatestFrameWorker, kind: str, sound: bool) -> None:
+    """Mirror the live state in text and beep when a new cue shows up."""
+    state = worker.state
+    with st.container(key="live_status"):
+        st.markdown(status_line(state, kind))
+        if worker.error is not None:
+            st.warning(f"Live analysis hit an error: {worker.error}")
+    if state is not None and not state.cue_code:
+        st.session_state.pop(BEEP_KEY, None)  # the cue went away: the next one beeps again
+    if not sound or state is None or not state.cue_code:
+        return
+    if st.session_state.get(BEEP_KEY) == state.cue_code:
+        return  # the same cue still on show: one beep is enough
+    st.session_state[BEEP_KEY] = state.cue_code
+    count = st.session_state.get("live_beeps", 0) + 1
+    st.session_state["live_beeps"] = count
+    st.audio(beep_wav(BEEP_HZ.get(state.severity, 660.0), count), format="audio/wav", autoplay=True)
+
+
+def _summary(worker: LatestFrameWorker) -> dict[str, Any]:
+    """The set judged offline from the whole session's poses (the estimator is closed first)."""
+    from analyzer.pipeline import InputError
+
+    worker.stop()
+    try:
+        analysis = worker.coach.summary()
+    except InputError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:
+        LOG.exception("live summary failed")
+        return {"error": f"the summary failed ({type(exc).__name__}: {exc})"}
+    return {"analysis": analysis, "exercise": worker.coach.exercise.name, "when": datetime.now()}
+
+
+def _show_summary(result: dict[str, Any]) -> None:
+    st.subheader("Your set")
+    if "error" in result:
+        st.info(f"Nothing to summarise: {result['error']}")
+        return
+    report = result["analysis"].report
+    st.markdown(f"**{report.verdict}**")
+    cols = st.columns(3)
+    cols[0].metric("Reps", len(report.reps)) if report.hold is None else cols[0].metric(
+        "Hold", f"{report.hold.duration_s:.0f} s"
+    )
+    cols[1].metric("Score", "—" if report.score is None else report.score)
+    cols[2].metric("Frames analysed", report.frames_with_pose)
+    judged = [f for f in report.findings if f.assessable and f.severity != Severity.info]
+    for f in sorted(judged, key=lambda f: (f.severity != Severity.danger, f.rep or 0)):
+        where = f" (rep {f.rep})" if f.rep else ""
+        st.markdown(f"- **{f.severity.value}** · {f.title}{where}: {f.cue}")
+    not_judged = [f for f in report.findings if not f.assessable]
+    if not_judged:
+        with st.expander("Not judged from this camera view"):
+            for f in not_judged:
+                st.markdown(f"- {f.title}: {f.reason}")
+    for note in report.notices:
+        st.caption(note)
+    _save_to_library(result)
+
+
+def save_live_session(library: Any, client_id: int, analysis: Any, exercise: str, when: datetime) -> Any:
+    """File the live set under a client. The library stores sessions by file, so the pose track is the file."""
+    name = f"live-{exercise}-{when:%Y%m%d-%H%M%S}.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        analysis.track.to_csv(path)
+        return library.add_clip(client_id, path, exercise, name=name, recorded_at=when, analysis=analysis)
+
+
+def _save_to_library(result: dict[str, Any]) -> None:
+    try:
+        from analyzer.library import LibraryError
+        from webapp.library_page import get_library, login_gate
+    except ImportError as exc:
+        st.caption(f"Saving to the trainer library is not available here ({exc}).")
+        return
+    with st.expander("Save to the trainer library"):
+        if not login_gate("live_login"):
+            return
+        library = get_library()
+        clients = {c.name: c.id for c in library.clients()}
+        new = "➕ New client…"
+        choice = st.selectbox("Client", [*clients, new], key="live_client")
+        name = st.text_input("New client's name", key="live_new_client") if choice == new else choice
+        if st.button("Save to library", key="live_save", disabled=not name):
+            try:
+                client_id = clients.get(name) or library.create_client(name).id
+                info = save_live_session(library, client_id, result["analysis"], result["exercise"], result["when"])
+            except (LibraryError, OSError) as exc:
+                st.error(f"Could not save: {exc}")
+                return
+            st.success(f"Saved for {info.client_name}: {info.label if hasattr(info, 'label') else info.id}.")
+
+
+def page() -> None:
+    """The live coaching page (called by the app's navigation)."""
+    st.title("Live coaching")
+    enable_loopback_ice()
+    known = exercises()
+    st.caption(
+        "Film yourself from the side with your whole body in view, press START and go. "
+        "The video is processed on this computer and is not stored."
+    )
+    left, right = st.columns([3, 1])
+    names = list(known)
+    wanted = st.query_params.get("exercise", "")  # ?exercise=squat: a bookmark straight to one's exercise
+    exercise = right.selectbox(
+        "Exercise", names, index=names.index(wanted) if wanted in names else 0,
+        format_func=lambda n: known[n].title, key="live_exercise",
+    )
+    sound = right.toggle("Sound cue", value=True, key="live_sound", help="A short beep when a new cue appears.")
+    with left:
+        ctx = webrtc_streamer(
+            key="live",
+            mode=WebRtcMode.SENDRECV,
+            video_processor_factory=lambda: CoachProcessor(exercise),
+            async_processing=False,
+            rtc_configuration=NO_ICE_SERVERS,
+            server_rtc_configuration=NO_ICE_SERVERS,
+            media_stream_constraints={"video": True, "audio": False},
+        )
+    processor = ctx.video_processor
+    if ctx.state.playing and processor is not None:
+        processor.set_exercise(exercise)
+        st.session_state[WORKER_KEY] = processor.worker
+        st.session_state.pop(SUMMARY_KEY, None)
+        kind = known[exercise].kind
+
+        @st.fragment(run_every=STATUS_REFRESH_S)
+        def live_status() -> None:
+            _status(processor.worker, kind, sound)
+
+        live_status()
+        return
+    worker = st.session_state.pop(WORKER_KEY, None)
+    if worker is not None:
+        with st.spinner("Judging the whole set…"):
+            st.session_state[SUMMARY_KEY] = _summary(worker)
+    if SUMMARY_KEY in st.session_state:
+        _show_summary(st.session_state[SUMMARY_KEY])
+    else:
+        st.info("Press START to turn on the camera. Allow the browser to use it when asked.")

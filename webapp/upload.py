@@ -1,0 +1,140 @@
+"""Upload page: drop a clip, pick the exercise, watch the progress, read the result.
+
+Run by ``st.navigation`` as a page script; ``page()`` is also importable for tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from analyzer.cache import optional
+from analyzer.pipeline import InputError
+from analyzer.registry import exercises
+from webapp import widgets
+
+UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "gif"]
+TIPS = (
+    "Film from the side, the whole body in the frame, the camera steady at hip height, "
+    "and the whole set from the first rep to the last."
+)
+
+
+def exercise_options() -> dict[str, str]:
+    """Picker entries: 'auto' first, then every exercise the rules know (name -> label)."""
+    return {"auto": "Recognise it for me", **{name: ex.title for name, ex in exercises().items()}}
+
+
+def _cancel(job: tuple[str, str]) -> None:
+    st.session_state["upload_cancelled"] = job
+
+
+def _retry() -> None:
+    st.session_state.pop("upload_cancelled", None)
+
+
+def analyse_with_progress(path: Path, exercise: str, *, name: str, sha: str, slot: Any) -> Any | None:
+    """The cached or freshly computed analysis, with a progress bar and Cancel; None after an error."""
+    job = (sha, exercise)
+    if st.session_state.get("upload_cancelled") == job:
+        st.warning("Analysis cancelled.")
+        st.button("Analyse again", on_click=_retry)
+        return None
+    cache = widgets.current_cache()
+    run = widgets.CancellableRun(
+        "Finding the body in each frame…", key="upload_cancel", on_cancel=lambda: _cancel(job), slot=slot
+    )
+    try:
+        return run.run(
+            lambda progress, should_cancel: cache.analyse(
+                path, exercise, name=name, sha=sha, progress=progress, should_cancel=should_cancel
+            )
+        )
+    except InputError as exc:
+        run.clear()
+        st.error(str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - a clip nobody foresaw: say so on the page, log the details
+        widgets.LOG.exception("analysis of %s failed", name)
+        run.clear()
+        st.error(f"formcheck could not analyse {name} ({type(exc).__name__}: {exc}). Try another recording of the set; "
+                 "if it keeps happening, report it with the clip.")
+        return None
+
+
+def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> Path | None:
+    """Render the annotated clip once (cached); None when rendering is unavailable or fails."""
+    cache = widgets.current_cache()
+    exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
+    if cache.annotated_path(sha, exercise).exists():
+        return cache.annotated_path(sha, exercise)
+    if optional("analyzer.render", "render_annotated") is None:
+        return None
+    if st.session_state.get("upload_cancelled") == (sha, "render"):
+        with slot.container():
+            st.caption("Annotated video cancelled.")
+            st.button("Draw the annotated video", on_click=_retry)
+        return None
+    run = widgets.CancellableRun(
+        "Drawing the annotated video…", key="render_cancel", on_cancel=lambda: _cancel((sha, "render")), slot=slot
+    )
+    try:
+        return run.run(lambda progress, _should_cancel: cache.annotated(path, analysis, sha, progress=progress))
+    except Exception as exc:  # noqa: BLE001 - the analysis still stands without its drawing
+        run.clear()
+        st.warning(f"The annotated video could not be made ({exc}); showing the original clip.")
+        return None
+
+
+def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> None:
+    """File this result under a client of the trainer library (no second analysis)."""
+    from webapp.library_page import get_library, login_gate
+
+    with st.expander("Add to a client's library"):
+        if not login_gate(key="upload_login"):
+            return
+        library = get_library()
+        clients = {c.name: c.id for c in library.clients()}
+        choice = st.selectbox("Client", [*clients, "New client…"], key="upload_client")
+        new_name = st.text_input("New client's name", key="upload_new_client") if choice == "New client…" else ""
+        filmed = st.date_input("Filmed on", value=date.today(), key="upload_filmed_on")
+        if st.button("Add to library", key="upload_add", type="primary"):
+            try:
+                client_id = clients[choice] if choice in clients else library.create_client(new_name).id
+                session = library.add_clip(
+                    client_id, path, exercise, name=name, analysis=analysis,
+                    recorded_at=datetime.combine(filmed, datetime.now().time().replace(microsecond=0))
+                    if filmed != date.today() else None,
+                )
+            except ValueError as exc:
+                st.error(str(exc))
+                return
+            st.success(f"Added to {session.client_name}'s sessions.")
+            st.page_link("webapp/library_page.py", label="Open the library", icon=":material/groups:")
+
+
+def page() -> None:
+    st.title("Analyse a set")
+    limit = st.get_option("server.maxUploadSize")
+    st.caption(f"MP4, MOV, WebM, AVI or GIF, up to {limit} MB. {TIPS}")
+    options = exercise_options()
+    exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="upload_exercise")
+    upload = st.file_uploader("Drop a clip here", type=UPLOAD_TYPES, key="upload_file")
+    if upload is None:
+        st.info("Nothing is sent anywhere: the clip is analysed on this computer.")
+        return
+    sha, path = widgets.current_cache().store_upload(upload.getvalue(), upload.name)
+    slot = st.empty()  # progress of the analysis, then of the drawing; empty once done
+    analysis = analyse_with_progress(path, exercise, name=upload.name, sha=sha, slot=slot)
+    if analysis is None:
+        return
+    annotated = annotated_with_progress(path, analysis, sha, slot)
+    widgets.result_view(analysis, path, key=f"upload_{sha[:12]}", annotated=annotated)
+    add_to_client(analysis, path, name=upload.name, exercise=exercise)
+
+
+if __name__ == "__main__":
+    page()

@@ -1,0 +1,361 @@
+"""The result view shared by the upload page and the library, and the progress-with-cancel runner.
+
+Nothing here computes a measurement: it lays out what ``analyzer`` produced.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from analyzer.cache import AnalysisCache, data_dir, optional
+from analyzer.extract import Cancelled
+from analyzer.report import Finding, Report, Severity
+
+try:  # Streamlit interrupts a running script with these when the user clicks during a run
+    from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+except ImportError:  # pragma: no cover - moved in a future Streamlit: treat any non-Exception as one
+    ScriptControlException = BaseException  # type: ignore[misc, assignment]
+
+T = TypeVar("T")
+LOG = logging.getLogger("formcheck.app")
+SEVERITY_LOOK = {
+    Severity.danger: ("red", "Danger"),
+    Severity.warning: ("orange", "Warning"),
+    Severity.info: ("blue", "Note"),
+}
+BROWSER_PLAYABLE = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/mp4", ".webm": "video/webm"}
+MAX_JUMPS_PER_CARD = 8
+# Portrait phone clips would fill the screen at full column width: cap the drawn height.
+MAX_VIDEO_HEIGHT_PX = 560
+
+
+@st.cache_resource(show_spinner=False)
+def upload_cache(root: str) -> AnalysisCache:
+    """One cache per data folder for the whole server (every browser tab shares its results)."""
+    return AnalysisCache(Path(root) / "cache")
+
+
+def current_cache() -> AnalysisCache:
+    return upload_cache(str(data_dir()))
+
+
+# -- long work -------------------------------------------------------------------
+class CancellableRun:
+    """A progress bar and a Cancel button around work that runs in the script thread.
+
+    Streamlit stops a running script by raising a control exception from the
+    next ``st`` call when the user clicks anything (here: Cancel). Raised
+    inside the pipeline's progress callback it would leave worker processes
+    running, so it is caught there, turned into ``should_cancel() -> True``
+    (the pipeline stops its workers and raises ``Cancelled``), and raised
+    again once the pipeline has returned, so Streamlit can rerun the page.
+    """
+
+    def __init__(self, label: str, *, key: str, on_cancel: Callable[[], None], slot: Any = None) -> None:
+        self.label = label
+        # One placeholder for bar and button: the page keeps the same element count whether or not
+        # the work is needed (a cached result), so Streamlit does not show stale copies while rerunning.
+        self.slot = slot if slot is not None else st.empty()
+        with self.slot.container():
+            self.bar = st.progress(0.0, text=label)
+            st.button("Cancel", key=key, on_click=on_cancel)
+        self.interrupted: BaseException | None = None
+        self._shown = -1
+
+    def clear(self) -> None:
+        self.slot.empty()
+
+    def progress(self, done: int, total: int) -> None:
+        if self.interrupted is not None:
+            return
+        fraction = min(1.0, done / total) if total else 0.0
+        if int(fraction * 100) == self._shown:
+            return
+        self._shown = int(fraction * 100)
+        try:
+            self.bar.progress(fraction, text=f"{self.label} {done}/{total}")
+        except ScriptControlException as exc:
+            if isinstance(exc, Exception):  # the fallback alias must not swallow real errors
+                raise
+            self.interrupted = exc
+
+    def should_cancel(self) -> bool:
+        return self.interrupted is not None
+
+    def run(self, work: Callable[[Callable[[int, int], None], Callable[[], bool]], T]) -> T:
+        """``work(progress, should_cancel)``; re-raises Streamlit's interruption once the work has stopped."""
+        try:
+            result = work(self.progress, self.should_cancel)
+        except Cancelled:
+            if self.interrupted is not None:
+                raise self.interrupted from None
+            raise
+        if self.interrupted is not None:
+            raise self.interrupted
+        self.clear()
+        return result
+
+
+# -- the result view ---------------------------------------------------------------
+@dataclass
+class NoteHooks:
+    """How the result view reads and saves the trainer's notes (library sessions only)."""
+
+    notes: Callable[[], dict[str, str]]
+    save: Callable[[str, str], None]
+
+
+def _seconds(ms: float) -> float:
+    return round(ms / 1000.0, 1)
+
+
+def _start_key(key: str) -> str:
+    return f"{key}_video_start"
+
+
+def jump_to(key: str, seconds: float) -> None:
+    """Button callback: the next run draws the video starting there."""
+    st.session_state[_start_key(key)] = seconds
+
+
+def show_video(path: Path | None, *, key: str, caption: str = "", size: tuple[int | None, int | None] = (None, None)) -> None:
+    """The clip, starting where the last jump button pointed; a note when the browser cannot play it."""
+    if path is None or not Path(path).exists():
+        st.info("The video is not available any more.")
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gif":
+        st.image(str(path), caption=caption or None)
+        st.caption("GIFs cannot jump to a time: the annotated video can.")
+        return
+    if suffix not in BROWSER_PLAYABLE:
+        st.info(f"Browsers cannot play {suffix} files; the annotated video shows the clip when it is available.")
+        return
+    start = float(st.session_state.get(_start_key(key), 0.0))
+    width, height = size
+    fit = int(MAX_VIDEO_HEIGHT_PX * width / height) if width and height and height > width else "stretch"
+    st.video(str(path), format=BROWSER_PLAYABLE[suffix], start_time=start, width=fit)
+    if caption:
+        st.caption(caption)
+
+
+def ui_text(text: str) -> str:
+    """The pipeline speaks to the command line; here the exercise is chosen in the picker."""
+    return text.replace("with --exercise", "in the Exercise menu above")
+
+
+def _headline(report: Report) -> None:
+    st.subheader(ui_text(report.verdict) or "Analysis done.")
+    cols = st.columns(4)
+    cols[0].metric("Score", f"{report.score}/100" if report.score is not None else "n/a")
+    ex = report.exercise
+    if ex is not None:
+        how = "as chosen" if ex.given else f"recognised, {ex.confidence:.0%} sure"
+        cols[1].metric("Exercise", ex.name.replace("_", " "), help=how)
+    if report.hold is not None:
+        cols[2].metric("Hold", f"{report.hold.duration_s:.0f} s")
+    else:
+        cols[2].metric("Reps", len(report.reps))
+    view = report.view.kind + (f", {report.view.yaw_deg:.0f}°" if report.view.yaw_deg is not None else "")
+    cols[3].metric("Camera view", view)
+    for notice in report.notices:
+        st.info(ui_text(notice))
+
+
+def _value(f: Finding) -> str:
+    if f.measured is None:
+        return ""
+    limit = f" (limit {f.threshold:g} {f.unit})" if f.threshold is not None else ""
+    return f"{f.measured:g} {f.unit}{limit}".strip()
+
+
+def group_findings(report: Report) -> dict[str, list[Finding]]:
+    """Judged findings by code, worst severity first: one card per kind of fault."""
+    groups: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.assessable:
+            groups.setdefault(f.code, []).append(f)
+    rank = {Severity.danger: 0, Severity.warning: 1, Severity.info: 2}
+    return dict(sorted(groups.items(), key=lambda kv: min(rank[f.severity] for f in kv[1])))
+
+
+def finding_card(code: str, group: list[Finding], *, key: str, hooks: NoteHooks | None) -> None:
+    first = max(group, key=lambda f: {Severity.info: 0, Severity.warning: 1, Severity.danger: 2}[f.severity])
+    colour, word = SEVERITY_LOOK[first.severity]
+    with st.container(border=True):
+        st.markdown(f":{colour}[**{word}**] **{first.title}**")
+        if first.cue:
+            st.markdown(f"**Do:** {first.cue}")
+        if first.why:
+            st.caption(f"Why: {first.why}")
+        reps = sorted({f.rep for f in group if f.rep})
+        worst = max((f for f in group if f.measured is not None), key=lambda f: abs(f.measured - (f.threshold or 0)),
+                    default=None)
+        facts = []
+        if reps:
+            facts.append(f"rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))}")
+        if worst is not None:
+            facts.append(f"measured {_value(worst)}")
+        if facts:
+            st.write(" · ".join(facts))
+        spans = [(f.rep, span) for f in group for span in f.spans_ms][:MAX_JUMPS_PER_CARD]
+        if spans:
+            cols = st.columns(min(4, len(spans)))
+            for i, (rep, (start, _end)) in enumerate(spans):
+                label = f"▶ {'rep ' + str(rep) + ' · ' if rep else ''}{_seconds(start)} s"
+                cols[i % len(cols)].button(
+                    label, key=f"{key}_jump_{code}_{i}", on_click=jump_to, args=(key, _seconds(start)),
+                    help="Play the video from here",
+                )
+        if hooks is not None:
+            note_editor(hooks, code, key=key, label="Note on this finding")
+
+
+def note_editor(hooks: NoteHooks, code: str, *, key: str, label: str) -> None:
+    current = hooks.notes().get(code, "")
+    text = st.text_area(label, value=current, key=f"{key}_note_{code or 'session'}", height=80)
+    if st.button("Save note", key=f"{key}_save_{code or 'session'}"):
+        hooks.save(code, text)
+        st.toast("Note saved.")
+
+
+def rep_table(report: Report) -> list[dict[str, Any]]:
+    """One row a rep: timing, the per-rep measurements, and which faults it showed."""
+    faults: dict[int, list[str]] = {}
+    for f in report.findings:
+        if f.assessable and f.rep and f.severity != Severity.info:
+            faults.setdefault(f.rep, []).append(f.title)
+    return [
+        {
+            "rep": r.index,
+            "start s": _seconds(r.start_ms),
+            "end s": _seconds(r.end_ms),
+            "duration s": round((r.end_ms - r.start_ms) / 1000.0, 2),
+            **{name.replace("_", " "): value for name, value in r.metrics.items()},
+            "faults": ", ".join(sorted(set(faults.get(r.index, [])))) or "—",
+        }
+        for r in report.reps
+    ]
+
+
+def _not_judged(report: Report) -> None:
+    missing = [f for f in report.findings if not f.assessable]
+    if not missing:
+        st.caption("Every check could be judged from this view.")
+        return
+    for f in missing:
+        st.markdown(f"- **{f.title}**: {f.reason or 'could not be judged from this video.'}")
+
+
+def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path | None) -> None:
+    report: Report = analysis.report
+    stem = Path(report.source.file).stem or "formcheck"
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Report (JSON)", report.model_dump_json(indent=2), f"{stem}_report.json", "application/json",
+        key=f"{key}_dl_json", on_click="ignore",
+    )
+    cols[1].download_button(
+        "Tables (CSV, zip)", lambda: tables_zip(analysis), f"{stem}_tables.zip", "application/zip",
+        key=f"{key}_dl_csv", on_click="ignore",
+    )
+    write_html = optional("analyzer.html_report", "write_html_report")
+    if write_html is not None:
+        cols[2].download_button(
+            "Report (HTML)", lambda: html_report(analysis, annotated, source), f"{stem}_report.html", "text/html",
+            key=f"{key}_dl_html", on_click="ignore",
+        )
+    else:
+        cols[2].caption("HTML report: not available in this build.")
+    if annotated is not None and annotated.exists():
+        cols[3].download_button(
+            "Annotated video (MP4)", annotated.read_bytes, f"{stem}_annotated.mp4", "video/mp4",
+            key=f"{key}_dl_mp4", on_click="ignore",
+        )
+    else:
+        cols[3].caption("Annotated video: not available.")
+
+
+def tables_zip(analysis: Any) -> bytes:
+    """The CSV exports zipped; the pose track alone while the exports module is not installed."""
+    write_exports = optional("analyzer.exports", "write_exports")
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        folder = Path(tmp)
+        if write_exports is not None:
+            write_exports(analysis, folder)
+        else:
+            analysis.track.to_csv(folder / "track.csv")
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder))
+    return buffer.getvalue()
+
+
+def html_report(analysis: Any, annotated: Path | None, source: Path | None) -> bytes:
+    write_html = optional("analyzer.html_report", "write_html_report")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.html"
+        write_html(analysis, out, annotated_video=annotated, source=source)
+        return out.read_bytes()
+
+
+def timeline(analysis: Any, *, key: str) -> None:
+    figure_for = optional("analyzer.plots", "timeline_figure")
+    if figure_for is None:
+        st.caption("The timeline plot is not available in this build.")
+        return
+    try:
+        figure = figure_for(analysis)
+    except Exception as exc:
+        LOG.exception("timeline plot failed")
+        st.caption(f"The timeline plot could not be drawn for this clip ({exc}).")
+        return
+    st.plotly_chart(figure, key=f"{key}_timeline", width="stretch")
+
+
+def result_view(
+    analysis: Any,
+    video: Path | None,
+    *,
+    key: str,
+    annotated: Path | None = None,
+    hooks: NoteHooks | None = None,
+) -> None:
+    """Everything about one analysed clip: verdict, video with jumps, cards, timeline, reps, downloads."""
+    report: Report = analysis.report
+    _headline(report)
+    left, right = st.columns([3, 2])
+    with left:
+        shown = annotated if annotated is not None and annotated.exists() else video
+        show_video(
+            shown, key=key, caption="Annotated: faults in colour." if shown is annotated else "",
+            size=(report.source.width, report.source.height),
+        )
+        if annotated is None:
+            st.caption("Annotated video: not available; showing the original clip.")
+    with right:
+        groups = group_findings(report)
+        real = {c: g for c, g in groups.items() if any(f.severity != Severity.info for f in g)}
+        if not real:
+            st.success("No form error found in the checks that could be judged.")
+        for code, group in groups.items():
+            finding_card(code, group, key=key, hooks=hooks)
+    st.markdown("#### Timeline")
+    timeline(analysis, key=key)
+    if report.reps:
+        st.markdown("#### Reps")
+        st.dataframe(rep_table(report), hide_index=True, key=f"{key}_reps")
+    st.markdown("#### Not judged from this video")
+    _not_judged(report)
+    st.markdown("#### Downloads")
+    _downloads(analysis, key=key, annotated=annotated, source=video)
