@@ -150,25 +150,6 @@ class Exercise:
 
 # -- helpers for writing checks ----------------------------------------------
 
-def window(series: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Values of frames [start, stop] that are known."""
-    values = series[start : stop + 1]
-    return values[np.isfinite(values)]
-
-
-def around(rep: RepSpan, index: int, t_ms: np.ndarray, half_width_ms: float = 150.0) -> tuple[int, int]:
-    """Frames within ``half_width_ms`` of ``index`` (e.g. the bottom of a rep), clipped to the rep."""
-    lo = int(np.searchsorted(t_ms, t_ms[index] - half_width_ms))
-    hi = int(np.searchsorted(t_ms, t_ms[index] + half_width_ms, side="right")) - 1
-    return max(lo, rep.start), min(hi, rep.end)
-
-
-def level(series: np.ndarray, start: int, stop: int, percentile: float = 50.0) -> float:
-    """A robust level of the series over frames [start, stop] (NaN if nothing is known)."""
-    values = window(series, start, stop)
-    return float(np.percentile(values, percentile)) if len(values) else float("nan")
-
-
 def spans_where(t_ms: np.ndarray, mask: np.ndarray, min_ms: float = 0.0) -> list[tuple[float, float]]:
     """Time spans where ``mask`` holds, at least ``min_ms`` long.
 
@@ -184,51 +165,6 @@ def spans_where(t_ms: np.ndarray, mask: np.ndarray, min_ms: float = 0.0) -> list
         if t1 - t0 >= min_ms:
             spans.append((round(t0 - half_frame, 1), round(t1 + half_frame, 1)))
     return spans
-
-
-def per_rep_extreme(
-    ctx: Context,
-    check: Check,
-    series_name: str,
-    threshold: Threshold,
-    *,
-    phase: Literal["turn", "rest", "whole"] = "whole",
-    change_from_rest: bool = False,
-) -> list[Finding]:
-    """The common shape of a per-rep check: one value per rep against a threshold.
-
-    ``phase`` picks the frames judged: around the turn (bottom of a squat,
-    top of a bridge), around the rest position, or the whole rep. With
-    ``change_from_rest`` the value is the change from the rep's own rest
-    position, so body shape and clothing cancel out. The worst frame sets
-    the value (robustly: the 90th percentile toward the bad side).
-    """
-    series = ctx.features[series_name]
-    t = ctx.t_ms
-    findings = []
-    bad_pct = 90.0 if threshold.above else 10.0
-    for number, rep in enumerate(ctx.reps, start=1):
-        if phase == "turn":
-            a, b = around(rep, rep.turn, t, 250.0)
-        elif phase == "rest":
-            a, b = rep.start, rep.start
-        else:
-            a, b = rep.start, rep.end
-        value = level(series, a, b, bad_pct)
-        if change_from_rest:
-            base = np.nanmean([level(series, *around(rep, rep.start, t)), level(series, *around(rep, rep.end, t))])
-            value -= base
-        severity = threshold.severity(value)
-        if severity is None:
-            continue
-        bad = np.zeros(len(t), dtype=bool)
-        rep_values = series[a : b + 1] - (base if change_from_rest else 0.0)
-        bad[a : b + 1] = (rep_values > threshold.warn) if threshold.above else (rep_values < threshold.warn)
-        spans = spans_where(t, bad) or [ctx.span_ms(a, b)]
-        findings.append(
-            check.finding(severity=severity, measured=value, threshold=threshold, spans=spans, rep=number)
-        )
-    return findings
 
 
 # -- helpers for recognising an exercise ---------------------------------------
@@ -274,6 +210,8 @@ def spread(features: Features, name: str) -> float:
     return float(np.ptp(np.percentile(values, [5, 95]))) if len(values) else float("nan")
 
 
+# -- frames of a rep, and the shapes of per-rep checks -------------------------
+
 def rep_levels(ctx: Context, rep: RepSpan, signal: str) -> tuple[np.ndarray, np.ndarray]:
     """Frame indices of a rep and where each sits in the rep's range of ``signal`` (0 lowest, 1 highest)."""
     idx = np.arange(rep.start, rep.end + 1)
@@ -304,49 +242,83 @@ def percentile_at(series: np.ndarray, idx: np.ndarray, q: float) -> float:
 
 FrameSets = Callable[[Context, RepSpan], tuple[np.ndarray, np.ndarray]]
 
+@dataclass(frozen=True)
+class RepValue:
+    """What a check measured in one rep: the value judged, the frames it was judged on, and
+    optionally the per-frame values on those frames (same reference as ``value``), whose runs
+    past the threshold become the finding's time spans."""
 
-def change_check(
-    ctx: Context,
-    check: Check,
-    series: str,
-    threshold: Threshold,
-    *,
-    frames: FrameSets,
-    quality: str | None = None,
-    min_quality: float = 0.0,
-) -> list[Finding]:
-    """Per rep: how far ``series`` moves between two sets of frames of the same rep.
+    value: float
+    frames: np.ndarray
+    per_frame: np.ndarray | None = None
+    confidence: float = 1.0
+
+    @classmethod
+    def at(cls, series: np.ndarray, frames: np.ndarray, q: float) -> "RepValue":
+        """The ``q``th percentile of ``series`` over ``frames``."""
+        return cls(percentile_at(series, frames, q), frames, series[frames])
+
+    @classmethod
+    def worst(cls, series: np.ndarray, frames: np.ndarray, threshold: Threshold) -> "RepValue":
+        """Judged toward the bad side (90th percentile), so one good frame cannot hide a fault."""
+        return cls.at(series, frames, 90.0 if threshold.above else 10.0)
+
+
+RepMeasure = Callable[[Context, RepSpan], "RepValue | None"]
+
+
+def per_rep_check(ctx: Context, check: Check, threshold: Threshold, measure: RepMeasure) -> list[Finding]:
+    """The common shape of a rep check: ``measure`` each rep, a finding where it is past ``threshold``."""
+    findings = []
+    for number, rep in enumerate(ctx.reps, start=1):
+        result = measure(ctx, rep)
+        if result is None or not len(result.frames):
+            continue
+        severity = threshold.severity(result.value)
+        if severity is None:
+            continue
+        spans: list[tuple[float, float]] = []
+        if result.per_frame is not None:
+            past = result.per_frame > threshold.warn if threshold.above else result.per_frame < threshold.warn
+            bad = np.zeros(len(ctx.t_ms), dtype=bool)
+            bad[result.frames[past]] = True
+            spans = spans_where(ctx.t_ms, bad)
+        spans = spans or [ctx.span_ms(int(result.frames.min()), int(result.frames.max()))]
+        confidence = result.confidence if np.isfinite(result.confidence) else 0.5
+        findings.append(
+            check.finding(
+                severity=severity, measured=result.value, threshold=threshold, spans=spans, rep=number,
+                confidence=confidence,
+            )
+        )
+    return findings
+
+
+def change_between(
+    series: str, frames: FrameSets, *, quality: str | None = None, min_quality: float = 0.0
+) -> RepMeasure:
+    """A measure: how far ``series`` moves between two sets of frames of the same rep.
 
     ``frames(ctx, rep)`` gives (judged, reference) frame indices, e.g. the
     bottom of a deadlift and its lockout, so that clothing and body shape
-    cancel out. Judged toward the bad side (90th percentile), so one clean
-    frame cannot hide a fault. With ``quality``, frames whose per-frame
-    quality series is below ``min_quality`` are left out.
+    cancel out. The judged frames' 90th percentile against the reference's
+    median. With ``quality``, frames whose per-frame quality is below
+    ``min_quality`` are left out, and the judged frames' mean quality is the
+    finding's confidence.
     """
-    findings = []
-    values = ctx.features[series]
-    q = 90.0 if threshold.above else 10.0
-    for number, rep in enumerate(ctx.reps, start=1):
+
+    def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
+        values = ctx.features[series]
         judged, reference = frames(ctx, rep)
         if quality is not None:
             judged = judged[ctx.features[quality][judged] >= min_quality]
             reference = reference[ctx.features[quality][reference] >= min_quality]
         if not len(judged) or not len(reference):
-            continue
-        base = percentile_at(values, reference, 50.0)
-        change = percentile_at(values, judged, q) - base
-        severity = threshold.severity(change)
-        if severity is None:
-            continue
+            return None
+        relative = values[judged] - percentile_at(values, reference, 50.0)
         confidence = float(np.nanmean(ctx.features[quality][judged])) if quality is not None else 1.0
-        rel = values[judged] - base
-        bad = np.zeros(len(ctx.t_ms), dtype=bool)
-        bad[judged[(rel > threshold.warn) if threshold.above else (rel < threshold.warn)]] = True
-        spans = spans_where(ctx.t_ms, bad) or [ctx.span_ms(int(judged.min()), int(judged.max()))]
-        findings.append(
-            check.finding(
-                severity=severity, measured=change, threshold=threshold, spans=spans, rep=number,
-                confidence=confidence if np.isfinite(confidence) else 0.5,
-            )
-        )
-    return findings
+        return RepValue(percentile_at(relative, np.arange(len(judged)), 90.0), judged, relative, confidence)
+
+    return measure
+
+

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.report import Finding
-from analyzer.rulebook import Check, Context, Exercise, Threshold
+from analyzer.reps import RepSpan
+from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per_rep_check
 
 THRESHOLD = Threshold(
     warn=0.5, danger=0.3, unit="s", above=False,
@@ -20,21 +21,21 @@ THRESHOLD = Threshold(
 )
 
 
+def _fastest_half(ctx: Context, rep: RepSpan) -> RepValue:
+    """Duration of the quicker half of the rep (the way down or the way up)."""
+    start, stop = min(((rep.start, rep.turn), (rep.turn, rep.end)), key=lambda h: ctx.t_ms[h[1]] - ctx.t_ms[h[0]])
+    return RepValue((ctx.t_ms[stop] - ctx.t_ms[start]) / 1000.0, np.arange(start, stop + 1))
+
+
 def _run(ctx: Context, check: Check) -> list[Finding]:
+    findings = per_rep_check(ctx, check, THRESHOLD, _fastest_half)
     angle = ctx.features[str(ctx.exercise.extra["tempo_angle"])]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        halves = [(rep.start, rep.turn), (rep.turn, rep.end)]
-        start, stop = min(halves, key=lambda h: ctx.t_ms[h[1]] - ctx.t_ms[h[0]])
-        seconds = (ctx.t_ms[stop] - ctx.t_ms[start]) / 1000.0
-        severity = THRESHOLD.severity(seconds)
-        if severity:
-            finding = check.finding(severity=severity, measured=seconds, threshold=THRESHOLD,
-                                    spans=[ctx.span_ms(start, stop)], rep=number)
-            travel = abs(angle[stop] - angle[start])
-            if np.isfinite(travel) and seconds > 0:
-                finding.title = f"{check.title} ({travel / seconds:.0f} deg/s)"
-            findings.append(finding)
+    for finding in findings:  # say how fast, in the joint's own terms
+        start, stop = (int(np.searchsorted(ctx.t_ms, t)) for t in finding.spans_ms[0])
+        stop = min(stop, len(angle) - 1)
+        travel = abs(angle[stop] - angle[start])
+        if np.isfinite(travel) and finding.measured:
+            finding.title = f"{check.title} ({travel / finding.measured:.0f} deg/s)"
     return findings
 
 

@@ -18,13 +18,14 @@ from analyzer.rulebook import (
     Check,
     Context,
     Exercise,
+    RepValue,
     Threshold,
-    change_check,
+    change_between,
     frames_by_level,
     hands_below_hips,
+    per_rep_check,
     percentile_at,
     ramp,
-    spans_where,
     spread,
     upright,
 )
@@ -74,88 +75,64 @@ def looks_like(features: Features) -> float:
     return hinge * cues / 4
 
 
-def rounded_back(ctx: Context, check: Check) -> list[Finding]:
-    return change_check(
-        ctx, check, "img_back_bend_deg", THRESHOLDS["rounding"], frames=bottom_and_top,
-        quality="img_quality", min_quality=MIN_OUTLINE_QUALITY,
-    )
-
-
 def bottom_and_top(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
     """The hinge (lowest third of the hip's travel) and standing tall, in the same rep."""
     return frames_by_level(ctx, rep, REP_SIGNAL, low=0.33, high=0.85)
 
 
+def rounded_back(ctx: Context, check: Check) -> list[Finding]:
+    measure = change_between(
+        "img_back_bend_deg", bottom_and_top, quality="img_quality", min_quality=MIN_OUTLINE_QUALITY
+    )
+    return per_rep_check(ctx, check, THRESHOLDS["rounding"], measure)
+
+
+def _shoulder_to_hip_rise(ctx: Context, rep: RepSpan) -> RepValue | None:
+    """From the lowest point, how far the shoulders have risen per unit of hip rise, a third of the way up."""
+    f = ctx.features
+    hip = f["hip_height"]
+    bottom = rep.start + int(np.nanargmin(hip[rep.start : rep.end + 1]))
+    top = rep.start + int(np.nanargmax(hip[rep.start : rep.end + 1]))
+    if top <= bottom:  # this rep lowers first: its pull is judged with the rep that starts at the floor
+        return None
+    third = bottom + int(np.argmax(hip[bottom : top + 1] - hip[bottom] >= (hip[top] - hip[bottom]) / 3.0))
+    hip_rise = hip[third] - hip[bottom]
+    if not np.isfinite(hip_rise) or hip_rise <= 0:
+        return None
+    shoulder_rise = f["shoulder_height"][third] - f["shoulder_height"][bottom]
+    return RepValue(float(shoulder_rise / hip_rise), np.arange(bottom, third + 1))
+
+
 def hips_rise_first(ctx: Context, check: Check) -> list[Finding]:
-    """From the lowest point, compare how far shoulders and hips have risen by a third of the way up."""
-    f, t = ctx.features, ctx.t_ms
-    threshold = THRESHOLDS["hips_first"]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        hip = f["hip_height"]
-        bottom = rep.start + int(np.nanargmin(hip[rep.start : rep.end + 1]))
-        top = rep.start + int(np.nanargmax(hip[rep.start : rep.end + 1]))
-        if top <= bottom:  # lowering phase comes first in this rep: the pull is from the previous bottom
-            continue
-        rise = hip[top] - hip[bottom]
-        third = bottom + int(np.argmax(hip[bottom : top + 1] - hip[bottom] >= rise / 3.0))
-        hip_rise = hip[third] - hip[bottom]
-        shoulder_rise = f["shoulder_height"][third] - f["shoulder_height"][bottom]
-        if not np.isfinite(hip_rise) or hip_rise <= 0:
-            continue
-        ratio = shoulder_rise / hip_rise
-        severity = threshold.severity(ratio)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=ratio, threshold=threshold,
-                                          spans=[ctx.span_ms(bottom, third)], rep=number))
-    return findings
+    return per_rep_check(ctx, check, THRESHOLDS["hips_first"], _shoulder_to_hip_rise)
 
 
 def bar_drift(ctx: Context, check: Check) -> list[Finding]:
     threshold = THRESHOLDS["bar_drift"]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        low, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.7)
-        value = percentile_at(ctx.features["hand_to_leg_gap"], low, 90.0)
-        severity = threshold.severity(value)
-        if severity:
-            bad = np.zeros(len(ctx.t_ms), dtype=bool)
-            bad[low] = ctx.features["hand_to_leg_gap"][low] > threshold.warn
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
-                                          spans=spans_where(ctx.t_ms, bad) or [ctx.span_ms(low.min(), low.max())],
-                                          rep=number))
-    return findings
+    return per_rep_check(
+        ctx, check, threshold,
+        lambda c, rep: RepValue.worst(c.features["hand_to_leg_gap"], frames_by_level(c, rep, REP_SIGNAL, low=0.7)[0], threshold),
+    )
 
 
 def lockout_lean(ctx: Context, check: Check) -> list[Finding]:
     threshold = THRESHOLDS["lockout_lean"]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        _, high = frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)
-        value = percentile_at(ctx.features["trunk_lean_deg"], high, 10.0)
-        severity = threshold.severity(value)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
-                                          spans=[ctx.span_ms(high.min(), high.max())], rep=number))
-    return findings
+    return per_rep_check(
+        ctx, check, threshold,
+        lambda c, rep: RepValue.worst(c.features["trunk_lean_deg"], frames_by_level(c, rep, REP_SIGNAL, high=0.85)[1], threshold),
+    )
+
+
+def _neck_off_standing(ctx: Context, rep: RepSpan) -> RepValue:
+    """The head's bend off the trunk line in the hinge, up or down, against the same lifter standing tall."""
+    neck = ctx.features["neck_bend_deg"]
+    low, high = frames_by_level(ctx, rep, REP_SIGNAL)
+    off = np.abs(neck[low] - percentile_at(neck, high, 50.0))
+    return RepValue(percentile_at(off, np.arange(len(low)), 90.0), low, off)
 
 
 def neck_position(ctx: Context, check: Check) -> list[Finding]:
-    """The head's bend off the trunk line in the hinge, against the same lifter standing tall."""
-    threshold = THRESHOLDS["neck"]
-    findings = []
-    neck = ctx.features["neck_bend_deg"]
-    for number, rep in enumerate(ctx.reps, start=1):
-        low, high = frames_by_level(ctx, rep, REP_SIGNAL)
-        standing = percentile_at(neck, high, 50.0)
-        up = standing - percentile_at(neck, low, 10.0)
-        down = percentile_at(neck, low, 90.0) - standing
-        value = max(up, down)
-        severity = threshold.severity(value)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
-                                          spans=[ctx.span_ms(low.min(), low.max())], rep=number))
-    return findings
+    return per_rep_check(ctx, check, THRESHOLDS["neck"], _neck_off_standing)
 
 
 EXERCISE = Exercise(

@@ -14,7 +14,18 @@ import numpy as np
 from analyzer.kinematics import Features
 from analyzer.report import Finding
 from analyzer.reps import RepSpan
-from analyzer.rulebook import Check, Context, Exercise, Threshold, frames_by_level, percentile_at, ramp, spans_where, spread, typical
+from analyzer.rulebook import (
+    Check,
+    Context,
+    Exercise,
+    RepValue,
+    Threshold,
+    frames_by_level,
+    per_rep_check,
+    ramp,
+    spread,
+    typical,
+)
 
 REP_SIGNAL = "hip_height"
 LINE = "hip_below_knee_line_deg"
@@ -55,51 +66,35 @@ def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
     return frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
 
 
-def _per_rep_at_top(ctx: Context, check: Check, key: str, series: np.ndarray, pct: float) -> list[Finding]:
-    threshold = THRESHOLDS[key]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        top = _top(ctx, rep)
-        value = percentile_at(series, top, pct)
-        severity = threshold.severity(value)
-        if severity:
-            bad = np.zeros(len(ctx.t_ms), dtype=bool)
-            bad[top] = (series[top] > threshold.warn) if threshold.above else (series[top] < threshold.warn)
-            spans = spans_where(ctx.t_ms, bad) or [ctx.span_ms(int(top.min()), int(top.max()))]
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold, spans=spans, rep=number))
-    return findings
-
-
 def hyperextension(ctx: Context, check: Check) -> list[Finding]:
-    return _per_rep_at_top(ctx, check, "hyperextension", ctx.features[LINE], 10.0)
+    threshold = THRESHOLDS["hyperextension"]
+    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _top(c, rep), threshold))
 
 
 def low_lift(ctx: Context, check: Check) -> list[Finding]:
-    return _per_rep_at_top(ctx, check, "low_lift", ctx.features[LINE], 50.0)
+    return per_rep_check(ctx, check, THRESHOLDS["low_lift"], lambda c, rep: RepValue.at(c.features[LINE], _top(c, rep), 50.0))
 
 
 def knees_over_heels(ctx: Context, check: Check) -> list[Finding]:
-    return _per_rep_at_top(ctx, check, "knees_over_heels", ctx.features["shin_incline_deg"], 50.0)
+    return per_rep_check(
+        ctx, check, THRESHOLDS["knees_over_heels"],
+        lambda c, rep: RepValue.at(c.features["shin_incline_deg"], _top(c, rep), 50.0),
+    )
+
+
+def _lowering_seconds(ctx: Context, rep: RepSpan) -> RepValue | None:
+    """Time from leaving the top to reaching the floor."""
+    top = _top(ctx, rep)
+    bottom, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
+    after = bottom[bottom > top.max()] if len(top) else bottom[:0]
+    if not len(top) or not len(after):
+        return None
+    start, end = int(top.max()), int(after.min())
+    return RepValue((ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0, np.arange(start, end + 1))
 
 
 def lowering_speed(ctx: Context, check: Check) -> list[Finding]:
-    """Time from leaving the top to reaching the floor, per rep."""
-    threshold = THRESHOLDS["lowering"]
-    findings = []
-    hip = ctx.features[REP_SIGNAL]
-    for number, rep in enumerate(ctx.reps, start=1):
-        top = _top(ctx, rep)
-        bottom, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
-        after = bottom[bottom > top.max()] if len(top) else bottom[:0]
-        if not len(top) or not len(after):
-            continue
-        start, end = int(top.max()), int(after.min())
-        seconds = (ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0
-        severity = threshold.severity(seconds) if np.isfinite(hip[start]) else None
-        if severity:
-            findings.append(check.finding(severity=severity, measured=seconds, threshold=threshold,
-                                          spans=[ctx.span_ms(start, end)], rep=number))
-    return findings
+    return per_rep_check(ctx, check, THRESHOLDS["lowering"], _lowering_seconds)
 
 
 EXERCISE = Exercise(

@@ -11,7 +11,8 @@ import numpy as np
 
 from analyzer.kinematics import Features
 from analyzer.report import Finding
-from analyzer.rulebook import Check, Context, Exercise, Threshold, per_rep_extreme, prone, ramp, spread
+from analyzer.reps import RepSpan
+from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per_rep_check, prone, ramp, spread
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
@@ -36,28 +37,25 @@ def looks_like(features: Features) -> float:
     return ramp(spread(features, "shoulder_height"), 0.08, 0.18) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
 
 
+def _whole_rep(rep: RepSpan) -> np.ndarray:
+    return np.arange(rep.start, rep.end + 1)
+
+
 def hip_sag(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_extreme(ctx, check, LINE, THRESHOLDS["sag"])
+    threshold = THRESHOLDS["sag"]
+    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _whole_rep(rep), threshold))
 
 
 def piking(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_extreme(ctx, check, LINE, THRESHOLDS["pike"])
+    threshold = THRESHOLDS["pike"]
+    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _whole_rep(rep), threshold))
 
 
 def partial_range(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["range"]
-    elbow = ctx.features["elbow_deg"]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        segment = elbow[rep.start : rep.end + 1]
-        if not np.any(np.isfinite(segment)):
-            continue
-        deepest = float(np.nanmin(segment))
-        severity = threshold.severity(deepest)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=deepest, threshold=threshold,
-                                          spans=[ctx.span_ms(rep.start, rep.end)], rep=number))
-    return findings
+    """The deepest elbow bend of the rep (5th percentile: robust to one odd frame)."""
+    return per_rep_check(
+        ctx, check, THRESHOLDS["range"], lambda c, rep: RepValue.at(c.features["elbow_deg"], _whole_rep(rep), 5.0)
+    )
 
 
 EXERCISE = Exercise(

@@ -18,13 +18,15 @@ from analyzer.rulebook import (
     Check,
     Context,
     Exercise,
+    RepValue,
     Threshold,
-    change_check,
+    change_between,
     frames_by_level,
     hands_below_hips,
+    per_rep_check,
     percentile_at,
-    rep_levels,
     ramp,
+    rep_levels,
     spread,
     upright,
 )
@@ -75,13 +77,6 @@ def looks_like(features: Features) -> float:
     return bends * cues / 4
 
 
-def butt_wink(ctx: Context, check: Check) -> list[Finding]:
-    return change_check(
-        ctx, check, "img_pelvis_tilt_deg", THRESHOLDS["butt_wink"], frames=bottom_and_parallel,
-        quality="img_quality", min_quality=MIN_OUTLINE_QUALITY,
-    )
-
-
 def bottom_and_parallel(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
     """The very bottom of the rep, and the frames a little higher (about parallel) of the same rep.
 
@@ -92,49 +87,47 @@ def bottom_and_parallel(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndar
     return idx[u <= 0.1], idx[(u >= 0.25) & (u <= 0.5)]
 
 
-def _bottom_value(ctx: Context, check: Check, key: str, series_fn, pct: float) -> list[Finding]:  # noqa: ANN001
-    """Per rep, ``series_fn(features)`` at the bottom (judged at ``pct``) against a threshold."""
-    threshold = THRESHOLDS[key]
-    values = series_fn(ctx.features)
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        low, high = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
-        value = percentile_at(values, low, pct)
-        severity = threshold.severity(value)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
-                                          spans=[ctx.span_ms(low.min(), low.max())], rep=number))
-    return findings
-
-
-def heels_lifting(ctx: Context, check: Check) -> list[Finding]:
-    return change_check(ctx, check, "heel_rise", THRESHOLDS["heels"], frames=bottom_and_standing)
-
-
 def bottom_and_standing(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
     return frames_by_level(ctx, rep, REP_SIGNAL, low=0.15, high=0.85)
 
 
+def bottom(ctx: Context, rep: RepSpan) -> np.ndarray:
+    return frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)[0]
+
+
+def butt_wink(ctx: Context, check: Check) -> list[Finding]:
+    measure = change_between(
+        "img_pelvis_tilt_deg", bottom_and_parallel, quality="img_quality", min_quality=MIN_OUTLINE_QUALITY
+    )
+    return per_rep_check(ctx, check, THRESHOLDS["butt_wink"], measure)
+
+
+def heels_lifting(ctx: Context, check: Check) -> list[Finding]:
+    return per_rep_check(ctx, check, THRESHOLDS["heels"], change_between("heel_rise", bottom_and_standing))
+
+
 def depth(ctx: Context, check: Check) -> list[Finding]:
-    return _bottom_value(ctx, check, "depth", lambda f: f["knee_deg"], 10.0)
+    """The deepest knee bend of the rep (its 10th percentile, robust to one odd frame)."""
+    return per_rep_check(
+        ctx, check, THRESHOLDS["depth"], lambda c, rep: RepValue.at(c.features["knee_deg"], bottom(c, rep), 10.0)
+    )
 
 
 def forward_lean(ctx: Context, check: Check) -> list[Finding]:
-    return _bottom_value(ctx, check, "lean", lambda f: f["trunk_incline_deg"] - f["shin_incline_deg"], 90.0)
+    threshold = THRESHOLDS["lean"]
+    trunk_over_shin = ctx.features["trunk_incline_deg"] - ctx.features["shin_incline_deg"]
+    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(trunk_over_shin, bottom(c, rep), threshold))
+
+
+def _knee_gap_vs_standing(ctx: Context, rep: RepSpan) -> RepValue:
+    ratio = ctx.features["knee_ankle_width_ratio"]
+    low, high = frames_by_level(ctx, rep, REP_SIGNAL)
+    relative = ratio[low] / percentile_at(ratio, high, 50.0)
+    return RepValue(percentile_at(relative, np.arange(len(low)), 10.0), low, relative)
 
 
 def knee_cave(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["knee_cave"]
-    ratio = ctx.features["knee_ankle_width_ratio"]
-    findings = []
-    for number, rep in enumerate(ctx.reps, start=1):
-        low, high = frames_by_level(ctx, rep, REP_SIGNAL)
-        value = percentile_at(ratio, low, 10.0) / percentile_at(ratio, high, 50.0)
-        severity = threshold.severity(value)
-        if severity:
-            findings.append(check.finding(severity=severity, measured=value, threshold=threshold,
-                                          spans=[ctx.span_ms(low.min(), low.max())], rep=number))
-    return findings
+    return per_rep_check(ctx, check, THRESHOLDS["knee_cave"], _knee_gap_vs_standing)
 
 
 EXERCISE = Exercise(
