@@ -1,7 +1,8 @@
 """The ``formcheck`` command line.
 
-Exit codes: 0 analysed (whatever was found), 2 the input cannot be analysed
-(the message says why and what to do), 130 interrupted. Nothing is written
+Exit codes: 0 analysed (whatever was found), 1 internal error (a bug),
+2 the input cannot be analysed (the message says why and what to do),
+130 interrupted. Nothing is written
 unless the analysis succeeded.
 """
 
@@ -20,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from analyzer.report import Report, Severity
 
+EXIT_INTERNAL = 1
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -120,6 +122,14 @@ def analyze(
     except (KeyboardInterrupt, Cancelled):
         err.print("formcheck: interrupted, nothing written.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a bug, not the user's fault: say so in one line, keep the details on request
+        if os.environ.get("FORMCHECK_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]formcheck:[/] internal error ({type(exc).__name__}: {exc}); nothing written. "
+            "Run again with FORMCHECK_DEBUG=1 for the details and report it."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
     if as_json:
         sys.stdout.write(analysis.report.model_dump_json(indent=2) + "\n")
     else:

@@ -33,8 +33,9 @@ THRESHOLDS = {
 
 
 def looks_like(features: Features) -> float:
-    """Face down, the shoulders going up and down by the elbows bending."""
-    return ramp(spread(features, "shoulder_height"), 0.08, 0.18) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
+    """Face down, the shoulders going up and down by the elbows bending (a plank's shoulders
+    move by up to ~0.18 leg lengths, a push-up's by 0.4 and more: see rules/plank.py)."""
+    return ramp(spread(features, "shoulder_height"), 0.22, 0.35) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
 
 
 def _whole_rep(rep: RepSpan) -> np.ndarray:
