@@ -290,6 +290,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "wrist_ahead_of_shoulder": facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) / leg_px,
         "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
+        "heel_height": -p["heel"][:, 1] / leg_px,
         # + nose higher than the ear (lying face up), - face down; in torso lengths
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)

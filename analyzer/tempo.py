@@ -15,9 +15,10 @@ from analyzer.reps import RepSpan
 from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per_rep_check
 
 THRESHOLD = Threshold(
-    warn=0.5, danger=0.3, unit="s", above=False,
-    reason="ERRORS.md across all exercises: move slowly and with control. Half a second for the way down "
-    "or up is brisk; under 0.3 s is a drop or a bounce.",
+    warn=0.4, danger=0.25, unit="s", above=False,
+    reason="ERRORS.md across all exercises: move slowly and with control. Instructional clips of good form "
+    "take 0.45 s and more for the quicker half of a bodyweight squat; under 0.4 s is hurried, under 0.25 s "
+    "a drop or a bounce.",
 )
 
 

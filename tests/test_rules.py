@@ -47,9 +47,9 @@ CASES = [
     (sk.glute_bridge, {"feet_forward_m": 0.3}, "glute_bridge.knees_over_heels"),
     (sk.glute_bridge, {"lower_s": 0.3}, "glute_bridge.lowering_fast"),
     (sk.squat, {"heel_lift_deg": 25}, "squat.heels_lifting"),
-    (sk.squat, {"forward_lean_deg": 62}, "squat.forward_lean"),
+    (sk.squat, {"forward_lean_deg": 72}, "squat.forward_lean"),
     (sk.squat, {"depth_deg": 18}, "squat.depth"),
-    (sk.squat, {"speed": 3.5}, "squat.tempo"),
+    (sk.squat, {"speed": 4.5}, "squat.tempo"),
     (sk.deadlift, {"hips_rise_first": 1.0}, "deadlift.hips_rise_first"),
     (sk.deadlift, {"lockout_lean_deg": 22}, "deadlift.lockout_hyperextension"),
 ]
