@@ -73,20 +73,10 @@ def _estimator(options: ExtractOptions) -> PoseEstimator:
     )
 
 
-def _track_chunk(
-    path: Path,
-    span: tuple[float, float],
-    options: ExtractOptions,
-    size: tuple[int, int],
-    progress_queue: "queue.Queue[int] | None",
+def _track_span(
+    path: Path, span: tuple[float, float], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
 ) -> PoseTrack:
-    counter = {"n": 0}
-
-    def tick() -> None:
-        counter["n"] += 1
-        if progress_queue is not None and counter["n"] % PROGRESS_BATCH == 0:
-            progress_queue.put(PROGRESS_BATCH)
-
+    """Pose over the frames in [start_ms, end_ms) with one landmarker; ``tick`` after each frame."""
     frames = (
         (f.t_ms, f.rgb)
         for f in iter_frames(
@@ -99,9 +89,26 @@ def _track_chunk(
         )
     )
     with _estimator(options) as estimator:
-        track = track_frames(frames, estimator, size, on_frame=tick)
-    if progress_queue is not None:
-        progress_queue.put(counter["n"] % PROGRESS_BATCH)
+        return track_frames(frames, estimator, size, on_frame=tick)
+
+
+def _track_chunk(
+    path: Path,
+    span: tuple[float, float],
+    options: ExtractOptions,
+    size: tuple[int, int],
+    progress_queue: "queue.Queue[int]",
+) -> PoseTrack:
+    """A worker process's share, reporting progress through the queue in batches."""
+    counter = {"n": 0}
+
+    def tick() -> None:
+        counter["n"] += 1
+        if counter["n"] % PROGRESS_BATCH == 0:
+            progress_queue.put(PROGRESS_BATCH)
+
+    track = _track_span(path, span, options, size, tick)
+    progress_queue.put(counter["n"] % PROGRESS_BATCH)
     return track
 
 
@@ -152,11 +159,7 @@ def _extract_serial(
         if progress is not None:
             progress(done["n"], max(total, done["n"]))
 
-    frames = (
-        (f.t_ms, f.rgb) for f in iter_frames(path, stride=options.stride, fps=options.fps, max_side=options.max_side)
-    )
-    with _estimator(options) as estimator:
-        return track_frames(frames, estimator, size, on_frame=tick)
+    return _track_span(path, (0.0, float("inf")), options, size, tick)
 
 
 def _extract_parallel(
