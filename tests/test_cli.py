@@ -123,3 +123,40 @@ def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
     assert "deadlift.rounded_back" not in {f["code"] for f in report["findings"] if f["assessable"]}
     assert report["versions"]["model_sha256"] == MODEL_SHA256["full"]
     assert "deadlift" in result.stdout  # the human summary
+
+
+def _person_frames(n: int = 36, stride: int = 4) -> list[np.ndarray]:
+    from analyzer.video import iter_frames
+
+    frames = [f.rgb for _, f in zip(range(n), iter_frames(CLIPS / "formfit__deadlift.mp4", stride=stride))]
+    return [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]
+
+
+@needs_clips
+@pytest.mark.parametrize("kind", ["gif", "images"])
+def test_gif_and_image_folder_inputs(tmp_path: Path, kind: str) -> None:
+    """A GIF or a folder of frames (e.g. exported from a phone) is analysed like a video."""
+    import av
+
+    frames = _person_frames()
+    if kind == "images":
+        source = tmp_path / "frames"
+        source.mkdir()
+        for i, rgb in enumerate(frames):
+            av.VideoFrame.from_ndarray(rgb, format="rgb24").to_image().save(source / f"img{i}.jpg")
+    else:
+        source = tmp_path / "set.gif"
+        with av.open(str(source), "w") as out:
+            stream = out.add_stream("gif", rate=8)
+            stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "rgb8"
+            for rgb in frames:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                    out.mux(packet)
+            for packet in stream.encode():
+                out.mux(packet)
+    result = run("analyze", source, "--exercise", "deadlift", "--json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["frames_total"] == len(frames)
+    assert report["frames_with_pose"] >= 0.9 * len(frames)
+    assert report["source"]["kind"] == ("images" if kind == "images" else "video")
