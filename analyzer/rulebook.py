@@ -180,7 +180,7 @@ def prone(features: Features) -> np.ndarray:
         (features["trunk_incline_deg"] > 50.0)
         & (features["knee_deg"] > 130.0)
         & (features["face_up"] < 0.3)
-        & (features["hip_above_ankle"] < 0.5)
+        & (features["hip_above_ankle"] < 0.7)  # a strong pike lifts the hips ~0.5 leg lengths
     )
 
 

@@ -195,3 +195,10 @@ def test_unrecognisable_motion_is_not_guessed() -> None:
     assert report.exercise.candidates
     assert "Could not tell" in report.verdict
     assert report.findings == [] and report.score is None
+
+
+@pytest.mark.parametrize("knob, size, code", [("hip_pike_deg", 55, "plank.piked_hips"), ("hip_sag_deg", 45, "plank.sagging_hips")])
+def test_extreme_plank_faults_are_still_judged_as_planks(knob: str, size: float, code: str) -> None:
+    track, _ = sk.plank(duration_s=15, **{knob: size}, **realistic(2))
+    (finding,) = [f for f in analyse(track, "plank").report.findings if f.code == code]
+    assert finding.severity.value == "danger"
