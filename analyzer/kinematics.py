@@ -291,6 +291,11 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         "heel_height": -p["heel"][:, 1] / leg_px,
+        # the more upright arm segment: ~0 when the body rests on the arms (plank, push-up:
+        # upper arm or forearm vertical), ~90 when the arms lie on the floor (superman)
+        "arm_support_incline_deg": np.fmin(
+            inclination_from_vertical(p["elbow"], p["shoulder"]), inclination_from_vertical(p["wrist"], p["elbow"])
+        ),
         # + nose higher than the ear (lying face up), - face down; in torso lengths
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)

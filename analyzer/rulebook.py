@@ -175,9 +175,11 @@ def upright(features: Features) -> np.ndarray:
 
 
 def prone(features: Features) -> np.ndarray:
-    """Frames face-down with the body near level and legs straight (plank, push-up)."""
+    """Frames face-down with the body near level, legs straight and the shoulders held up on the
+    arms (plank, push-up), not lying on the floor (a superman, a cobra's start)."""
     return (
         (features["trunk_incline_deg"] > 50.0)
+        & (features["arm_support_incline_deg"] < 60.0)  # an arm segment within 60 deg of vertical carries the body
         & (features["knee_deg"] > 130.0)
         & (features["face_up"] < 0.3)
         & (features["hip_above_ankle"] < 0.7)  # a strong pike lifts the hips ~0.5 leg lengths

@@ -17,9 +17,9 @@ from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
     "sag": Threshold(
-        warn=12.0, danger=22.0, unit="deg",
-        reason="ERRORS.md push-up: hips sagging while lowering. As in the plank, a little above its 10 deg for "
-        "the extra wobble of a moving body.",
+        warn=15.0, danger=25.0, unit="deg",
+        reason="ERRORS.md push-up: hips sagging while lowering. Above the plank's 10 deg: the hips lag a "
+        "little behind the shoulders in every rep, and good-form real clips reach 12-14 deg.",
     ),
     "pike": Threshold(
         warn=-18.0, danger=-30.0, unit="deg", above=False,
