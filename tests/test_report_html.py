@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from analyzer.exports import add_outputs, load_analysis, write_exports
 from analyzer.html_report import write_html_report
 from analyzer.pipeline import Analysis
 from analyzer.plots import timeline_figure, timeline_rows
+from tests.browser.chrome import browser_missing
 from tests.test_render import FPS, SECONDS, SIZE, plain_clip, sagging_plank
 
 URL_ATTRIBUTES = {"src", "href", "poster", "data", "action", "srcset", "xlink:href"}
@@ -143,22 +142,11 @@ def test_report_folder_can_be_reloaded(outputs: Path, analysis: Analysis) -> Non
     assert len(again.track) == len(analysis.track)
 
 
-def _browser_missing() -> str | None:
-    if importlib.util.find_spec("selenium") is None:
-        return "selenium is not installed (pip install selenium)"
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        return "Chromium is not installed (apt-get install chromium chromium-driver)"
-    return None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_browser_missing() is not None, reason=str(_browser_missing()))
+@pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 def test_video_and_report_play_in_chromium(outputs: Path, tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "check_video_plays", Path(__file__).parent / "browser" / "check_video_plays.py"
-    )
-    checker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checker)  # type: ignore[union-attr]
+    from tests.browser import check_video_plays as checker
+
     assert (
         checker.main(
             [

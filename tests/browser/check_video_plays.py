@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+try:
+    from .chrome import chromium
+except ImportError:  # run as a script: python tests/browser/check_video_plays.py
+    from chrome import chromium  # type: ignore[no-redef]
+
+# On top of chrome.BASE_FLAGS (headless, no sandbox, nothing fetched in the background).
 CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
     "--disable-dev-shm-usage",
     "--mute-audio",
@@ -60,21 +57,9 @@ video.currentTime = t;
 """
 
 
-def _driver(user_data: Path) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={user_data}")
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or ""
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = Service(shutil.which("chromedriver") or "chromedriver")
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_script_timeout(600)
-    driver.set_window_size(1200, 900)
-    return driver
+def _driver() -> Any:
+    """A Chromium (a context manager) that keeps its network log for :func:`_requests`."""
+    return chromium(CHROME_FLAGS, logging_prefs={"performance": "ALL"}, page_load_timeout_s=None)
 
 
 def _requests(driver: Any) -> list[str]:
@@ -171,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-report-video", action="store_true", help="do not play the video inside reports")
     args = parser.parse_args(argv)
     args.shots.mkdir(parents=True, exist_ok=True)
-    user_data = Path(tempfile.mkdtemp(prefix="formcheck-chromium-"))
-    driver = _driver(user_data)
     failed = 0
-    try:
+    with _driver() as driver:
+        driver.set_script_timeout(600)
+        driver.set_window_size(1200, 900)
         for path in args.video:
             result = check_video(driver, path, args.shots, args.seek)
             failed += not result["ok"]
@@ -183,9 +168,6 @@ def main(argv: list[str] | None = None) -> int:
             result = check_report(driver, path, args.shots, play_video=not args.no_report_video)
             failed += not result["ok"]
             print(json.dumps(result))
-    finally:
-        driver.quit()
-        shutil.rmtree(user_data, ignore_errors=True)
     return 1 if failed else 0
 
 

@@ -8,103 +8,31 @@ Needs Debian's ``chromium`` and ``chromium-driver`` and the ``selenium`` package
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CLIPS = Path(os.environ.get("FORMCHECK_CLIPS", ROOT.parent / "shared" / "clips"))
+from tests.browser.chrome import CLIPS, SHOTS, page_text, skip_unless_runnable, wait_for
+
 CLIP = CLIPS / "formfit__squat.mp4"  # short (8.5 s), side-ish view, reps
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 RESULT_TIMEOUT_S = 150
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 pytestmark = [pytest.mark.clips, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> str:
+def server(tmp_path_factory: pytest.TempPathFactory, start_streamlit) -> str:
     """``streamlit run app.py`` on a free local port with an empty data folder."""
-    if not CLIP.exists():
-        pytest.skip(f"shared clip {CLIP} is not here (the clips live outside the repository)")
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    port = _free_port()
+    skip_unless_runnable(CLIP)
     env = {**os.environ, "FORMCHECK_DATA": str(tmp_path_factory.mktemp("data"))}
     env.pop("FORMCHECK_PUBLIC", None)
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 - outlives this block
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: see {log.name}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    return start_streamlit("app.py", env, tmp_path_factory.mktemp("log") / "streamlit.log")
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager fetch a browser
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,2200",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
-def _wait_for(driver, condition, timeout: float, what: str):
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.5).until(condition)
-    except TimeoutException:
-        driver.save_screenshot(str(SHOTS / "failure.png"))
-        pytest.fail(f"timed out waiting for {what}; see artifacts/screenshots/failure.png")
-
-
-def _page_text(driver) -> str:
-    return driver.find_element("css selector", "body").text
+def browser(start_chromium):
+    return start_chromium("--disable-dev-shm-usage", "--window-size=1400,2200")
 
 
 def _upload(browser, server: str, screenshot: str | None = None) -> float:
@@ -113,20 +41,20 @@ def _upload(browser, server: str, screenshot: str | None = None) -> float:
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(server)
-    _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=file]"), 60, "the upload page")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=file]"), 60, "the upload page")
     if screenshot:
         browser.save_screenshot(str(SHOTS / screenshot))
     started = time.monotonic()
     browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(CLIP))
-    _wait_for(browser, lambda d: "Score" in _page_text(d) and "Downloads" in _page_text(d), RESULT_TIMEOUT_S,
-              "the analysis result")
+    wait_for(browser, lambda d: "Score" in page_text(d) and "Downloads" in page_text(d), RESULT_TIMEOUT_S,
+             "the analysis result")
     return time.monotonic() - started
 
 
 def _click_text(browser, tag: str, text: str) -> None:
     from selenium.webdriver.common.by import By
 
-    element = _wait_for(
+    element = wait_for(
         browser, lambda d: next((e for e in d.find_elements(By.TAG_NAME, tag) if e.text.strip().endswith(text)), None),
         20, f"a {tag} saying {text!r}",
     )
@@ -138,7 +66,7 @@ def test_upload_a_clip_and_see_the_findings(server: str, browser) -> None:
     from selenium.webdriver.common.by import By
 
     elapsed = _upload(browser, server, screenshot="upload_page.png")
-    text = _page_text(browser)
+    text = page_text(browser)
     assert "Traceback" not in text
     assert "squat" in text.lower()
     assert "Not judged from this video" in text
@@ -151,10 +79,10 @@ def test_upload_a_clip_and_see_the_findings(server: str, browser) -> None:
         target = float(jumps[0].text.rstrip(" s").split("·")[-1].strip(" ▶"))
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", jumps[0])
         jumps[0].click()
-        _wait_for(
+        wait_for(
             browser,
             lambda d: abs(d.execute_script("const v = document.querySelector('video'); return v ? v.currentTime : -1;")
-                          - target) < 1.0,
+                         - target) < 1.0,
             20, f"the video to jump to {target} s",
         )
         browser.save_screenshot(str(SHOTS / "upload_jump.png"))
@@ -167,23 +95,23 @@ def test_file_the_result_under_a_client_and_open_it(server: str, browser) -> Non
 
     assert _upload(browser, server) < 30  # the same clip again: served from the cache
     _click_text(browser, "summary", "Add to a client's library")
-    name = _wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "input[aria-label=\"New client's name\"]"),
-                     20, "the new client's name field")
+    name = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "input[aria-label=\"New client's name\"]"),
+                    20, "the new client's name field")
     name.send_keys("Ana Lima", Keys.ENTER)
-    _wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), 10, "the rerun")
+    wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), 10, "the rerun")
     _click_text(browser, "button", "Add to library")
-    _wait_for(browser, lambda d: "Added to Ana Lima's sessions." in _page_text(d), 30, "the confirmation")
+    wait_for(browser, lambda d: "Added to Ana Lima's sessions." in page_text(d), 30, "the confirmation")
 
     browser.get(f"{server}/library")
-    _wait_for(browser, lambda d: "Open a session" in _page_text(d), 60, "the library's session list")
+    wait_for(browser, lambda d: "Open a session" in page_text(d), 60, "the library's session list")
     browser.save_screenshot(str(SHOTS / "library_sessions.png"))
     picker = next(e for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid=stSelectbox]")
                   if e.text.startswith("Open a session"))
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", picker)
     picker.find_element(By.CSS_SELECTOR, "input").click()
-    _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"), 10, "the session list")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"), 10, "the session list")
     browser.find_elements(By.CSS_SELECTOR, "[role=option]")[0].click()
-    _wait_for(browser, lambda d: "Note on this session" in _page_text(d) and "Score" in _page_text(d), 60,
-              "the opened session")
-    assert "Traceback" not in _page_text(browser)
+    wait_for(browser, lambda d: "Note on this session" in page_text(d) and "Score" in page_text(d), 60,
+             "the opened session")
+    assert "Traceback" not in page_text(browser)
     browser.save_screenshot(str(SHOTS / "library_session.png"))
