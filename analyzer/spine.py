@@ -20,6 +20,14 @@ Signs: positive = flexion (convex back, rounded), negative = extension (concave,
 arched). The profile is also cut at t = 1.05 so that the buttock's bulge below
 the hip does not pass for a rounded back.
 
+``back_bend_deg`` (upper-back tangent vs the lumbar-to-buttock direction) and
+``back_hollow_deg`` (the lordosis, from the outline's convex hull) are the
+rules' pair, combined by :func:`flexion_change`. Measured on rendered clips
+(tools/synth, yaw 0-30): 15-45 deg of deadlift rounding gives 12-25 deg, clean
+hinges 2-8. A rendered 10-30 deg butt wink changes no outline measure by more
+than ~5 deg (the trunk shifts back almost rigidly) while good real squats
+vary by up to ~12: butt wink is only claimed when gross.
+
 Known limits (measured on the real clips): ``lumbar_bend_deg`` and
 ``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
 flexes: about 30 degrees between standing and a neutral-spine hinge), so rules
@@ -37,9 +45,13 @@ import cv2
 import numpy as np
 
 from analyzer.landmarks import INDEX
+from analyzer.reps import RepSpan
+from analyzer.rulebook import Context, FrameSets, RepMeasure, RepValue, percentile_at
 
 # Stable output keys (CSV columns ``spine_<key>``).
-KEYS: tuple[str, ...] = ("back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "quality")
+KEYS: tuple[str, ...] = (
+    "back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "back_hollow_deg", "quality",
+)
 
 # Ray grid, in chord lengths: positions along the chord and depth along the normal.
 T_SAMPLES = np.round(np.arange(0.0, 1.2 + 1e-9, 0.025), 3)
@@ -55,7 +67,9 @@ THRESHOLD = 0.5
 
 # Profile segments (t ranges) for the tangents.
 UPPER = (0.05, 0.45)
-LOWER = (0.50, 0.90)
+LUMBAR_POINT = (0.60, 0.70)  # the lumbar curve's middle (lordosis), where a rounded back fills in
+APEX = (0.85, 1.20)      # the buttock's apex, searched wherever the hip landmark put it
+HOLLOW = (0.0, 1.15)     # outline spanned by the convex hull whose gap is the lower-back hollow
 LUMBAR = (0.50, 0.72)
 PELVIS = (0.78, 1.20)    # searched for the buttock's apex, wherever the hip landmark put it
 WHOLE = (0.05, 0.90)
@@ -177,6 +191,42 @@ def back_shape_from_landmarks(
     # Turned away from a pure side view, the outline is part back, part flank.
     out["quality"] = round(out["quality"] * max(0.0, 1.0 - (spread / length / 0.75) ** 2), 4)
     return out
+
+
+def flexion_change(frames: FrameSets, min_quality: float, min_frames: int = 3) -> RepMeasure:
+    """A rep measure for rules: how much the back flexed between two sets of frames of one rep (deg).
+
+    Per judged frame, the smaller of two views of the same thing, each against
+    the reference frames' median: the rise of ``img_back_bend_deg`` and the
+    loss of ``img_back_hollow_deg``. Both must agree, because each alone has
+    its own false alarms on real clips (arms and bar plates change the upper
+    back's tangent; a lifter who arches harder deepens the hollow).
+    Measured on renders (README of tools/synth): clean hinges reach 5-7 deg,
+    30-45 deg of spinal flexion 15-25. Frames below ``min_quality`` are left
+    out; with fewer than ``min_frames`` left on either side the rep is not
+    judged (silence rather than noise). Tracks without the hollow series (older
+    CSVs) are judged on the bend alone.
+    """
+
+    def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
+        f = ctx.features
+        if "img_back_bend_deg" not in f.series or "img_quality" not in f.series:
+            return None
+        judged, reference = frames(ctx, rep)
+        quality = f["img_quality"]
+        judged = judged[quality[judged] >= min_quality]
+        reference = reference[quality[reference] >= min_quality]
+        if len(judged) < min_frames or len(reference) < min_frames:
+            return None
+        bend = f["img_back_bend_deg"]
+        change = bend[judged] - percentile_at(bend, reference, 50.0)
+        if "img_back_hollow_deg" in f.series:
+            hollow = f["img_back_hollow_deg"]
+            change = np.minimum(change, percentile_at(hollow, reference, 50.0) - hollow[judged])
+        value = percentile_at(change, np.arange(len(judged)), 90.0)
+        return RepValue(value, judged, change, float(np.nanmean(quality[judged])))
+
+    return measure
 
 
 # -- internals ---------------------------------------------------------------------------------------
@@ -323,13 +373,55 @@ def _measures(t: np.ndarray, depth: np.ndarray, sharp: np.ndarray) -> dict[str, 
             rise = np.polyval(coef, WHOLE[1]) - np.polyval(coef, WHOLE[0])
             out["back_flexion"] = float(-coef[0] * span**2 / 4.0 / math.hypot(span, rise))
 
-    out["back_bend_deg"] = _segment_angle(t, d, UPPER) - _segment_angle(t, d, LOWER)
+    out["back_bend_deg"] = _segment_angle(t, d, UPPER) - _lower_back_angle(t, d)
+    out["back_hollow_deg"] = _hollow_deg(t, d)
     lumbar = _segment_fit(t, d, LUMBAR)
     if lumbar is not None:
         pelvis = _apex_angle(t, d, lumbar)
         out["lumbar_bend_deg"] = math.degrees(math.atan(lumbar[0])) - pelvis
         out["pelvis_tilt_deg"] = -pelvis
     return out
+
+
+def _lower_back_angle(t: np.ndarray, d: np.ndarray) -> float:
+    """Direction (deg, vs the chord) from the middle of the lumbar curve to the buttock's apex.
+
+    A straight line fitted to the lower back would follow the hip landmark and
+    the buttock's shape; this two-point direction follows the spine: with a
+    neutral (lordotic) lower back it points out to the buttock, and it turns
+    in as the lumbar spine flexes and the hollow fills.
+    """
+    lum = (t >= LUMBAR_POINT[0] - 1e-9) & (t <= LUMBAR_POINT[1] + 1e-9) & np.isfinite(d)
+    apex = (t >= APEX[0] - 1e-9) & (t <= APEX[1] + 1e-9) & np.isfinite(d)
+    if lum.sum() < 2 or apex.sum() < 3:
+        return math.nan
+    i = np.flatnonzero(apex)[np.argmax(d[apex])]
+    return math.degrees(math.atan2(d[i] - float(np.mean(d[lum])), t[i] - float(np.mean(t[lum]))))
+
+
+def _hollow_deg(t: np.ndarray, d: np.ndarray) -> float:
+    """The lower back's hollow (lordosis) as an arc angle: 4 atan(2 s), ``s`` its depth below the outline's hull.
+
+    ``s`` is the largest gap (chord lengths) between the dorsal profile and its
+    convex hull over the whole back, so it is 0 for a back that is straight or
+    convex and grows with the lordosis; rounding fills it in. Unlike tangent
+    angles it hardly depends on where the landmarks sit on the shoulder and hip.
+    """
+    sel = (t >= HOLLOW[0] - 1e-9) & (t <= HOLLOW[1] + 1e-9) & np.isfinite(d)
+    if sel.sum() < 0.6 * ((t >= HOLLOW[0] - 1e-9) & (t <= HOLLOW[1] + 1e-9)).sum():
+        return math.nan
+    tt, dd = t[sel], d[sel]
+    hull: list[int] = [0]
+    for i in range(1, len(tt)):  # upper hull (the back side is +d), monotone chain
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            if (dd[b] - dd[a]) * (tt[i] - tt[a]) <= (dd[i] - dd[a]) * (tt[b] - tt[a]):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    gap = float(np.max(np.interp(tt, tt[hull], dd[hull]) - dd))
+    return math.degrees(4.0 * math.atan(2.0 * gap))
 
 
 def _apex_angle(t: np.ndarray, d: np.ndarray, lumbar: np.ndarray) -> float:

@@ -168,8 +168,13 @@ def _with_back_outline(track: PoseTrack, truth: sk.GroundTruth, rounding_deg: fl
     """Add the mask channels a video would give: the back bend grows with the hinge by ``rounding_deg``."""
     knots = sorted((t, depth) for r in truth.reps for t, depth in ((r.start_ms, 0.0), (r.turn_ms, 1.0), (r.end_ms, 0.0)))
     hinge = np.interp(track.t_ms, [k[0] for k in knots], [k[1] for k in knots])
-    noise = np.random.default_rng(seed).normal(0, 2.5, len(track))
-    track.channels = {"back_bend_deg": -12.0 + noise + rounding_deg * hinge, "quality": np.full(len(track), 0.9)}
+    rng = np.random.default_rng(seed)
+    track.channels = {
+        "back_bend_deg": -12.0 + rng.normal(0, 2.5, len(track)) + rounding_deg * hinge,
+        # rounding also fills in the lower back's hollow (lordosis); a neutral hinge keeps it
+        "back_hollow_deg": 20.0 + rng.normal(0, 2.0, len(track)) - 0.6 * rounding_deg * hinge,
+        "quality": np.full(len(track), 0.9),
+    }
     return track
 
 
@@ -202,3 +207,12 @@ def test_extreme_plank_faults_are_still_judged_as_planks(knob: str, size: float,
     track, _ = sk.plank(duration_s=15, **{knob: size}, **realistic(2))
     (finding,) = [f for f in analyse(track, "plank").report.findings if f.code == code]
     assert finding.severity.value == "danger"
+
+
+def test_rounded_back_needs_both_outline_cues() -> None:
+    """The upper back's tangent alone moves with arms and bar plates: without the lower-back hollow
+    filling in as well, a bend is not called a rounded back."""
+    track, truth = sk.deadlift(**realistic(7))
+    track = _with_back_outline(track, truth, 35, seed=7)
+    track.channels["back_hollow_deg"] = np.full(len(track), 20.0)  # the hollow stays: arms, not spine
+    assert "deadlift.rounded_back" not in codes(analyse(track))
