@@ -80,7 +80,9 @@ def find_reps(
                 floor = reps[-1].end if reps else 0
                 first, last = _extend_to_plateau(u, t_ms, start, i, floor)
                 turn = start + int(np.argmin(u[start : i + 1]))
-                if t_ms[last] - t_ms[first] >= min_duration_ms:
+                # a rep running into either end of the series began or ended out of view: a half rep
+                whole = 0 < first and last < len(u) - 1
+                if whole and t_ms[last] - t_ms[first] >= min_duration_ms:
                     reps.append(RepSpan(first, turn, last))
                 start = -1
             at_rest, last_rest = True, i
