@@ -18,6 +18,7 @@ from analyzer.rulebook import Exercise
 # at least this margin, or the report lists the candidates instead of guessing.
 MIN_RECOGNITION_SCORE = 0.5
 MIN_RECOGNITION_MARGIN = 0.15
+NO_REP_FACTOR = 0.4
 
 
 class UnknownExercise(ValueError):
@@ -58,7 +59,7 @@ def recognise(features: Features) -> list[tuple[str, float]]:
     position), scaled by how much of the clip that run covers, so that walking
     up to the camera does not make a plank look like a squat.
     """
-    from analyzer.evaluate import active_part
+    from analyzer.evaluate import active_part, count_reps
 
     scores = []
     for exercise in exercises().values():
@@ -69,6 +70,8 @@ def recognise(features: Features) -> list[tuple[str, float]]:
         coverage = len(active.t_ms) / max(1, int(features.valid.sum()))
         try:
             score = float(exercise.looks_like(active)) * min(1.0, 0.4 + coverage)
+            if exercise.kind == "reps" and not count_reps(exercise, active):
+                score *= NO_REP_FACTOR  # moving like it, but never a whole rep: weak evidence
         except (KeyError, ValueError):
             score = 0.0
         scores.append((exercise.name, round(max(0.0, min(1.0, score)), 3)))
