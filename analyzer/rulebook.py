@@ -269,13 +269,21 @@ class RepValue:
 RepMeasure = Callable[[Context, RepSpan], "RepValue | None"]
 
 
-def per_rep_check(ctx: Context, check: Check, threshold: Threshold, measure: RepMeasure) -> list[Finding]:
-    """The common shape of a rep check: ``measure`` each rep, a finding where it is past ``threshold``."""
+def per_rep_check(
+    ctx: Context, check: Check, threshold: Threshold, measure: RepMeasure, *, unmeasured: str | None = None
+) -> list[Finding]:
+    """The common shape of a rep check: ``measure`` each rep, a finding where it is past ``threshold``.
+
+    When no rep could be measured at all and ``unmeasured`` is given, the check
+    says it could not judge (with that reason) instead of passing in silence.
+    """
     findings = []
+    measured_any = False
     for number, rep in enumerate(ctx.reps, start=1):
         result = measure(ctx, rep)
         if result is None or not len(result.frames):
             continue
+        measured_any = True
         severity = threshold.severity(result.value)
         if severity is None:
             continue
@@ -293,6 +301,8 @@ def per_rep_check(ctx: Context, check: Check, threshold: Threshold, measure: Rep
                 confidence=confidence,
             )
         )
+    if ctx.reps and not measured_any and unmeasured:
+        return [check.not_assessable(unmeasured)]
     return findings
 
 

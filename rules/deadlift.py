@@ -33,6 +33,10 @@ from analyzer.rulebook import (
 REP_SIGNAL = "hip_height"
 # The outline is trusted only where the mask traced most of the back.
 MIN_OUTLINE_QUALITY = 0.55
+OUTLINE_UNSEEN = (
+    "the back's outline was not clear enough in any rep (turned from the camera, or arms or plates across it); "
+    "film exactly from the side, camera at hip height, in fitted clothes."
+)
 THRESHOLDS = {
     "rounding": Threshold(
         warn=10.0, danger=20.0, unit="deg",
@@ -81,7 +85,9 @@ def bottom_and_top(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rounded_back(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["rounding"], flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY))
+    return per_rep_check(
+        ctx, check, THRESHOLDS["rounding"], flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY), unmeasured=OUTLINE_UNSEEN
+    )
 
 
 def _shoulder_to_hip_rise(ctx: Context, rep: RepSpan) -> RepValue | None:

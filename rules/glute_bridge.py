@@ -118,6 +118,7 @@ EXERCISE = Exercise(
             run=hyperextension,
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
+            views=("side",),  # the shoulder-knee line leans with the yaw: clean bridges read high at 30-50 deg
         ),
         Check(
             code="glute_bridge.low_lift",

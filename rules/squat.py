@@ -38,6 +38,10 @@ REP_SIGNAL = "hip_height"
 # deadlift's: the bottom of a squat is short and the real clips' outline there
 # is noisy (bar, arms, close crop).
 MIN_OUTLINE_QUALITY = 0.7
+OUTLINE_UNSEEN = (
+    "the lower back's outline was not clear enough at the bottom of any rep (turned from the camera, or the bar, "
+    "arms or baggy clothes across it); film exactly from the side, camera at hip height, in fitted clothes."
+)
 THRESHOLDS = {
     "butt_wink": Threshold(
         warn=18.0, danger=28.0, unit="deg",
@@ -103,7 +107,7 @@ def bottom(ctx: Context, rep: RepSpan) -> np.ndarray:
 
 def butt_wink(ctx: Context, check: Check) -> list[Finding]:
     measure = flexion_change(bottom_and_parallel, MIN_OUTLINE_QUALITY)
-    return per_rep_check(ctx, check, THRESHOLDS["butt_wink"], measure)
+    return per_rep_check(ctx, check, THRESHOLDS["butt_wink"], measure, unmeasured=OUTLINE_UNSEEN)
 
 
 def _heel_lift(ctx: Context, rep: RepSpan) -> RepValue | None:

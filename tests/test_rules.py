@@ -216,3 +216,13 @@ def test_rounded_back_needs_both_outline_cues() -> None:
     track = _with_back_outline(track, truth, 35, seed=7)
     track.channels["back_hollow_deg"] = np.full(len(track), 20.0)  # the hollow stays: arms, not spine
     assert "deadlift.rounded_back" not in codes(analyse(track))
+
+
+def test_unclear_outline_is_not_a_silent_pass() -> None:
+    """With the outline too unclear in every rep (a turned body, plates across the back), the check
+    says it could not judge and how to film, rather than reporting nothing."""
+    track, truth = sk.deadlift(**realistic(8))
+    track = _with_back_outline(track, truth, 35, seed=8)
+    track.channels["quality"] = np.full(len(track), 0.3)
+    (finding,) = [f for f in analyse(track).report.findings if f.code == "deadlift.rounded_back"]
+    assert finding.assessable is False and "from the side" in finding.reason
