@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: run test bench model
+.PHONY: run test bench model synth-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,13 @@ bench: $(STAMP)
 
 model: $(STAMP)
 	$(PY) tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task
+
+# The synthetic-athlete renderer (tools/synth) in its own environment: torch's
+# CPU build first, alone (a plain `torch` would pull a multi-GB CUDA build).
+SYNTH_VENV ?= .venv-synth
+synth-test:
+	command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (dpkg -s libosmesa6 >/dev/null 2>&1 || apt-get install -y -qq libosmesa6) || true
+	[ -x $(SYNTH_VENV)/bin/python ] || $(PYTHON) -m venv $(SYNTH_VENV)
+	$(SYNTH_VENV)/bin/pip install --quiet torch==2.13.0
+	$(SYNTH_VENV)/bin/pip install --quiet -e '.[synth,test]'
+	$(SYNTH_VENV)/bin/python -m pytest -q tests/test_synth.py
