@@ -41,7 +41,9 @@ class ExtractOptions:
     fps: float | None = None
     segmentation: bool = True
     max_people: int = 2
-    max_side: int | None = None
+    # Frames are scaled down to this longest side before inference: the model works at 256 px
+    # anyway, and full-HD frames cost conversion time and memory for nothing.
+    max_side: int | None = 960
     model: str = "full"  # PoseLandmarker variant: lite, full (shipped) or heavy (downloaded on request)
 
 

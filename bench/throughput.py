@@ -33,7 +33,7 @@ from analyzer.video import iter_frames, probe
 def model_only_ms(clip: Path, sample: int, options: ExtractOptions) -> float:
     """Mean ms per frame of bare inference over ``sample`` frames decoded beforehand."""
     frames = []
-    for frame in iter_frames(clip, stride=options.stride):
+    for frame in iter_frames(clip, stride=options.stride, max_side=options.max_side):
         frames.append((frame.t_ms, frame.rgb))
         if len(frames) >= sample:
             break
@@ -53,7 +53,10 @@ def model_only_ms(clip: Path, sample: int, options: ExtractOptions) -> float:
 
 def serial_ms(clip: Path, sample_s: float, options: ExtractOptions, size: tuple[int, int]) -> float:
     """ms per frame of the whole per-frame pipeline in one process (model already loaded)."""
-    frames = ((f.t_ms, f.rgb) for f in iter_frames(clip, stride=options.stride, end_ms=sample_s * 1000.0))
+    frames = (
+        (f.t_ms, f.rgb)
+        for f in iter_frames(clip, stride=options.stride, end_ms=sample_s * 1000.0, max_side=options.max_side)
+    )
     with PoseEstimator(max_people=options.max_people, segmentation=options.segmentation) as estimator:
         start = time.perf_counter()
         track = track_frames(frames, estimator, size)
