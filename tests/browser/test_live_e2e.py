@@ -1,7 +1,8 @@
-"""The live page in a real browser: Chromium's fake camera plays a real clip, the counter and a cue show up.
+"""The live page in a real browser: Chromium's fake camera plays a clip, the counter and a cue show up.
 
-Chromium reads the fake camera from a YUV4MPEG2 file, written here from a
-shared clip (a squat set that the offline analysis flags for forward lean).
+Chromium reads the fake camera from a YUV4MPEG2 file, written here from one of
+our rendered sample clips (push-ups whose hips sag by 20 deg: the offline
+analysis flags every rep).
 Nothing leaves the machine: no STUN/TURN server, the browser is allowed
 loopback ICE candidates and the server offers only 127.0.0.1
 (``FORMCHECK_ICE_LOOPBACK=only``). Needs Debian's ``chromium`` and
@@ -19,7 +20,6 @@ from typing import Any
 import pytest
 
 from tests.browser.chrome import (
-    CLIPS,
     ROOT,
     SHOTS,
     click_in_component,
@@ -29,16 +29,16 @@ from tests.browser.chrome import (
     write_y4m,
 )
 
-CLIP = CLIPS / "gymtracker__squat.mp4"
-# The fake camera loops the file; 9 s hold four to five reps of the clip.
-CAMERA_SECONDS = 9.0
+CLIP = ROOT / "sample_videos" / "pushup_hip_sag.mp4"
+# The fake camera loops the file; 9.3 s hold its three reps.
+CAMERA_SECONDS = 9.3
 CAMERA_FPS = 15
 LIVE_TIMEOUT_S = 60
 FAILURE_SHOT = "live_failure.png"
 
 pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc is not installed")
-pytestmark = [pytest.mark.clips, pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    browser.get(f"{live_url}?exercise=squat")
+    browser.get(f"{live_url}?exercise=pushup")
     _wait(browser, lambda d: "Press START" in d.find_element(By.TAG_NAME, "body").text, 60, "the live page")
     click_in_component(browser, "START", shot=FAILURE_SHOT)
     started = time.monotonic()
@@ -107,5 +107,5 @@ def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
           "the set summary with its save button")
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "Traceback" not in text
-    assert "rep" in text.lower() and "squat" in text.lower()
+    assert "rep" in text.lower() and "push-up" in text.lower()
     browser.save_screenshot(str(SHOTS / "live_summary.png"))
