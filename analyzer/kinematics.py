@@ -252,6 +252,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     )
     leg_px = float(np.nanmedian(leg)) if np.any(np.isfinite(leg)) else float("nan")
     p = points
+    trunk_incline = inclination_from_vertical(p["hip"], p["shoulder"])
     series: dict[str, np.ndarray] = {
         # joint angles, image plane, near side (180 = straight)
         "knee_deg": joint_angle(p["hip"], p["knee"], p["ankle"]),
@@ -264,14 +265,9 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hip_3d_deg": joint_angle(near3d("shoulder"), near3d("hip"), near3d("knee")),
         "elbow_3d_deg": joint_angle(near3d("shoulder"), near3d("elbow"), near3d("wrist")),
         # inclinations against gravity (image vertical)
-        "trunk_incline_deg": inclination_from_vertical(p["hip"], p["shoulder"]),
+        "trunk_incline_deg": trunk_incline,
         # signed: + shoulders ahead of the hips (toward the front), - leaning back
-        "trunk_lean_deg": inclination_from_vertical(p["hip"], p["shoulder"])
-        * np.sign(facing * (p["shoulder"][:, 0] - p["hip"][:, 0]) + 1e-9),
-        # + hip above the knee (thigh above parallel), - below
-        "thigh_above_parallel_deg": np.degrees(
-            np.arctan2(p["knee"][:, 1] - p["hip"][:, 1], np.abs(p["knee"][:, 0] - p["hip"][:, 0]))
-        ),
+        "trunk_lean_deg": trunk_incline * np.sign(facing * (p["shoulder"][:, 0] - p["hip"][:, 0]) + 1e-9),
         "shin_incline_deg": inclination_from_vertical(p["ankle"], p["knee"]),
         "neck_incline_deg": inclination_from_vertical(p["shoulder"], p["ear"]),
         # head relative to the trunk line: 0 in line, + head dropped toward the chest side
@@ -283,14 +279,11 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hip_height": -p["hip"][:, 1] / leg_px,
         "shoulder_height": -p["shoulder"][:, 1] / leg_px,
         "wrist_height": -p["wrist"][:, 1] / leg_px,
-        # horizontal offsets toward the body's front, in leg lengths
-        "knee_past_toes": facing * (p["knee"][:, 0] - p["foot_index"][:, 0]) / leg_px,
-        "wrist_ahead_of_ankle": facing * (p["wrist"][:, 0] - p["ankle"][:, 0]) / leg_px,
-        "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
-        "wrist_ahead_of_shoulder": facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) / leg_px,
-        "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,
-        "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         "heel_height": -p["heel"][:, 1] / leg_px,
+        "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,  # heel above the toes
+        "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
+        # hands ahead of the legs at their own height (toward the body's front), in leg lengths
+        "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
         # the more upright arm segment: ~0 when the body rests on the arms (plank, push-up:
         # upper arm or forearm vertical), ~90 when the arms lie on the floor (superman)
         "arm_support_incline_deg": np.fmin(
