@@ -17,7 +17,7 @@ import analyzer
 from analyzer.evaluate import Evaluation, evaluate, rep_records, score
 from analyzer.extract import Cancelled, ExtractOptions, Progress, extract_track
 from analyzer.kinematics import Features, compute_features
-from analyzer.model import ModelError, model_path, model_sha256
+from analyzer.model import MODEL_SHA256, ModelError, model_path
 from analyzer.registry import UnknownExercise, confident_choice, get_exercise, recognise
 from analyzer.report import ExerciseInfo, Finding, Hold, Report, Severity, SourceInfo, Versions, ViewInfo
 from analyzer.rulebook import Exercise
@@ -59,9 +59,9 @@ def versions() -> Versions:
         mp_version = md.version("mediapipe")
     except md.PackageNotFoundError:
         mp_version = None
-    path = model_path("full")
+    path = model_path("full")  # checks the shipped file against its pin once per process
     return Versions(
-        formcheck=analyzer.__version__, mediapipe=mp_version, model=path.name, model_sha256=model_sha256(path)
+        formcheck=analyzer.__version__, mediapipe=mp_version, model=path.name, model_sha256=MODEL_SHA256["full"]
     )
 
 
