@@ -105,14 +105,18 @@ def inclination_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarra
     return np.degrees(np.arctan2(np.abs(d[..., 0]), -d[..., 1]))
 
 
-# Segment lengths as fractions of body height (Winter, Biomechanics and Motor
-# Control of Human Movement); only their ratios matter here.
+# Segment lengths relative to the trunk (shoulder to hip), between MediaPipe's
+# landmarks rather than anatomical joint centres: the 90th percentile of each
+# segment's length in 67 tracks of known frame size (31 real clips, 36 renders
+# of varied bodies). MediaPipe's shoulder sits higher than the joint centre, so
+# its upper arm is shorter against the trunk than in anthropometric tables
+# (Winter: 0.64); with those tables planks came out one camera ratio off.
 BODY_SEGMENTS = (
-    ("shoulder", "elbow", 0.186),
-    ("elbow", "wrist", 0.146),
-    ("hip", "knee", 0.245),
-    ("knee", "ankle", 0.246),
-    ("shoulder", "hip", 0.29),
+    ("shoulder", "elbow", 0.55),
+    ("elbow", "wrist", 0.51),
+    ("hip", "knee", 0.785),
+    ("knee", "ankle", 0.81),
+    ("shoulder", "hip", 1.0),
 )
 ASPECT_CANDIDATES = np.geomspace(0.3, 3.4, 241)
 # Frames come from cameras: an estimate near a common aspect ratio is taken to be it.
@@ -125,26 +129,31 @@ def aspect_from_proportions(track: PoseTrack) -> float:
 
     In normalised coordinates a horizontal limb is shrunk or stretched against
     a vertical one by the unknown aspect ratio; the ratio at which upper arm,
-    forearm, thigh, shank and trunk keep their anthropometric proportions
-    (over all frames) is the frame's. Needs segments in more than one
-    direction (a plank, a hinge); for a body that is all vertical it is weakly
-    determined and the answer drifts toward whatever fits the noise.
+    forearm, thigh, shank and trunk keep their proportions is the frame's.
+    Two costs, summed: the spread of each segment's longest projection (its
+    90th percentile over the frames: a segment turned toward the camera looks
+    shorter, never longer) and, at half weight, the spread over every frame's
+    lengths, which keeps a body that is all vertical (where the first is flat)
+    from drifting to an extreme. On 67 tracks of known size the estimate is
+    within 10 % for 69 % of them (one anthropometric fit over all frames: 55 %).
     """
-    dx, dy, expected = [], [], []
+    segments: list[tuple[np.ndarray, float]] = []
     for side in ("left", "right"):
         for a, b, fraction in BODY_SEGMENTS:
             ia, ib = INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"]
             seen = (track.visibility[:, ia] >= 0.5) & (track.visibility[:, ib] >= 0.5)
             d = track.image[seen, ib, :2] - track.image[seen, ia, :2]
-            dx.append(d[:, 0]), dy.append(d[:, 1]), expected.append(np.full(len(d), fraction))
-    dx_all, dy_all, exp_all = (np.concatenate(v) for v in (dx, dy, expected))
-    ok = np.isfinite(dx_all) & np.isfinite(dy_all)
-    if ok.sum() < 10:
+            d = d[np.isfinite(d).all(axis=1)]
+            if len(d) >= 5:
+                segments.append((d, fraction))
+    if len(segments) < 3:
         return 1.0
-    dx_all, dy_all, exp_all = dx_all[ok], dy_all[ok], exp_all[ok]
-    lengths = np.sqrt((dx_all[None, :] * ASPECT_CANDIDATES[:, None]) ** 2 + dy_all[None, :] ** 2)
-    log_ratio = np.log(lengths / exp_all[None, :] + 1e-12)
-    return _snap(float(ASPECT_CANDIDATES[int(np.argmin(np.var(log_ratio, axis=1)))]))
+    costs = []
+    for aspect in ASPECT_CANDIDATES:
+        logs = [np.log(np.hypot(d[:, 0] * aspect, d[:, 1]) / fraction + 1e-12) for d, fraction in segments]
+        longest = [np.percentile(v, 90) for v in logs]
+        costs.append(np.var(longest) + 0.5 * np.var(np.concatenate(logs)))
+    return _snap(float(ASPECT_CANDIDATES[int(np.argmin(costs))]))
 
 
 def _snap(aspect: float) -> float:
@@ -183,27 +192,35 @@ def near_side(track: PoseTrack) -> str:
     return "left" if mean_vis("left") >= mean_vis("right") else "right"
 
 
+# MediaPipe's image z is in the same units as x (the frame's width) but runs about
+# 3.5 times too deep: with x scaled by this, the yaw from image landmarks is within
+# 2 deg (median) of the world landmarks' and gives the same view on 65 of 68 tracks.
+IMAGE_Z_STRETCH = 3.5
+
+
 def estimate_view(track: PoseTrack, side: str) -> ViewEstimate:
-    """Camera yaw from the world landmarks: how much of the shoulder and hip lines face the camera.
+    """Camera yaw: how much of the shoulder and hip lines face the camera.
 
     In MediaPipe world coordinates x runs across the image and z into it. The
     left-right axis of the body (shoulder to shoulder, hip to hip) lies along
     z when filmed from the side (yaw 0) and along x from the front (yaw 90).
+    Tracks without world landmarks (other tools' CSVs) use the image x and z.
     """
-    if not track.has_world:
+    if track.has_world:
+        points, across_scale = track.world, 1.0
+    elif np.any(np.nan_to_num(track.image[..., 2]) != 0):
+        points, across_scale = track.image, IMAGE_Z_STRETCH
+    else:  # x and y only: no depth to tell a side view from a front view
         return ViewEstimate("unknown", None, side)
-    w = track.world
-    axes = [w[:, INDEX["left_shoulder"]] - w[:, INDEX["right_shoulder"]], w[:, INDEX["left_hip"]] - w[:, INDEX["right_hip"]]]
     yaws = []
-    for axis in axes:
-        across, depth = np.abs(axis[:, 0]), np.abs(axis[:, 2])
-        yaws.append(np.degrees(np.arctan2(across, depth)))
+    for a, b in (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")):
+        axis = points[:, INDEX[a]] - points[:, INDEX[b]]
+        yaws.append(np.degrees(np.arctan2(np.abs(axis[:, 0]) * across_scale, np.abs(axis[:, 2]))))
     stacked = np.stack(yaws)
     counts = np.sum(~np.isnan(stacked), axis=0)
-    yaw_series = np.where(counts > 0, np.nansum(stacked, axis=0) / np.maximum(counts, 1), np.nan)
-    if np.all(np.isnan(yaw_series)):
+    if not counts.any():
         return ViewEstimate("unknown", None, side)
-    yaw = float(np.nanmedian(yaw_series))
+    yaw = float(np.median(np.nansum(stacked, axis=0)[counts > 0] / counts[counts > 0]))
     kind = "side" if yaw <= SIDE_VIEW_MAX_YAW else "front" if yaw >= FRONT_VIEW_MIN_YAW else "oblique"
     return ViewEstimate(kind, round(yaw, 1), side)
 

@@ -181,7 +181,7 @@ def prone(features: Features) -> np.ndarray:
         (features["trunk_incline_deg"] > 50.0)
         & (features["arm_support_incline_deg"] < 60.0)  # an arm segment within 60 deg of vertical carries the body
         & (features["knee_deg"] > 130.0)
-        & (features["face_up"] < 0.3)
+        & ~(features["face_up"] >= 0.3)  # unknown without ears (tracks of a landmark subset): not excluded
         & (features["hip_above_ankle"] < 0.7)  # a strong pike lifts the hips ~0.5 leg lengths
     )
 

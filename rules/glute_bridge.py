@@ -53,8 +53,8 @@ THRESHOLDS = {
 
 
 def supine(features: Features) -> np.ndarray:
-    """Frames lying face up with the knees bent."""
-    return (features["trunk_incline_deg"] > 45.0) & (features["face_up"] > 0.0) & (features["knee_deg"] < 140.0)
+    """Frames lying face up with the knees bent (face up unknown without ears: not excluded)."""
+    return (features["trunk_incline_deg"] > 45.0) & ~(features["face_up"] <= 0.0) & (features["knee_deg"] < 140.0)
 
 
 def looks_like(features: Features) -> float:

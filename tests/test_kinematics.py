@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from analyzer.kinematics import inclination_from_vertical, joint_angle, signed_offset_angle
+from analyzer.kinematics import (
+    aspect_from_proportions,
+    estimate_view,
+    inclination_from_vertical,
+    joint_angle,
+    signed_offset_angle,
+)
 from analyzer.smoothing import OneEuroFilter, fill_short_gaps, lowpass
+from analyzer.track import PoseTrack
+from tests import skeleton as sk
+from tests.skeleton import Setup
 
 
 def test_joint_angle_straight_and_right() -> None:
@@ -58,3 +67,29 @@ def test_one_euro_follows_a_step_and_damps_jitter() -> None:
     assert np.std(still[10:]) < 0.01
     moved = [f((60 + i) * 33.3, np.array([1.0]))[0] for i in range(30)]
     assert moved[-1] == pytest.approx(1.0, abs=0.02)
+
+
+def _without_world(track: PoseTrack, keep_z: bool = True) -> PoseTrack:
+    image = track.image.copy()
+    if not keep_z:
+        image[..., 2] = 0.0
+    return PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility,
+                     world=np.full_like(track.world, np.nan), size=None)
+
+
+@pytest.mark.parametrize("yaw, kind", [(0, "side"), (45, "oblique"), (85, "front")])
+def test_view_from_image_depth_when_there_are_no_world_landmarks(yaw: float, kind: str) -> None:
+    track, _ = sk.squat(reps=2, setup=Setup.realistic(seed=1, yaw_deg=yaw))
+    with_world = estimate_view(track, "left")
+    bare = estimate_view(_without_world(track), "left")
+    assert with_world.kind == bare.kind == kind
+    assert bare.yaw_deg == pytest.approx(with_world.yaw_deg, abs=8)
+    assert estimate_view(_without_world(track, keep_z=False), "left").kind == "unknown"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (640, 480), (1080, 1080)])
+@pytest.mark.parametrize("program", [sk.plank, sk.squat, sk.pushup])
+def test_aspect_ratio_from_body_proportions(program, size: tuple[int, int]) -> None:  # noqa: ANN001
+    kwargs = {"duration_s": 8} if program is sk.plank else {"reps": 3}
+    track, _ = program(**kwargs, setup=Setup.realistic(seed=2, size=size))
+    assert aspect_from_proportions(track) == pytest.approx(size[0] / size[1], rel=0.05)

@@ -147,6 +147,36 @@ def test_a_short_plank_snippet_is_judged_whole(sag: float, expected: bool) -> No
     assert ("plank.sagging_hips" in codes(analyse(track, "plank"))) is expected
 
 
+# The 17 landmarks some exercise-correction datasets keep (no eyes, ears or mouth, no hands).
+BODY_LANDMARKS = (
+    "nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)
+
+
+def _as_exported_elsewhere(track: PoseTrack) -> PoseTrack:
+    """What another tool's labelled CSV may hold: a subset of landmarks, no world, no frame size."""
+    from analyzer.landmarks import INDEX
+
+    dropped = [i for name, i in INDEX.items() if name not in BODY_LANDMARKS]
+    image, visibility = track.image.copy(), track.visibility.copy()
+    image[:, dropped], visibility[:, dropped] = np.nan, np.nan
+    return PoseTrack(t_ms=track.t_ms, image=image, visibility=visibility,
+                     world=np.full_like(track.world, np.nan), size=None)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (640, 480)])
+@pytest.mark.parametrize("knob, degrees, code", [
+    ("hip_sag_deg", 0, None), ("hip_sag_deg", 18, "plank.sagging_hips"), ("hip_pike_deg", 22, "plank.piked_hips"),
+])
+def test_plank_from_a_bare_landmark_subset(size: tuple[int, int], knob: str, degrees: float, code: str | None) -> None:
+    """Labelled plank CSVs from other tools: the aspect ratio comes from the body's proportions."""
+    track, _ = sk.plank(duration_s=6, **{knob: degrees}, **realistic(5, size=size))
+    found = {c for c in codes(analyse(_as_exported_elsewhere(track), "plank")) if c.startswith("plank.")}
+    assert found == ({code} if code else set())
+
+
 @pytest.mark.parametrize("yaw", [75, 90])
 def test_side_view_checks_are_not_judged_from_the_front(yaw: int) -> None:
     track, _ = sk.plank(hip_sag_deg=18, yaw_deg=yaw)
