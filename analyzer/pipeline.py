@@ -175,9 +175,9 @@ def analyze_track(
     notices = _notices(track, features)
     evaluation = evaluate(chosen, features) if chosen else None
     hold = None
-    if evaluation and evaluation.hold:
+    if evaluation and evaluation.hold:  # indices into the active part (evaluation.features), not the track
         a, b = evaluation.hold
-        hold = Hold(start_ms=float(track.t_ms[a]), end_ms=float(track.t_ms[b - 1]))
+        hold = Hold(start_ms=float(evaluation.features.t_ms[a]), end_ms=float(evaluation.features.t_ms[b - 1]))
     if chosen is None:
         names = ", ".join(f"{n} ({s:.0%})" for n, s in exercise_info.candidates)
         notices.append(f"Could not tell the exercise with confidence (candidates: {names}): name it with --exercise.")
@@ -187,7 +187,7 @@ def analyze_track(
         frames_with_pose=int(track.has_pose.sum()),
         exercise=exercise_info,
         view=view,
-        reps=rep_records(features, evaluation.reps, chosen.extra.get("rep_metrics", [])) if evaluation else [],
+        reps=rep_records(evaluation.features, evaluation.reps, chosen.extra.get("rep_metrics", [])) if evaluation else [],
         hold=hold,
         findings=evaluation.findings if evaluation else [],
         checked=evaluation.checked if evaluation else [],

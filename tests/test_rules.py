@@ -131,6 +131,25 @@ def test_findings_say_which_rep_and_when() -> None:
         assert finding.cue and finding.why and finding.unit == "deg"
 
 
+def _after_empty_frames(track: PoseTrack, seconds: float) -> PoseTrack:
+    """The same track with ``seconds`` of frames with nobody in view in front of it (walking in)."""
+    n = int(round(seconds * 30))
+    pad = lambda a: np.concatenate([np.full((n, *a.shape[1:]), np.nan), a])  # noqa: E731
+    return PoseTrack(t_ms=np.concatenate([np.arange(n) * 1000 / 30, track.t_ms + n * 1000 / 30]),
+                     image=pad(track.image), visibility=pad(track.visibility), world=pad(track.world),
+                     size=track.size)
+
+
+def test_rep_and_hold_times_are_the_clips_own_when_the_set_starts_late() -> None:
+    """The set is judged on its active part; the times reported must still be the clip's."""
+    track, truth = sk.squat(reps=3, **realistic(7))
+    report = analyse(_after_empty_frames(track, 3.0), "squat").report
+    assert [r.bottom_ms for r in report.reps] == pytest.approx([r.turn_ms + 3000 for r in truth.reps], abs=250)
+    plank, plank_truth = sk.plank(duration_s=10, **realistic(7))
+    hold = analyse(_after_empty_frames(plank, 3.0), "plank").report.hold
+    assert hold.start_ms == pytest.approx(plank_truth.hold[0] + 3000, abs=500)
+
+
 def test_plank_reports_when_form_broke_down() -> None:
     track, truth = sk.plank(duration_s=40, hip_sag_deg=18, sag_onset_s=22, **realistic(4))
     (sag,) = [f for f in analyse(track).report.findings if f.code == "plank.sagging_hips"]
