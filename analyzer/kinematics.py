@@ -22,6 +22,9 @@ from analyzer.track import PoseTrack
 # Landmarks below this visibility are treated as unknown (MediaPipe places
 # occluded points anyway; their positions are guesses).
 MIN_VISIBILITY = 0.3
+# A foot this close to the frame's edge (fraction of the frame) is partly cut off: its
+# heel and toe points are guesses that wander apart, so the heel's lift is not measured.
+FOOT_EDGE_MARGIN = 0.03
 # Yaw (0 = camera looks at the body's side, 90 = at its front) bands.
 SIDE_VIEW_MAX_YAW = 30.0
 FRONT_VIEW_MIN_YAW = 60.0
@@ -237,9 +240,15 @@ def _facing(points: dict[str, np.ndarray]) -> int:
 
 
 def _clean_points(track: PoseTrack, scale: np.ndarray, smooth: bool) -> np.ndarray:
-    """(T, 33, 2) pixel coordinates with unseen points removed, short gaps bridged, smoothed."""
+    """(T, 33, 2) pixel coordinates with unseen points removed, short gaps bridged, smoothed.
+
+    A point outside the frame is the model's guess however visible it claims
+    to be (a foot cut off by the frame's edge): it is unseen too.
+    """
     xy = track.image[..., :2] * scale
-    xy[track.visibility < MIN_VISIBILITY] = np.nan
+    with np.errstate(invalid="ignore"):
+        off_frame = np.any((track.image[..., :2] < 0.0) | (track.image[..., :2] > 1.0), axis=-1)
+    xy[(track.visibility < MIN_VISIBILITY) | off_frame] = np.nan
     xy = fill_short_gaps(track.t_ms, xy)
     return lowpass(track.t_ms, xy) if smooth else xy
 
@@ -270,6 +279,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     leg_px = float(np.nanmedian(leg)) if np.any(np.isfinite(leg)) else float("nan")
     p = points
     trunk_incline = inclination_from_vertical(p["hip"], p["shoulder"])
+    foot_clear = _clear_of_edges(p["heel"], scale) & _clear_of_edges(p["foot_index"], scale)
     series: dict[str, np.ndarray] = {
         # joint angles, image plane, near side (180 = straight)
         "knee_deg": joint_angle(p["hip"], p["knee"], p["ankle"]),
@@ -296,8 +306,8 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hip_height": -p["hip"][:, 1] / leg_px,
         "shoulder_height": -p["shoulder"][:, 1] / leg_px,
         "wrist_height": -p["wrist"][:, 1] / leg_px,
-        "heel_height": -p["heel"][:, 1] / leg_px,
-        "heel_rise": (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px,  # heel above the toes
+        "heel_height": np.where(foot_clear, -p["heel"][:, 1] / leg_px, np.nan),
+        "heel_rise": np.where(foot_clear, (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px, np.nan),  # heel above the toes
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         # hands ahead of the legs at their own height (toward the body's front), in leg lengths
         "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
@@ -347,6 +357,14 @@ def _gap_to_leg(point: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.
         leg_x = upper[:, 0] + s * (lower[:, 0] - upper[:, 0])
         gap[inside] = (point[:, 0] - leg_x)[inside]
     return gap
+
+
+def _clear_of_edges(points: np.ndarray, scale: np.ndarray, margin: float = FOOT_EDGE_MARGIN) -> np.ndarray:
+    """(T,) points at least ``margin`` (a fraction of the frame) inside every edge."""
+    inside = np.isfinite(points).all(axis=-1)
+    with np.errstate(invalid="ignore"):
+        inside &= np.all((points >= margin * scale) & (points <= (1.0 - margin) * scale), axis=-1)
+    return inside
 
 
 def _neck_bend(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray, facing: int) -> np.ndarray:

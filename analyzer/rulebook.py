@@ -322,6 +322,7 @@ def change_between(
     def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
         values = ctx.features[series]
         judged, reference = frames(ctx, rep)
+        judged, reference = judged[np.isfinite(values[judged])], reference[np.isfinite(values[reference])]
         if quality is not None:
             judged = judged[ctx.features[quality][judged] >= min_quality]
             reference = reference[ctx.features[quality][reference] >= min_quality]

@@ -124,8 +124,14 @@ def _heel_lift(ctx: Context, rep: RepSpan) -> RepValue | None:
     return over_toes if over_toes.value <= off_floor.value else off_floor
 
 
+FEET_UNSEEN = (
+    "the feet were not in full view at the bottom of any rep (cut off by the frame's edge or hidden): "
+    "film with the whole body, feet included, inside the frame."
+)
+
+
 def heels_lifting(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["heels"], _heel_lift)
+    return per_rep_check(ctx, check, THRESHOLDS["heels"], _heel_lift, unmeasured=FEET_UNSEEN)
 
 
 def depth(ctx: Context, check: Check) -> list[Finding]:

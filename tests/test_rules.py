@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
 from analyzer.track import PoseTrack
@@ -150,6 +151,18 @@ def test_rep_and_hold_times_are_the_clips_own_when_the_set_starts_late() -> None
     assert hold.start_ms == pytest.approx(plank_truth.hold[0] + 3000, abs=500)
 
 
+def test_heels_not_judged_when_the_feet_are_cut_off_by_the_frame() -> None:
+    """Framed too tight, the model guesses the feet: wandering guesses must not pass for lifting heels."""
+    track, _ = sk.squat(reps=3, **realistic(8))
+    image = track.image.copy()
+    feet = [i for name, i in INDEX.items() if name.endswith(("heel", "foot_index"))]
+    rng = np.random.default_rng(8)
+    image[:, feet, 1] = 0.99 + rng.uniform(-0.01, 0.04, size=(len(image), len(feet)))  # at and past the edge
+    cut = PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility, world=track.world, size=track.size)
+    (heels,) = [f for f in analyse(cut, "squat").report.findings if f.code == "squat.heels_lifting"]
+    assert not heels.assessable and "feet" in heels.reason
+
+
 def test_plank_reports_when_form_broke_down() -> None:
     track, truth = sk.plank(duration_s=40, hip_sag_deg=18, sag_onset_s=22, **realistic(4))
     (sag,) = [f for f in analyse(track).report.findings if f.code == "plank.sagging_hips"]
@@ -176,8 +189,6 @@ BODY_LANDMARKS = (
 
 def _as_exported_elsewhere(track: PoseTrack) -> PoseTrack:
     """What another tool's labelled CSV may hold: a subset of landmarks, no world, no frame size."""
-    from analyzer.landmarks import INDEX
-
     dropped = [i for name, i in INDEX.items() if name not in BODY_LANDMARKS]
     image, visibility = track.image.copy(), track.visibility.copy()
     image[:, dropped], visibility[:, dropped] = np.nan, np.nan
