@@ -53,10 +53,24 @@ def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
     """Reps on the exercise's signal; with rest 'either', the reading that finds more whole reps."""
     rests = ("low", "high") if exercise.rep_rest == "either" else (exercise.rep_rest,)
     candidates = [
-        find_reps(features.t_ms, features[exercise.rep_signal], rest=rest, min_amplitude=exercise.rep_min_amplitude)
+        [
+            rep
+            for rep in find_reps(
+                features.t_ms, features[exercise.rep_signal], rest=rest, min_amplitude=exercise.rep_min_amplitude
+            )
+            if _moves_enough(exercise, features, rep)
+        ]
         for rest in rests
     ]
     return max(candidates, key=len)
+
+
+def _moves_enough(exercise: Exercise, features: Features, rep: RepSpan) -> bool:
+    if exercise.rep_min_range is None:
+        return True
+    series, minimum = exercise.rep_min_range
+    values = features[series][rep.start : rep.end + 1]
+    return bool(np.any(np.isfinite(values))) and float(np.nanmax(values) - np.nanmin(values)) >= minimum
 
 
 # The set is the longest run of frames in the exercise's position, bridging

@@ -296,6 +296,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         # signed: + shoulders ahead of the hips (toward the front), - leaning back
         "trunk_lean_deg": trunk_incline * np.sign(facing * (p["shoulder"][:, 0] - p["hip"][:, 0]) + 1e-9),
         "shin_incline_deg": inclination_from_vertical(p["ankle"], p["knee"]),
+        "leg_incline_deg": inclination_from_vertical(p["ankle"], p["hip"]),
         "neck_incline_deg": inclination_from_vertical(p["shoulder"], p["ear"]),
         # head relative to the trunk line: 0 in line, + head dropped toward the chest side
         "neck_bend_deg": _neck_bend(p["hip"], p["shoulder"], p["ear"], facing),

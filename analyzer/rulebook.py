@@ -144,6 +144,9 @@ class Exercise:
     rep_signal: str = ""
     rep_rest: Literal["high", "low", "either"] = "high"  # either: whichever level gives more whole reps
     rep_min_amplitude: float = 0.0
+    # (series, degrees): a rep must also move this series this much, so that a walk-out or a
+    # shift of the body, which moves the rep signal too, is not counted (push-up: the elbows)
+    rep_min_range: tuple[str, float] | None = None
     views: tuple[View, ...] = SIDE_VIEWS
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -181,6 +184,7 @@ def prone(features: Features) -> np.ndarray:
         (features["trunk_incline_deg"] > 50.0)
         & (features["arm_support_incline_deg"] < 60.0)  # an arm segment within 60 deg of vertical carries the body
         & (features["knee_deg"] > 130.0)
+        & (features["leg_incline_deg"] > 35.0)  # legs reach back along the floor (even piked), not down
         & ~(features["face_up"] >= 0.3)  # unknown without ears (tracks of a landmark subset): not excluded
         & (features["hip_above_ankle"] < 0.7)  # a strong pike lifts the hips ~0.5 leg lengths
     )

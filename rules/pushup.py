@@ -2,7 +2,7 @@
 
 The body line is the plank's: the angle at the hip between shoulder and
 ankle, + when the hip hangs below the line, - when piked. Reps are counted on
-the elbow angle, the movement itself.
+the shoulders' height and must bend the elbows.
 """
 
 from __future__ import annotations
@@ -42,14 +42,24 @@ def _whole_rep(rep: RepSpan) -> np.ndarray:
     return np.arange(rep.start, rep.end + 1)
 
 
+def _in_position(ctx: Context, rep: RepSpan) -> np.ndarray:
+    """The rep's frames in the push-up position: the body line means nothing while kneeling or
+    getting up, nor in a frame where the model folded the legs onto the body."""
+    frames = _whole_rep(rep)
+    return frames[prone(ctx.features)[frames]]
+
+
 def hip_sag(ctx: Context, check: Check) -> list[Finding]:
     threshold = THRESHOLDS["sag"]
-    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _whole_rep(rep), threshold))
+    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _in_position(c, rep), threshold))
 
 
 def piking(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["pike"]
-    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _whole_rep(rep), threshold))
+    """Held through the rep (its 25th percentile): hips lifting for a moment while getting up
+    after the last rep are not a piked push-up."""
+    return per_rep_check(
+        ctx, check, THRESHOLDS["pike"], lambda c, rep: RepValue.at(c.features[LINE], _in_position(c, rep), 25.0)
+    )
 
 
 def partial_range(ctx: Context, check: Check) -> list[Finding]:
@@ -67,6 +77,9 @@ EXERCISE = Exercise(
     rep_signal="shoulder_height",  # not the elbow angle: it flickers in the dark, the shoulders do not
     rep_rest="high",
     rep_min_amplitude=0.1,
+    # the elbows bend at least this much in any push-up, even a half one (their top is ~165-175);
+    # walking the hands out into the plank moves the shoulders as much with the elbows straight
+    rep_min_range=("elbow_deg", 30.0),
     looks_like=looks_like,
     in_position=prone,
     thresholds=THRESHOLDS,
