@@ -172,10 +172,10 @@ def info() -> None:
     """Versions, the pose model in use, and the machine's cores."""
     from analyzer.extract import default_workers
     from analyzer.model import model_path
-    from analyzer.pipeline import versions
+    from analyzer.pipeline import shipped_model_versions
     from analyzer.registry import exercises
 
-    v = versions()
+    v = shipped_model_versions()
     out.print(f"formcheck {v.formcheck}, mediapipe {v.mediapipe}, Python {sys.version.split()[0]}")
     out.print(f"pose model: {model_path('full')} (sha256 {v.model_sha256})")
     out.print(f"cores used for analysis: {default_workers()}")

@@ -107,6 +107,18 @@ def _shipped_model(path: str) -> Path:
     return p
 
 
+def verified_sha256(path: str | os.PathLike[str]) -> str | None:
+    """The sha256 a bundle from :func:`model_path` was checked against (no re-hashing): the pin of
+    the shipped file, the recorded digest of a download; None for a file from elsewhere."""
+    p = Path(path)
+    if p == SHIPPED_MODEL_DIR / "pose_landmarker_full.task":
+        return MODEL_SHA256["full"]
+    try:
+        return _sidecar(p).read_text().split()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def _sidecar(target: Path) -> Path:
     return target.with_name(target.name + ".sha256")
 

@@ -52,17 +52,21 @@ class Analysis:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def versions() -> Versions:
+def versions(model: str | None = None, model_sha256: str | None = None) -> Versions:
+    """What made this report. The pose model is the one that made the track (its file name and the
+    sha256 it was checked against); by default the shipped one. A track imported from a CSV names none."""
     import importlib.metadata as md
 
     try:
         mp_version = md.version("mediapipe")
     except md.PackageNotFoundError:
         mp_version = None
+    return Versions(formcheck=analyzer.__version__, mediapipe=mp_version, model=model, model_sha256=model_sha256)
+
+
+def shipped_model_versions() -> Versions:
     path = model_path("full")  # checks the shipped file against its pin once per process
-    return Versions(
-        formcheck=analyzer.__version__, mediapipe=mp_version, model=path.name, model_sha256=MODEL_SHA256["full"]
-    )
+    return versions(path.name, MODEL_SHA256["full"])
 
 
 def _source_info(path: Path, track: PoseTrack, info: VideoInfo | None) -> SourceInfo:
@@ -195,7 +199,7 @@ def analyze_track(
         verdict=verdict(chosen, evaluation, hold),
         notices=notices + (evaluation.notices if evaluation else []),
         processing={**track.meta, **(processing or {}), "smoothing": "Butterworth 6 Hz zero-phase"},
-        versions=versions(),
+        versions=versions(track.meta.get("model"), track.meta.get("model_sha256")),
     )
     return Analysis(report=report, track=track, features=features, evaluation=evaluation, exercise=chosen)
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from analyzer.landmarks import NUM_LANDMARKS
+from analyzer.model import verified_sha256
 from analyzer.track import PoseTrack
 
 # A box overlapping the previous athlete less than this is someone else.
@@ -234,5 +235,5 @@ def track_frames(
         world=np.stack([p.world for p in poses]),
         size=size,
         channels={k: np.array([p.channels.get(k, np.nan) for p in poses]) for k in names},
-        meta={"model": estimator.model_path.name},
+        meta={"model": estimator.model_path.name, "model_sha256": verified_sha256(estimator.model_path)},
     )

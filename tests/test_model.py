@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from analyzer import model
-from analyzer.model import MODEL_SHA256, ModelError, model_path, model_sha256
+from analyzer.model import MODEL_SHA256, ModelError, model_path, model_sha256, verified_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
@@ -156,6 +156,21 @@ def test_hand_placed_file_is_used_and_its_sha256_recorded(monkeypatch, tmp_path)
     recorded = (tmp_path / "pose_landmarker_heavy.task.sha256").read_text().split()[0]
     assert recorded == model_sha256(placed)
     assert model_path("heavy", cache_dir=tmp_path) == placed
+    assert verified_sha256(placed) == recorded  # what a report built on this model names
+
+
+def test_reports_name_the_model_that_made_the_track():
+    from analyzer.pipeline import analyze_track
+    from analyzer.report import SourceInfo
+    from tests import skeleton as sk
+
+    track, _ = sk.squat(reps=2)
+    source = SourceInfo(file="t.csv", kind="pose_track", duration_s=1.0, fps=30.0)
+    assert analyze_track(track, source=source).report.versions.model is None  # imported: unknown model
+    track.meta.update(model="pose_landmarker_heavy.task", model_sha256="ab" * 32)
+    named = analyze_track(track, source=source).report.versions
+    assert (named.model, named.model_sha256) == ("pose_landmarker_heavy.task", "ab" * 32)
+    assert verified_sha256(model_path("full")) == MODEL_SHA256["full"]
 
 
 def test_corrupted_cached_file_is_rejected(monkeypatch, tmp_path):
