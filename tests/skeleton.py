@@ -792,7 +792,7 @@ def deadlift(
             return mid(pts, "shoulder")[:, 1]
 
         target = mid(place(forward_kinematics(in_step, body), "foot_index"), "shoulder")[:, 1]
-        trunk = _bisect(shoulder_y, target, -20.0, hinge_deg + 15.0, len(pose))
+        trunk = _bisect(shoulder_y, target, -20.0, hinge_deg + 40.0, len(pose))
         pose = pose.with_(trunk_deg=np.where(p_legs < p_trunk, trunk, pose.trunk_deg))
     lab = place(forward_kinematics(pose, body), "foot_index")
     turn = np.argmax(p_trunk)

@@ -82,6 +82,7 @@ NEAR = [
     (sk.plank, "hip_pike_deg", 10, 20, "plank.piked_hips"),
     (sk.glute_bridge, "hyperextension_deg", 5, 15, "glute_bridge.hyperextension"),
     (sk.pushup, "hip_sag_deg", 7, 17, "pushup.hip_sag"),
+    (sk.deadlift, "hips_rise_first", 0.15, 0.45, "deadlift.hips_rise_first"),  # trunk tips ~3 vs ~21 deg
 ]
 
 
