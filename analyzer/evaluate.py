@@ -8,7 +8,7 @@ import numpy as np
 
 from analyzer.kinematics import Features
 from analyzer.report import Finding, Rep, Severity
-from analyzer.reps import RepSpan, find_hold, find_reps
+from analyzer.reps import RepSpan, find_hold, find_reps, find_runs
 from analyzer.rulebook import HOW_TO_FILM, Check, Context, Exercise
 from analyzer.tempo import tempo_check
 
@@ -52,20 +52,25 @@ def _missing_reason(check: Check, features: Features) -> str | None:
 def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
     """Reps on the exercise's signal; with rest 'either', the reading that finds more whole reps."""
     rests = ("low", "high") if exercise.rep_rest == "either" else (exercise.rep_rest,)
+    in_position = exercise.in_position(features)
     candidates = [
         [
             rep
             for rep in find_reps(
                 features.t_ms, features[exercise.rep_signal], rest=rest, min_amplitude=exercise.rep_min_amplitude
             )
-            if _moves_enough(exercise, features, rep)
+            if _is_a_rep(exercise, features, in_position, rep)
         ]
         for rest in rests
     ]
     return max(candidates, key=len)
 
 
-def _moves_enough(exercise: Exercise, features: Features, rep: RepSpan) -> bool:
+def _is_a_rep(exercise: Exercise, features: Features, in_position: np.ndarray, rep: RepSpan) -> bool:
+    """Mostly in the exercise's position (not the walk between two sets), and moving what the
+    exercise must move (``rep_min_range``)."""
+    if np.mean(in_position[rep.start : rep.end + 1]) < MIN_REP_IN_POSITION:
+        return False
     if exercise.rep_min_range is None:
         return True
     series, minimum = exercise.rep_min_range
@@ -73,14 +78,15 @@ def _moves_enough(exercise: Exercise, features: Features, rep: RepSpan) -> bool:
     return bool(np.any(np.isfinite(values))) and float(np.nanmax(values) - np.nanmin(values)) >= minimum
 
 
-# The set is the longest run of frames in the exercise's position, bridging
-# breaks up to this long (a rep can briefly leave the position, e.g. a deep hinge).
+# The sets are the runs of frames in the exercise's position, bridging breaks
+# up to this long (a rep can briefly leave the position, e.g. a deep hinge).
 ACTIVE_MAX_BREAK_MS = 1500.0
 MIN_ACTIVE_MS = 1500.0
 MIN_HOLD_MS = 2000.0
 # A short track (a snippet exported from another tool) is judged whole: the
 # minimum lengths shrink to this fraction of its duration.
 SHORT_TRACK_FRACTION = 0.6
+MIN_REP_IN_POSITION = 0.5  # fraction of a rep's frames
 
 
 def _at_most(limit_ms: float, features: Features) -> float:
@@ -88,15 +94,22 @@ def _at_most(limit_ms: float, features: Features) -> float:
     return min(limit_ms, SHORT_TRACK_FRACTION * duration)
 
 
-def active_part(exercise: Exercise, features: Features) -> Features | None:
-    """The features of the set itself, without walking in, setting up and leaving."""
-    run = find_hold(
+def active_part(exercise: Exercise, features: Features, *, every_set: bool = True) -> Features | None:
+    """The features of the sets, without walking in, setting up and leaving: from the first run
+    in the exercise's position to the last (a clip may hold two sets, or a demonstration of good
+    form and then of a fault; reps between them must be in position, see count_reps). With
+    ``every_set`` False, the longest run alone: the main set, which recognition weighs."""
+    runs = find_runs(
         features.t_ms,
         exercise.in_position(features),
         min_duration_ms=_at_most(MIN_ACTIVE_MS, features),
         max_break_ms=ACTIVE_MAX_BREAK_MS,
     )
-    return features.between(*run) if run else None
+    if not runs:
+        return None
+    if not every_set:
+        runs = [max(runs, key=lambda run: features.t_ms[run[1] - 1] - features.t_ms[run[0]])]
+    return features.between(runs[0][0], runs[-1][1])
 
 
 def evaluate(exercise: Exercise, features: Features) -> Evaluation:

@@ -63,7 +63,7 @@ def recognise(features: Features) -> list[tuple[str, float]]:
 
     scores = []
     for exercise in exercises().values():
-        active = active_part(exercise, features)
+        active = active_part(exercise, features, every_set=False)
         if active is None:
             scores.append((exercise.name, 0.0))
             continue

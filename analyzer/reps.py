@@ -116,6 +116,24 @@ def _extend_to_plateau(u: np.ndarray, t_ms: np.ndarray, start: int, end: int, fl
     return start, end
 
 
+def find_runs(
+    t_ms: np.ndarray,
+    in_position: np.ndarray,
+    *,
+    min_duration_ms: float = 2000.0,
+    max_break_ms: float = 700.0,
+) -> list[tuple[int, int]]:
+    """Runs of frames in position, bridging breaks shorter than ``max_break_ms``, in time order.
+
+    Each is [start, stop) frame indices, at least ``min_duration_ms`` long.
+    """
+    ok = np.asarray(in_position, dtype=bool).copy()
+    for a, b in nan_runs(~ok):
+        if a > 0 and b < len(ok) and t_ms[b] - t_ms[a - 1] <= max_break_ms:
+            ok[a:b] = True
+    return [(a, b) for a, b in nan_runs(ok) if t_ms[b - 1] - t_ms[a] >= min_duration_ms]
+
+
 def find_hold(
     t_ms: np.ndarray,
     in_position: np.ndarray,
@@ -123,17 +141,6 @@ def find_hold(
     min_duration_ms: float = 2000.0,
     max_break_ms: float = 700.0,
 ) -> tuple[int, int] | None:
-    """The longest run of frames in position, bridging breaks shorter than ``max_break_ms``.
-
-    Returns [start, stop) frame indices or None when no run is long enough.
-    """
-    ok = np.asarray(in_position, dtype=bool).copy()
-    for a, b in nan_runs(~ok):
-        if a > 0 and b < len(ok) and t_ms[b] - t_ms[a - 1] <= max_break_ms:
-            ok[a:b] = True
-    best: tuple[int, int] | None = None
-    for a, b in nan_runs(ok):
-        duration = t_ms[b - 1] - t_ms[a]
-        if duration >= min_duration_ms and (best is None or duration > t_ms[best[1] - 1] - t_ms[best[0]]):
-            best = (a, b)
-    return best
+    """The longest run of frames in position (see :func:`find_runs`), or None when none is long enough."""
+    runs = find_runs(t_ms, in_position, min_duration_ms=min_duration_ms, max_break_ms=max_break_ms)
+    return max(runs, key=lambda run: t_ms[run[1] - 1] - t_ms[run[0]], default=None)

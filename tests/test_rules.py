@@ -189,7 +189,10 @@ def test_shoulders_moving_with_straight_elbows_are_not_a_pushup_rep() -> None:
     dip = 0.5 - 0.5 * np.cos(2 * np.pi * (t % 2000) / 2000)  # 0 at the top, 1 at the bottom
     shoulder_height = -0.6 - 0.3 * dip
     elbow = np.where(cycle == 0, 172.0 - 10 * dip, 172.0 - 80 * dip)  # first "rep": the walk-out
-    features = Features(t_ms=t, series={"shoulder_height": shoulder_height, "elbow_deg": elbow},
+    in_plank = {"trunk_incline_deg": 80.0, "arm_support_incline_deg": 5.0, "knee_deg": 175.0,
+                "leg_incline_deg": 85.0, "face_up": -0.1, "hip_above_ankle": 0.1}
+    series = {name: np.full(len(t), value) for name, value in in_plank.items()}
+    features = Features(t_ms=t, series={**series, "shoulder_height": shoulder_height, "elbow_deg": elbow},
                         view=ViewEstimate("side", 0.0, "left"), facing=1, scale_px=200.0)
     reps = count_reps(get_exercise("pushup"), features)
     assert len(reps) == 3 and all(t[r.start] >= 1900 for r in reps)
@@ -202,6 +205,19 @@ def test_partial_range_pushups(fraction: float, expected: bool) -> None:
     analysis = analyse(track, "pushup")
     assert len(analysis.report.reps) == 3
     assert ("pushup.partial_range" in codes(analysis)) is expected
+
+
+def test_every_set_in_the_clip_is_judged() -> None:
+    """A clip showing good push-ups, a pause, then push-ups with sagging hips (as instructional clips do)."""
+    good, _ = sk.pushup(reps=3, **realistic(11))
+    bad, _ = sk.pushup(reps=3, hip_sag_deg=22, **realistic(12))
+    gap = _after_empty_frames(bad, 3.0)
+    both = PoseTrack(t_ms=np.concatenate([good.t_ms, gap.t_ms + good.t_ms[-1] + 1000 / 30]),
+                     image=np.concatenate([good.image, gap.image]), visibility=np.concatenate([good.visibility, gap.visibility]),
+                     world=np.concatenate([good.world, gap.world]), size=good.size)
+    report = analyse(both).report
+    assert report.exercise.name == "pushup" and len(report.reps) == 6
+    assert sorted({f.rep for f in report.findings if f.code == "pushup.hip_sag"}) == [4, 5, 6]
 
 
 def test_plank_reports_when_form_broke_down() -> None:
