@@ -53,8 +53,17 @@ THRESHOLDS = {
 
 
 def supine(features: Features) -> np.ndarray:
-    """Frames lying face up with the knees bent (face up unknown without ears: not excluded)."""
-    return (features["trunk_incline_deg"] > 45.0) & ~(features["face_up"] <= 0.0) & (features["knee_deg"] < 140.0)
+    """Frames lying face up with the knees bent (face up unknown without ears: not excluded), the
+    hips anywhere a body can put them: from on the floor (the line ~80 deg above them) to 60 deg over
+    the line. Beyond, the landmarks are a misread (close-ups, a leg taken for the trunk)."""
+    line = features[LINE]
+    return (
+        (features["trunk_incline_deg"] > 45.0)
+        & ~(features["face_up"] <= 0.0)
+        & (features["knee_deg"] < 140.0)
+        & (line > -60.0)
+        & (line < 100.0)
+    )
 
 
 def looks_like(features: Features) -> float:
@@ -63,7 +72,9 @@ def looks_like(features: Features) -> float:
 
 
 def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
-    return frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
+    """The rep's top frames where the body reads as a bridge (a misread frame is not a fault)."""
+    top = frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
+    return top[supine(ctx.features)[top]]
 
 
 def hyperextension(ctx: Context, check: Check) -> list[Finding]:
