@@ -25,9 +25,10 @@ THRESHOLDS = {
         "visible to any coach. Geometry of a 1.75 m body; checked on our skeleton tracks.",
     ),
     "pike": Threshold(
-        warn=-15.0, danger=-28.0, unit="deg", above=False,
-        reason="ERRORS.md plank: piked hips. A slight pike (<10 deg) is common and harmless; 15 deg is a "
-        "hip ~9 cm above the line, 28 deg the upside-down V.",
+        warn=-18.0, danger=-30.0, unit="deg", above=False,
+        reason="ERRORS.md plank: piked hips. A slight pike is common and harmless (a good-form real forearm "
+        "plank reads -13); 18 deg is a hip ~11 cm above the line, which in a forearm plank puts it level "
+        "with the shoulders, the coaches' 'hips too high'; 30 deg the upside-down V.",
     ),
     "head_drop": Threshold(
         warn=25.0, danger=40.0, unit="deg",
