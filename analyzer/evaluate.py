@@ -30,13 +30,20 @@ class Evaluation:
 def _view_reason(check: Check, features: Features) -> str | None:
     """Why the camera view cannot show this check, or None when it can."""
     view = features.view
-    if view.kind == "unknown" or view.kind in check.views:
+    if view.kind == "unknown":
         return None
-    wanted = check.views[0]
-    return (
-        f"this was filmed from the {view.kind} (about {view.yaw_deg:.0f} degrees off the side view); "
-        f"{check.title.lower()} can only be judged when you {HOW_TO_FILM[wanted]}."
-    )
+    if view.kind not in check.views:
+        return (
+            f"this was filmed from the {view.kind} (about {view.yaw_deg:.0f} degrees off the side view); "
+            f"{check.title.lower()} can only be judged when you {HOW_TO_FILM[check.views[0]]}."
+        )
+    if check.max_yaw_deg is not None and view.yaw_deg is not None and view.yaw_deg > check.max_yaw_deg:
+        return (
+            f"this was filmed about {view.yaw_deg:.0f} degrees off the side view, and "
+            f"{check.title.lower()} needs a view within {check.max_yaw_deg:.0f} degrees of side-on: "
+            f"{HOW_TO_FILM['side']}."
+        )
+    return None
 
 
 def _missing_reason(check: Check, features: Features) -> str | None:

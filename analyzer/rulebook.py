@@ -85,6 +85,8 @@ class Check:
     why: str
     run: CheckFn
     views: tuple[View, ...] = SIDE_VIEWS
+    # stricter than the view kinds, for geometry that turning from the camera distorts most (deg off side-on)
+    max_yaw_deg: float | None = None
     needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
     body_parts: tuple[str, ...] = ()  # near-side joints the fault is about, drawn in colour on the video
     key_series: str = ""  # the feature series the check measures, shown beside the joint and plotted
