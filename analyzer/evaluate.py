@@ -17,6 +17,17 @@ SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.info: 0}
 REPEAT_COST = 4
 
 
+# The sets are the runs of frames in the exercise's position, bridging breaks
+# up to this long (a rep can briefly leave the position, e.g. a deep hinge).
+ACTIVE_MAX_BREAK_MS = 1500.0
+MIN_ACTIVE_MS = 1500.0
+MIN_HOLD_MS = 2000.0
+# A short track (a snippet exported from another tool) is judged whole: the
+# minimum lengths shrink to this fraction of its duration.
+SHORT_TRACK_FRACTION = 0.6
+MIN_REP_IN_POSITION = 0.5  # fraction of a rep's frames
+
+
 @dataclass
 class Evaluation:
     reps: list[RepSpan]
@@ -83,17 +94,6 @@ def _is_a_rep(exercise: Exercise, features: Features, in_position: np.ndarray, r
     series, minimum = exercise.rep_min_range
     values = features[series][rep.start : rep.end + 1]
     return bool(np.any(np.isfinite(values))) and float(np.nanmax(values) - np.nanmin(values)) >= minimum
-
-
-# The sets are the runs of frames in the exercise's position, bridging breaks
-# up to this long (a rep can briefly leave the position, e.g. a deep hinge).
-ACTIVE_MAX_BREAK_MS = 1500.0
-MIN_ACTIVE_MS = 1500.0
-MIN_HOLD_MS = 2000.0
-# A short track (a snippet exported from another tool) is judged whole: the
-# minimum lengths shrink to this fraction of its duration.
-SHORT_TRACK_FRACTION = 0.6
-MIN_REP_IN_POSITION = 0.5  # fraction of a rep's frames
 
 
 def _at_most(limit_ms: float, features: Features) -> float:

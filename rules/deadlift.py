@@ -14,7 +14,6 @@ import numpy as np
 from analyzer.kinematics import Features
 from analyzer.report import Finding
 from analyzer.reps import RepSpan
-from analyzer.spine import flexion_change
 from analyzer.rulebook import (
     Check,
     Context,
@@ -29,6 +28,7 @@ from analyzer.rulebook import (
     spread,
     upright,
 )
+from analyzer.spine import flexion_change
 
 REP_SIGNAL = "hip_height"
 # The outline is trusted only where the mask traced most of the back.

@@ -12,7 +12,17 @@ import numpy as np
 from analyzer.kinematics import Features
 from analyzer.report import Finding
 from analyzer.reps import RepSpan
-from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per_rep_check, prone, ramp, spread
+from analyzer.rulebook import (
+    Check,
+    Context,
+    Exercise,
+    RepValue,
+    Threshold,
+    per_rep_check,
+    prone,
+    ramp,
+    spread,
+)
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
