@@ -246,9 +246,7 @@ def _clean_points(track: PoseTrack, scale: np.ndarray, smooth: bool) -> np.ndarr
     to be (a foot cut off by the frame's edge): it is unseen too.
     """
     xy = track.image[..., :2] * scale
-    with np.errstate(invalid="ignore"):
-        off_frame = np.any((track.image[..., :2] < 0.0) | (track.image[..., :2] > 1.0), axis=-1)
-    xy[(track.visibility < MIN_VISIBILITY) | off_frame] = np.nan
+    xy[(track.visibility < MIN_VISIBILITY) | ~_clear_of_edges(xy, scale, margin=0.0)] = np.nan
     xy = fill_short_gaps(track.t_ms, xy)
     return lowpass(track.t_ms, xy) if smooth else xy
 
@@ -361,7 +359,7 @@ def _gap_to_leg(point: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.
 
 
 def _clear_of_edges(points: np.ndarray, scale: np.ndarray, margin: float = FOOT_EDGE_MARGIN) -> np.ndarray:
-    """(T,) points at least ``margin`` (a fraction of the frame) inside every edge."""
+    """(...) pixel points (..., 2) known and at least ``margin`` (a fraction of the frame) inside every edge."""
     inside = np.isfinite(points).all(axis=-1)
     with np.errstate(invalid="ignore"):
         inside &= np.all((points >= margin * scale) & (points <= (1.0 - margin) * scale), axis=-1)

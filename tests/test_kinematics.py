@@ -1,5 +1,7 @@
 """Geometry and smoothing primitives the rules stand on."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -73,8 +75,7 @@ def _without_world(track: PoseTrack, keep_z: bool = True) -> PoseTrack:
     image = track.image.copy()
     if not keep_z:
         image[..., 2] = 0.0
-    return PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility,
-                     world=np.full_like(track.world, np.nan), size=None)
+    return replace(track, image=image, world=np.full_like(track.world, np.nan), size=None)
 
 
 @pytest.mark.parametrize("yaw, kind", [(0, "side"), (45, "oblique"), (85, "front")])

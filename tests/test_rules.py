@@ -8,6 +8,8 @@ beyond one lucky track.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -133,13 +135,14 @@ def test_findings_say_which_rep_and_when() -> None:
         assert finding.cue and finding.why and finding.unit == "deg"
 
 
+FRAME_MS = 1000 / 30
+
+
 def _after_empty_frames(track: PoseTrack, seconds: float) -> PoseTrack:
     """The same track with ``seconds`` of frames with nobody in view in front of it (walking in)."""
-    n = int(round(seconds * 30))
-    pad = lambda a: np.concatenate([np.full((n, *a.shape[1:]), np.nan), a])  # noqa: E731
-    return PoseTrack(t_ms=np.concatenate([np.arange(n) * 1000 / 30, track.t_ms + n * 1000 / 30]),
-                     image=pad(track.image), visibility=pad(track.visibility), world=pad(track.world),
-                     size=track.size)
+    n = int(round(seconds * 1000 / FRAME_MS))
+    blank = PoseTrack.empty(np.arange(n) * FRAME_MS, size=track.size)
+    return PoseTrack.concat([blank, replace(track, t_ms=track.t_ms + n * FRAME_MS)])
 
 
 def test_rep_and_hold_times_are_the_clips_own_when_the_set_starts_late() -> None:
@@ -159,8 +162,7 @@ def test_heels_not_judged_when_the_feet_are_cut_off_by_the_frame() -> None:
     feet = [i for name, i in INDEX.items() if name.endswith(("heel", "foot_index"))]
     rng = np.random.default_rng(8)
     image[:, feet, 1] = 0.99 + rng.uniform(-0.01, 0.04, size=(len(image), len(feet)))  # at and past the edge
-    cut = PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility, world=track.world, size=track.size)
-    (heels,) = [f for f in analyse(cut, "squat").report.findings if f.code == "squat.heels_lifting"]
+    (heels,) = [f for f in analyse(replace(track, image=image), "squat").report.findings if f.code == "squat.heels_lifting"]
     assert not heels.assessable and "feet" in heels.reason
 
 
@@ -172,8 +174,7 @@ def test_pushup_line_ignores_frames_where_the_model_folds_the_legs() -> None:
     hip = image[:, [INDEX["left_hip"], INDEX["right_hip"]]].mean(axis=1, keepdims=True)
     for start in (20, 75, 130):  # 12 frames (0.4 s) each, inside reps, as on the real clip
         image[start:start + 12, legs] = hip[start:start + 12] + np.array([0.01, 0.12, 0.0])
-    glitched = PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility, world=track.world, size=track.size)
-    analysis = analyse(glitched, "pushup")
+    analysis = analyse(replace(track, image=image), "pushup")
     assert len(analysis.report.reps) == 4
     assert not codes(analysis) & {"pushup.piking", "pushup.hip_sag"}
 
@@ -212,9 +213,7 @@ def test_every_set_in_the_clip_is_judged() -> None:
     good, _ = sk.pushup(reps=3, **realistic(11))
     bad, _ = sk.pushup(reps=3, hip_sag_deg=22, **realistic(12))
     gap = _after_empty_frames(bad, 3.0)
-    both = PoseTrack(t_ms=np.concatenate([good.t_ms, gap.t_ms + good.t_ms[-1] + 1000 / 30]),
-                     image=np.concatenate([good.image, gap.image]), visibility=np.concatenate([good.visibility, gap.visibility]),
-                     world=np.concatenate([good.world, gap.world]), size=good.size)
+    both = PoseTrack.concat([good, replace(gap, t_ms=gap.t_ms + good.t_ms[-1] + FRAME_MS)])
     report = analyse(both).report
     assert report.exercise.name == "pushup" and len(report.reps) == 6
     assert sorted({f.rep for f in report.findings if f.code == "pushup.hip_sag"}) == [4, 5, 6]
@@ -230,8 +229,7 @@ def test_bridge_top_misread_by_the_model_is_not_a_fault() -> None:
     for side in ("left", "right"):
         hip, knee = INDEX[f"{side}_hip"], INDEX[f"{side}_knee"]
         image[misread, knee] = 2 * image[misread, hip] - image[misread, knee]  # mirrored through the hip
-    analysis = analyse(PoseTrack(t_ms=track.t_ms, image=image, visibility=track.visibility, world=track.world,
-                                 size=track.size), "glute_bridge")
+    analysis = analyse(replace(track, image=image), "glute_bridge")
     assert len(analysis.report.reps) == 3
     assert "glute_bridge.hyperextension" not in codes(analysis)
 
@@ -272,8 +270,7 @@ def _as_exported_elsewhere(track: PoseTrack) -> PoseTrack:
     dropped = [i for name, i in INDEX.items() if name not in BODY_LANDMARKS]
     image, visibility = track.image.copy(), track.visibility.copy()
     image[:, dropped], visibility[:, dropped] = np.nan, np.nan
-    return PoseTrack(t_ms=track.t_ms, image=image, visibility=visibility,
-                     world=np.full_like(track.world, np.nan), size=None)
+    return replace(track, image=image, visibility=visibility, world=np.full_like(track.world, np.nan), size=None)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (640, 480)])
