@@ -24,9 +24,10 @@ the hip does not pass for a rounded back.
 ``back_hollow_deg`` (the lordosis, from the outline's convex hull) are the
 rules' pair, combined by :func:`flexion_change`. Measured on rendered clips
 (tools/synth, yaw 0-30): 15-45 deg of deadlift rounding gives 12-25 deg, clean
-hinges 2-8. A rendered 10-30 deg butt wink changes no outline measure by more
+hinges 2-8. A rendered 10-30 deg butt wink changes no such angle by more
 than ~5 deg (the trunk shifts back almost rigidly) while good real squats
-vary by up to ~12: butt wink is only claimed when gross.
+vary by up to ~12; ``lumbar_fill`` (lower back against buttock) does show it,
+but only against the same person's other reps (rules/squat.py).
 
 Known limits (measured on the real clips): ``lumbar_bend_deg`` and
 ``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
@@ -50,7 +51,7 @@ from analyzer.rulebook import Context, FrameSets, RepMeasure, RepValue, percenti
 
 # Stable output keys (CSV columns ``spine_<key>``).
 KEYS: tuple[str, ...] = (
-    "back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "back_hollow_deg", "quality",
+    "back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "back_hollow_deg", "lumbar_fill", "quality",
 )
 
 # Ray grid, in chord lengths: positions along the chord and depth along the normal.
@@ -73,6 +74,8 @@ HOLLOW = (0.0, 1.15)     # outline spanned by the convex hull whose gap is the l
 LUMBAR = (0.50, 0.72)
 PELVIS = (0.78, 1.20)    # searched for the buttock's apex, wherever the hip landmark put it
 WHOLE = (0.05, 0.90)
+FILL_LUMBAR = (0.60, 0.90)   # lower back, from mid-lumbar to the sacrum
+FILL_BUTTOCK = (1.05, 1.20)  # the buttock, below the hip
 
 Point = Sequence[float]
 Facing = int | Sequence[float]
@@ -378,6 +381,7 @@ def _measures(t: np.ndarray, depth: np.ndarray, sharp: np.ndarray) -> dict[str, 
 
     out["back_bend_deg"] = _segment_angle(t, d, UPPER) - _lower_back_angle(t, d)
     out["back_hollow_deg"] = _hollow_deg(t, d)
+    out["lumbar_fill"] = _lumbar_fill(t, d)
     lumbar = _segment_fit(t, d, LUMBAR)
     if lumbar is not None:
         pelvis = _apex_angle(t, d, lumbar)
@@ -400,6 +404,23 @@ def _lower_back_angle(t: np.ndarray, d: np.ndarray) -> float:
         return math.nan
     i = np.flatnonzero(apex)[np.argmax(d[apex])]
     return math.degrees(math.atan2(d[i] - float(np.mean(d[lum])), t[i] - float(np.mean(t[lum]))))
+
+
+def _lumbar_fill(t: np.ndarray, d: np.ndarray) -> float:
+    """How far the lower back stands out against the buttock (% of the chord): the pelvis tucking under.
+
+    A posterior pelvic tilt rounds the lower back out and rolls the buttock in
+    under the hip; both move this one number the same way. Its level depends
+    on the body and the clothes, so only its change within a person's set
+    means anything (see rules/squat.py).
+    """
+    parts = []
+    for span in (FILL_LUMBAR, FILL_BUTTOCK):
+        sel = (t >= span[0] - 1e-9) & (t <= span[1] + 1e-9)
+        if np.isfinite(d[sel]).sum() < 0.7 * sel.sum():
+            return math.nan
+        parts.append(float(np.nanmean(d[sel])))
+    return 100.0 * (parts[0] - parts[1])
 
 
 def _hollow_deg(t: np.ndarray, d: np.ndarray) -> float:
