@@ -313,16 +313,23 @@ def per_rep_check(
 
 
 def change_between(
-    series: str, frames: FrameSets, *, quality: str | None = None, min_quality: float = 0.0
+    series: str,
+    frames: FrameSets,
+    *,
+    quality: str | None = None,
+    min_quality: float = 0.0,
+    percentile: float = 90.0,
+    min_frames: int = 1,
 ) -> RepMeasure:
     """A measure: how far ``series`` moves between two sets of frames of the same rep.
 
     ``frames(ctx, rep)`` gives (judged, reference) frame indices, e.g. the
     bottom of a deadlift and its lockout, so that clothing and body shape
-    cancel out. The judged frames' 90th percentile against the reference's
-    median. With ``quality``, frames whose per-frame quality is below
-    ``min_quality`` are left out, and the judged frames' mean quality is the
-    finding's confidence.
+    cancel out. The judged frames' ``percentile`` (90th: toward the worst)
+    against the reference's median. With ``quality``, frames whose per-frame
+    quality is below ``min_quality`` are left out, and the judged frames' mean
+    quality is the finding's confidence. With fewer than ``min_frames`` left on
+    either side the rep is not measured.
     """
 
     def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
@@ -332,11 +339,11 @@ def change_between(
         if quality is not None:
             judged = judged[ctx.features[quality][judged] >= min_quality]
             reference = reference[ctx.features[quality][reference] >= min_quality]
-        if not len(judged) or not len(reference):
+        if len(judged) < max(1, min_frames) or len(reference) < max(1, min_frames):
             return None
         relative = values[judged] - percentile_at(values, reference, 50.0)
         confidence = float(np.nanmean(ctx.features[quality][judged])) if quality is not None else 1.0
-        return RepValue(percentile_at(relative, np.arange(len(judged)), 90.0), judged, relative, confidence)
+        return RepValue(percentile_at(relative, np.arange(len(judged)), percentile), judged, relative, confidence)
 
     return measure
 

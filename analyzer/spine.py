@@ -321,6 +321,11 @@ def _dorsal_profile(
     return depth, np.where(ok, sharp, np.nan)
 
 
+def _in_span(t: np.ndarray, span: tuple[float, float]) -> np.ndarray:
+    """Samples of ``t`` within ``span`` (ends included, whatever the float rounding)."""
+    return (t >= span[0] - 1e-9) & (t <= span[1] + 1e-9)
+
+
 def _median3(d: np.ndarray) -> np.ndarray:
     """Median of each sample with its neighbours (NaN-aware): removes single-ray spikes."""
     p = np.pad(d, 1, mode="edge")
@@ -350,7 +355,7 @@ def _robust_polyfit(t: np.ndarray, d: np.ndarray, deg: int) -> np.ndarray | None
 
 def _segment_fit(t: np.ndarray, d: np.ndarray, span: tuple[float, float]) -> np.ndarray | None:
     """Robust line (slope, intercept) through the profile over ``span``; None if too little was found."""
-    sel = (t >= span[0] - 1e-9) & (t <= span[1] + 1e-9)
+    sel = _in_span(t, span)
     if np.isfinite(d[sel]).sum() < 0.6 * sel.sum():
         return None
     return _robust_polyfit(t[sel], d[sel], 1)
@@ -398,8 +403,8 @@ def _lower_back_angle(t: np.ndarray, d: np.ndarray) -> float:
     neutral (lordotic) lower back it points out to the buttock, and it turns
     in as the lumbar spine flexes and the hollow fills.
     """
-    lum = (t >= LUMBAR_POINT[0] - 1e-9) & (t <= LUMBAR_POINT[1] + 1e-9) & np.isfinite(d)
-    apex = (t >= APEX[0] - 1e-9) & (t <= APEX[1] + 1e-9) & np.isfinite(d)
+    lum = _in_span(t, LUMBAR_POINT) & np.isfinite(d)
+    apex = _in_span(t, APEX) & np.isfinite(d)
     if lum.sum() < 2 or apex.sum() < 3:
         return math.nan
     i = np.flatnonzero(apex)[np.argmax(d[apex])]
@@ -416,7 +421,7 @@ def _lumbar_fill(t: np.ndarray, d: np.ndarray) -> float:
     """
     parts = []
     for span in (FILL_LUMBAR, FILL_BUTTOCK):
-        sel = (t >= span[0] - 1e-9) & (t <= span[1] + 1e-9)
+        sel = _in_span(t, span)
         if np.isfinite(d[sel]).sum() < 0.7 * sel.sum():
             return math.nan
         parts.append(float(np.nanmean(d[sel])))
@@ -431,8 +436,8 @@ def _hollow_deg(t: np.ndarray, d: np.ndarray) -> float:
     convex and grows with the lordosis; rounding fills it in. Unlike tangent
     angles it hardly depends on where the landmarks sit on the shoulder and hip.
     """
-    sel = (t >= HOLLOW[0] - 1e-9) & (t <= HOLLOW[1] + 1e-9) & np.isfinite(d)
-    if sel.sum() < 0.6 * ((t >= HOLLOW[0] - 1e-9) & (t <= HOLLOW[1] + 1e-9)).sum():
+    sel = _in_span(t, HOLLOW) & np.isfinite(d)
+    if sel.sum() < 0.6 * _in_span(t, HOLLOW).sum():
         return math.nan
     tt, dd = t[sel], d[sel]
     hull: list[int] = [0]
@@ -459,7 +464,7 @@ def _apex_angle(t: np.ndarray, d: np.ndarray, lumbar: np.ndarray) -> float:
     """
     t0 = LUMBAR[1]
     d0 = float(np.polyval(lumbar, t0))
-    sel = (t >= PELVIS[0] - 1e-9) & (t <= PELVIS[1] + 1e-9) & np.isfinite(d)
+    sel = _in_span(t, PELVIS) & np.isfinite(d)
     if sel.sum() < 3:
         return math.nan
     ang = np.degrees(np.arctan2(d[sel] - d0, t[sel] - t0))

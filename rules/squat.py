@@ -105,15 +105,16 @@ def bottom(ctx: Context, rep: RepSpan) -> np.ndarray:
     return frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)[0]
 
 
-def _tuck(ctx: Context, rep: RepSpan) -> RepValue | None:
-    """How much the lower back rose against the buttock from standing to the very bottom of this rep."""
-    fill, quality = ctx.features["img_lumbar_fill"], ctx.features["img_quality"]
-    low, high = frames_by_level(ctx, rep, REP_SIGNAL, low=0.1, high=0.85)
-    low, high = (idx[np.isfinite(fill[idx]) & (quality[idx] >= MIN_OUTLINE_QUALITY)] for idx in (low, high))
-    if len(low) < MIN_OUTLINE_FRAMES or len(high) < MIN_OUTLINE_FRAMES:
-        return None
-    change = fill[low] - float(np.median(fill[high]))
-    return RepValue(float(np.median(change)), low, change, float(np.mean(quality[low])))
+def _bottom_and_standing_strict(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
+    """The very bottom (lowest 10 % of hip height) and full standing (top 15 %) of a rep."""
+    return frames_by_level(ctx, rep, REP_SIGNAL, low=0.1, high=0.85)
+
+
+# How much the lower back rose against the buttock from standing to the very bottom of a rep.
+_tuck = change_between(
+    "img_lumbar_fill", _bottom_and_standing_strict, quality="img_quality", min_quality=MIN_OUTLINE_QUALITY,
+    percentile=50.0, min_frames=MIN_OUTLINE_FRAMES,
+)
 
 
 def butt_wink(ctx: Context, check: Check) -> list[Finding]:
