@@ -112,7 +112,7 @@ def _check_usable(track: PoseTrack) -> None:
 
 
 def _notices(track: PoseTrack, features: Features) -> list[str]:
-    notes = []
+    notes = list(track.meta.get("import_notes", []))
     coverage = float(track.has_pose.mean())
     if coverage < LOW_COVERAGE:
         notes.append(

@@ -25,6 +25,11 @@ SIZE_COLUMNS = ("width", "height")
 # Per-frame measurements made on the image itself (the back outline from the
 # segmentation mask, brightness) travel as extra columns with this prefix.
 CHANNEL_PREFIX = "img_"
+# A track without timestamps is taken to be at a phone camera's usual rate.
+ASSUMED_FPS = 30.0
+# Normalised coordinates stay near 0..1 (a landmark guessed off-frame may reach
+# a little beyond); anything this large is pixels.
+PIXEL_COORDINATES_ABOVE = 4.0
 
 
 class TrackFormatError(ValueError):
@@ -171,47 +176,95 @@ class PoseTrack:
 
     @classmethod
     def from_csv(cls, path: str | Path) -> "PoseTrack":
-        """Read the interchange CSV; columns are matched by name, empty means unknown."""
+        """Read the interchange CSV; columns are matched by name, empty means unknown.
+
+        Tracks from other tools are taken as they come: names in any case, extra
+        columns (a label) ignored, landmarks left out unknown, pixel coordinates,
+        and no ``t_ms`` (frames then 1/30 s apart); what was assumed goes into
+        ``meta["import_notes"]`` and so into the report.
+        """
+        name = Path(path).name
         with open(path, newline="") as fh:
             reader = csv.reader(fh)
             try:
                 header = next(reader)
             except StopIteration:
-                raise TrackFormatError(f"{Path(path).name} is empty") from None
+                raise TrackFormatError(f"{name} is empty") from None
             rows = [r for r in reader if any(cell.strip() for cell in r)]
-        columns = {name.strip(): i for i, name in enumerate(header)}
-        missing = [c for c in ("t_ms", "nose_x", "nose_y") if c not in columns]
-        if missing:
+        columns = {column.strip().lower(): i for i, column in enumerate(header)}
+        if not any(f"{landmark}_x" in columns and f"{landmark}_y" in columns for landmark in LANDMARK_NAMES):
             raise TrackFormatError(
-                f"{Path(path).name} is not a formcheck pose track: it has no column "
-                f"{', '.join(missing)} (see the interchange format in the README)"
+                f"{name} is not a formcheck pose track: it has no landmark columns such as nose_x, nose_y "
+                "or left_hip_x, left_hip_y (see the interchange format in the README)"
             )
         if not rows:
-            raise TrackFormatError(f"{Path(path).name} has a header but no frames")
-        if any(not r[columns["t_ms"]].strip() for r in rows if columns["t_ms"] < len(r)):
-            raise TrackFormatError(f"{Path(path).name}: every frame needs a t_ms value")
+            raise TrackFormatError(f"{name} has a header but no frames")
         channel_names = [c[len(CHANNEL_PREFIX) :] for c in columns if c.startswith(CHANNEL_PREFIX)]
         wanted = cls.csv_header(True, True, channel_names)[1:]
         table = np.array([[_parse(r, columns.get(c)) for c in wanted] for r in rows])
         n = len(rows)
+        notes: list[str] = []
+        t_ms = _timestamps(table[:, 0], [_parse(r, columns.get("frame")) for r in rows], name, notes)
         image_cols = 4 * NUM_LANDMARKS
         image = table[:, 1 : 1 + image_cols].reshape(n, NUM_LANDMARKS, 4)
         world = table[:, 1 + image_cols : 1 + image_cols + 3 * NUM_LANDMARKS]
         n_channels = len(channel_names)
         size_cells = table[0, len(wanted) - n_channels - 2 : len(wanted) - n_channels]
         size = None if np.any(np.isnan(size_cells)) else (int(size_cells[0]), int(size_cells[1]))
+        size = _normalise_pixels(image, size, notes)
         visibility = image[:, :, 3].copy()
         # A landmark with coordinates but no visibility column is taken as seen.
         visibility[np.isnan(visibility) & ~np.isnan(image[:, :, 0])] = 1.0
         return cls(
-            t_ms=table[:, 0],
+            t_ms=t_ms,
             image=image[:, :, :3],
             visibility=visibility,
             world=world.reshape(n, NUM_LANDMARKS, 3),
             size=size,
             channels={name: table[:, len(wanted) - n_channels + i] for i, name in enumerate(channel_names)},
-            meta={"source": Path(path).name, "kind": "pose_track_csv"},
+            meta={"source": name, "kind": "pose_track_csv", "import_notes": notes},
         )
+
+
+def _timestamps(t_ms: np.ndarray, frames: list[float], name: str, notes: list[str]) -> np.ndarray:
+    """The track's times: its t_ms, else its frame numbers (or row order) at an assumed frame rate."""
+    if np.all(np.isnan(t_ms)):
+        index = np.asarray(frames, dtype=np.float64)
+        if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
+            index = np.arange(len(t_ms), dtype=np.float64)
+        notes.append(
+            f"The track has no t_ms column: its frames were taken to be 1/{ASSUMED_FPS:.0f} s apart. "
+            "Add a t_ms column (milliseconds) for true timing of holds and tempo."
+        )
+        return index * 1000.0 / ASSUMED_FPS
+    if np.any(np.isnan(t_ms)):
+        raise TrackFormatError(f"{name}: every frame needs a t_ms value")
+    if np.any(np.diff(t_ms) <= 0):
+        line = int(np.flatnonzero(np.diff(t_ms) <= 0)[0]) + 3  # the header is line 1
+        raise TrackFormatError(
+            f"{name}: t_ms must increase from frame to frame, but line {line} of the file is not later than the line before "
+            "(one set a file: split joined recordings)"
+        )
+    return t_ms
+
+
+def _normalise_pixels(image: np.ndarray, size: tuple[int, int] | None, notes: list[str]) -> tuple[int, int] | None:
+    """Pixel coordinates (values far beyond the frame's 0..1) become normalised ones, in place.
+
+    Without a frame size the largest coordinate stands for both sides: x and y
+    keep their common unit, which is all the angles need.
+    """
+    largest = np.nanmax(np.abs(image[:, :, :2])) if np.any(np.isfinite(image[:, :, :2])) else 0.0
+    if largest <= PIXEL_COORDINATES_ABOVE:
+        return size
+    if size is None:
+        side = int(math.ceil(largest))
+        size = (side, side)
+        notes.append("The landmarks are in pixels and the frame size was not given; angles use them as they are.")
+    image[:, :, 0] /= size[0]
+    image[:, :, 1] /= size[1]
+    image[:, :, 2] /= size[0]
+    return size
 
 
 def _fmt(value: float) -> str:

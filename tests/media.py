@@ -1,4 +1,5 @@
-"""Synthesise small test videos / image folders with PyAV (no ffmpeg CLI needed).
+"""Synthesise small test inputs: videos and image folders with PyAV (no ffmpeg CLI needed), and
+pose-track CSVs as other tools write them.
 
 Every frame shows the same known pattern so tests can check pixels, not just shapes:
 * 8 vertical colour bars across the top 3/4 (``BARS``, left to right);
@@ -14,6 +15,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from analyzer.landmarks import LANDMARK_NAMES
+from analyzer.track import PoseTrack
 
 BARS = np.array(
     [
@@ -181,3 +185,29 @@ def make_image_folder(
         frame = av.VideoFrame.from_ndarray(pattern(width, height, i), format="rgb24")
         frame.save(folder / (name.format(i) + ext), **({"qscale": 2} if ext in (".jpg", ".jpeg") else {}))
     return folder
+
+
+# The 17 landmarks some exercise-correction datasets keep (no eyes, ears or mouth, no hands).
+BODY_LANDMARKS = (
+    "nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)
+
+
+def write_foreign_track_csv(
+    path: Path, track: PoseTrack, names: Sequence[str], scale: tuple[float, float] = (1.0, 1.0)
+) -> Path:
+    """``track``'s landmarks as another tool writes them: a label column, UPPER-case names, only
+    ``names``, coordinates times ``scale`` (pixels), no t_ms, no world, no frame size."""
+    cols = [f"{n}_{s}" for n in names for s in ("x", "y", "z", "v")]
+    lines = ["label," + ",".join(c.upper() for c in cols)]
+    for i in range(len(track)):
+        cells = []
+        for n in names:
+            j = LANDMARK_NAMES.index(n)
+            x, y, z = track.image[i, j]
+            cells += [x * scale[0], y * scale[1], z * scale[0], track.visibility[i, j]]
+        lines.append("C," + ",".join(repr(float(v)) for v in cells))
+    path.write_text("\n".join(lines) + "\n")
+    return path

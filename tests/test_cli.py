@@ -91,16 +91,16 @@ def test_pose_track_csv_runs_the_rules_without_video(tmp_path: Path) -> None:
     np.testing.assert_allclose(back.image, track.image, atol=1e-6, equal_nan=True)
 
 
-def test_track_csv_without_size_or_world_still_judged(tmp_path: Path) -> None:
-    """A track exported by another tool: normalised x, y only; the aspect ratio is estimated."""
+def test_labelled_track_from_another_tool_still_judged(tmp_path: Path) -> None:
+    """A plank exported by another tool: 17 body landmarks in pixels, a label column, no t_ms,
+    no world, no frame size. Judged, with what had to be assumed said in the report."""
     track, _ = sk.plank(duration_s=20, hip_sag_deg=18, setup=Setup.realistic(seed=3))
-    bare = PoseTrack(t_ms=track.t_ms, image=track.image, visibility=track.visibility,
-                     world=np.full_like(track.world, np.nan), size=None)
-    csv = tmp_path / "bare.csv"
-    bare.to_csv(csv)
+    csv = media.write_foreign_track_csv(tmp_path / "bare.csv", track, media.BODY_LANDMARKS, scale=(1280, 720))
     result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "plank.sagging_hips" in {f["code"] for f in json.loads(result.stdout)["findings"]}
+    report = json.loads(result.stdout)
+    assert "plank.sagging_hips" in {f["code"] for f in report["findings"]}
+    assert any("no t_ms column" in note for note in report["notices"])
 
 
 needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/clips (real test clips) not present")

@@ -17,6 +17,7 @@ from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
 from analyzer.track import PoseTrack
+from tests import media
 from tests import skeleton as sk
 from tests.skeleton import Setup
 
@@ -257,17 +258,9 @@ def test_a_short_plank_snippet_is_judged_whole(sag: float, expected: bool) -> No
     assert ("plank.sagging_hips" in codes(analyse(track, "plank"))) is expected
 
 
-# The 17 landmarks some exercise-correction datasets keep (no eyes, ears or mouth, no hands).
-BODY_LANDMARKS = (
-    "nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
-    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
-)
-
-
 def _as_exported_elsewhere(track: PoseTrack) -> PoseTrack:
     """What another tool's labelled CSV may hold: a subset of landmarks, no world, no frame size."""
-    dropped = [i for name, i in INDEX.items() if name not in BODY_LANDMARKS]
+    dropped = [i for name, i in INDEX.items() if name not in media.BODY_LANDMARKS]
     image, visibility = track.image.copy(), track.visibility.copy()
     image[:, dropped], visibility[:, dropped] = np.nan, np.nan
     return replace(track, image=image, visibility=visibility, world=np.full_like(track.world, np.nan), size=None)

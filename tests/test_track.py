@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.landmarks import NUM_LANDMARKS
+from analyzer.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from analyzer.track import PoseTrack, TrackFormatError
+from tests import media
 
 
 def _random_track(n: int = 12, with_world: bool = True, seed: int = 0) -> PoseTrack:
@@ -58,9 +59,34 @@ def test_csv_without_optional_columns(tmp_path: Path) -> None:
     assert not track.has_world
 
 
+@pytest.mark.parametrize("scale", [(1.0, 1.0), (1280.0, 720.0)], ids=["normalised", "pixels"])
+def test_csv_from_another_tool(tmp_path: Path, scale: tuple[float, float]) -> None:
+    """Any case, a label column, only some landmarks, maybe pixels, no t_ms: read, with what was assumed."""
+    track = _random_track(n=6)
+    names = ["nose", "left_shoulder", "left_hip", "left_ankle"]
+    path = tmp_path / "labelled.csv"
+    media.write_foreign_track_csv(path, track, names, scale)
+    back = PoseTrack.from_csv(path)
+    np.testing.assert_allclose(np.diff(back.t_ms), 1000.0 / 30.0)
+    assert any("no t_ms column" in note for note in back.meta["import_notes"])
+    kept = [LANDMARK_NAMES.index(n) for n in names]
+    # Normalised back times the frame size is the pixel position the tool wrote: same shape, same angles.
+    size = np.array(back.size if back.size is not None else (1.0, 1.0))
+    np.testing.assert_allclose(back.image[:, kept, :2] * size, track.image[:, kept, :2] * np.array(scale), rtol=1e-9)
+    assert (back.size is None) == (scale == (1.0, 1.0))
+    assert np.all(np.isnan(back.image[:, LANDMARK_NAMES.index("right_knee")]))
+    assert back.has_pose.tolist() == track.has_pose.tolist()
+
+
 @pytest.mark.parametrize(
     "content, message",
-    [("", "empty"), ("a,b,c\n1,2,3\n", "not a formcheck pose track"), ("frame,t_ms,nose_x,nose_y\n", "no frames")],
+    [
+        ("", "empty"),
+        ("a,b,c\n1,2,3\n", "not a formcheck pose track"),
+        ("frame,t_ms,nose_x,nose_y\n", "no frames"),
+        ("frame,t_ms,nose_x,nose_y\n0,0,0.5,0.5\n1,,0.5,0.5\n", "every frame needs a t_ms"),
+        ("frame,t_ms,nose_x,nose_y\n0,40,0.5,0.5\n1,0,0.5,0.5\n", "line 3 of the file is not later"),
+    ],
 )
 def test_bad_csv_says_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.csv"
