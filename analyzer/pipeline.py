@@ -104,7 +104,9 @@ def _check_usable(track: PoseTrack) -> None:
             "No person was found in the video: film the whole body, side-on, with the camera steady "
             "and nothing in front of you."
         )
-    if found < MIN_POSE_FRAMES or track.duration_ms / 1000.0 < MIN_DURATION_S:
+    # Without timestamps (other tools' labelled snippets) only the frame count is known.
+    timed = track.meta.get("timed", True)
+    if found < MIN_POSE_FRAMES or (timed and track.duration_ms / 1000.0 < MIN_DURATION_S):
         raise InputError(
             f"The clip is too short to judge ({track.duration_ms / 1000.0:.1f} s with a person in "
             f"{found} frames): film the whole set, at least one full rep or a few seconds of the hold."
@@ -145,7 +147,9 @@ def verdict(exercise: Exercise | None, evaluation: Evaluation | None, hold: Hold
     what = (
         f"{len(evaluation.reps)} rep{'s' if len(evaluation.reps) != 1 else ''} of {exercise.title.lower()}"
         if exercise.kind == "reps"
-        else f"a {hold.duration_s:.0f} s {exercise.title.lower()}" if hold else exercise.title.lower()
+        else f"a {hold.duration_s:.{1 if hold.duration_s < 10 else 0}f} s {exercise.title.lower()}"
+        if hold
+        else exercise.title.lower()
     )
     real = [f for f in evaluation.findings if f.assessable and f.severity != Severity.info]
     if not evaluation.checked:

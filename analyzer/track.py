@@ -222,7 +222,7 @@ class PoseTrack:
             world=world.reshape(n, NUM_LANDMARKS, 3),
             size=size,
             channels={name: table[:, len(wanted) - n_channels + i] for i, name in enumerate(channel_names)},
-            meta={"source": name, "kind": "pose_track_csv", "import_notes": notes},
+            meta={"source": name, "kind": "pose_track_csv", "import_notes": notes, "timed": bool(np.isfinite(table[0, 0]))},
         )
 
 

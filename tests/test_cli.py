@@ -103,6 +103,23 @@ def test_labelled_track_from_another_tool_still_judged(tmp_path: Path) -> None:
     assert any("no t_ms column" in note for note in report["notices"])
 
 
+def test_a_clip_too_short_to_judge_is_refused(tmp_path: Path) -> None:
+    track, _ = sk.plank(duration_s=6, hip_sag_deg=20, setup=Setup.realistic(seed=4))
+    track[60:66].to_csv(tmp_path / "blink.csv")  # a quarter of a second
+    result = run("analyze", tmp_path / "blink.csv", "--exercise", "plank", "--out", tmp_path / "out")
+    assert_refused(result, "too short to judge", tmp_path / "out")
+
+
+def test_a_few_untimed_labelled_frames_are_judged(tmp_path: Path) -> None:
+    """Labelled datasets keep a handful of frames per example: without timestamps the frame
+    count decides whether there is enough, not a duration made up from an assumed frame rate."""
+    track, _ = sk.plank(duration_s=6, hip_sag_deg=20, setup=Setup.realistic(seed=4))
+    csv = media.write_foreign_track_csv(tmp_path / "six.csv", track[60:66], media.BODY_LANDMARKS)
+    result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "plank.sagging_hips" in {f["code"] for f in json.loads(result.stdout)["findings"]}
+
+
 needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/clips (real test clips) not present")
 
 
