@@ -128,8 +128,9 @@ SNAP_TOLERANCE = 0.2  # |log| distance, ~20 %
 # The body's proportions often fit a wide band of ratios about as well (a forearm
 # plank has one vertical segment); a camera's ratio that fits within this factor
 # of the best is taken. On 67 tracks of known size (31 real, 36 rendered) it
-# finds the ratio for 64 % (the best fit, snapped: 51 %), every real plank among them.
-COMMON_ASPECT_COST_RATIO = 1.5
+# finds the ratio for 64 % (the best fit, snapped: 51 %), every real plank among
+# them, with the factor anywhere in 1.5-2; a short piked plank needs 1.55.
+COMMON_ASPECT_COST_RATIO = 2.0
 
 
 def aspect_from_proportions(track: PoseTrack) -> float:
