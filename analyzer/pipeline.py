@@ -147,7 +147,7 @@ def verdict(exercise: Exercise | None, evaluation: Evaluation | None, hold: Hold
     what = (
         f"{len(evaluation.reps)} rep{'s' if len(evaluation.reps) != 1 else ''} of {exercise.title.lower()}"
         if exercise.kind == "reps"
-        else f"a {hold.duration_s:.{1 if hold.duration_s < 10 else 0}f} s {exercise.title.lower()}"
+        else f"{exercise.title.lower()} held for {hold.duration_s:.{1 if hold.duration_s < 10 else 0}f} s"
         if hold
         else exercise.title.lower()
     )

@@ -25,10 +25,11 @@ THRESHOLDS = {
         "visible to any coach. Geometry of a 1.75 m body; checked on our skeleton tracks.",
     ),
     "pike": Threshold(
-        warn=-18.0, danger=-30.0, unit="deg", above=False,
-        reason="ERRORS.md plank: piked hips. A slight pike is common and harmless (a good-form real forearm "
-        "plank reads -13); 18 deg is a hip ~11 cm above the line, which in a forearm plank puts it level "
-        "with the shoulders, the coaches' 'hips too high'; 30 deg the upside-down V.",
+        warn=-35.0, danger=-50.0, unit="deg", above=False,
+        reason="ERRORS.md plank: piked hips, the body an upside-down V. Measured on real planks: good-form "
+        "ones read -5 to -28 (two real clips; 8 planks labelled correct in a public exercise-correction "
+        "dataset, 5th percentile), planks labelled 'hips too high' -51 to -73 (7 of them); 35 deg is a hip "
+        "~20 cm above the shoulder-ankle line, past anything labelled correct.",
     ),
     "head_drop": Threshold(
         warn=25.0, danger=40.0, unit="deg",

@@ -41,7 +41,7 @@ def realistic(seed: int, **overrides: object) -> dict[str, Setup]:
 CASES = [
     # headline errors, clearly present
     (sk.plank, {"hip_sag_deg": 18}, "plank.sagging_hips"),
-    (sk.plank, {"hip_pike_deg": 25}, "plank.piked_hips"),
+    (sk.plank, {"hip_pike_deg": 45}, "plank.piked_hips"),
     (sk.glute_bridge, {"hyperextension_deg": 28}, "glute_bridge.hyperextension"),
     (sk.pushup, {"hip_sag_deg": 18}, "pushup.hip_sag"),
     # other errors
@@ -82,7 +82,7 @@ def test_clean_set_has_no_finding(program, seed) -> None:  # noqa: ANN001
 # Near the threshold: under it stays quiet, over it is found (the thresholds live in the rule modules).
 NEAR = [
     (sk.plank, "hip_sag_deg", 6, 14, "plank.sagging_hips"),
-    (sk.plank, "hip_pike_deg", 10, 20, "plank.piked_hips"),
+    (sk.plank, "hip_pike_deg", 28, 42, "plank.piked_hips"),
     (sk.glute_bridge, "hyperextension_deg", 14, 26, "glute_bridge.hyperextension"),
     (sk.pushup, "hip_sag_deg", 7, 17, "pushup.hip_sag"),
     (sk.deadlift, "hips_rise_first", 0.15, 0.45, "deadlift.hips_rise_first"),  # trunk tips ~3 vs ~21 deg
@@ -268,7 +268,7 @@ def _as_exported_elsewhere(track: PoseTrack) -> PoseTrack:
 
 @pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (640, 480)])
 @pytest.mark.parametrize("knob, degrees, code", [
-    ("hip_sag_deg", 0, None), ("hip_sag_deg", 18, "plank.sagging_hips"), ("hip_pike_deg", 22, "plank.piked_hips"),
+    ("hip_sag_deg", 0, None), ("hip_sag_deg", 18, "plank.sagging_hips"), ("hip_pike_deg", 45, "plank.piked_hips"),
 ])
 def test_plank_from_a_bare_landmark_subset(size: tuple[int, int], knob: str, degrees: float, code: str | None) -> None:
     """Labelled plank CSVs from other tools: the aspect ratio comes from the body's proportions."""

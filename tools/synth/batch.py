@@ -26,7 +26,7 @@ from tools.synth.spec import ClipSpec
 LADDERS: dict[str, dict[str, tuple[float, ...]]] = {
     "deadlift": {"rounded_back": (15, 30, 45), "hips_rise_first": (6, 12, 20)},
     "squat": {"butt_wink": (10, 20, 30)},
-    "plank": {"sagging_hips": (8, 15, 25), "piked_hips": (8, 15, 25)},
+    "plank": {"sagging_hips": (8, 15, 25), "piked_hips": (20, 35, 50)},
     "glute_bridge": {"hyperextension": (10, 20, 30)},
     "pushup": {"hip_sag": (8, 15, 25), "piking": (8, 15, 25)},
 }

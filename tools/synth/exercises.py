@@ -336,7 +336,8 @@ EXERCISES: dict[str, Exercise] = {
         errors={
             "sagging_hips": ErrorDef("sagging_hips", "plank.sagging_hips", 12.0,
                                      "trunk-leg angle opening below straight (deg)"),
-            "piked_hips": ErrorDef("piked_hips", "plank.piked_hips", 12.0,
+            # an upside-down V (ERRORS.md); real planks labelled correct close by up to ~28 deg
+            "piked_hips": ErrorDef("piked_hips", "plank.piked_hips", 35.0,
                                    "trunk-leg angle closing above straight (deg)"),
         },
         codes=("plank.sagging_hips", "plank.piked_hips"), rep_s=(0.0, 0.0, 0.0, 0.0), make=_plank,
