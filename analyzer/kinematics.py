@@ -157,6 +157,7 @@ def aspect_from_proportions(track: PoseTrack) -> float:
                 segments.append((d, fraction))
     if len(segments) < 3:
         return 1.0
+
     def cost(aspect: float) -> float:
         logs = [np.log(np.hypot(d[:, 0] * aspect, d[:, 1]) / fraction + 1e-12) for d, fraction in segments]
         longest = [np.percentile(v, 90) for v in logs]

@@ -222,13 +222,18 @@ class PoseTrack:
             world=world.reshape(n, NUM_LANDMARKS, 3),
             size=size,
             channels={name: table[:, len(wanted) - n_channels + i] for i, name in enumerate(channel_names)},
-            meta={"source": name, "kind": "pose_track_csv", "import_notes": notes, "timed": bool(np.isfinite(table[0, 0]))},
+            meta={
+                "source": name,
+                "kind": "pose_track_csv",
+                "import_notes": notes,
+                "timed": not np.all(np.isnan(table[:, 0])),
+            },
         )
 
 
 def _timestamps(t_ms: np.ndarray, frames: list[float], name: str, notes: list[str]) -> np.ndarray:
     """The track's times: its t_ms, else its frame numbers (or row order) at an assumed frame rate."""
-    if np.all(np.isnan(t_ms)):
+    if np.all(np.isnan(t_ms)):  # no t_ms column (or an empty one)
         index = np.asarray(frames, dtype=np.float64)
         if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
             index = np.arange(len(t_ms), dtype=np.float64)
@@ -242,8 +247,8 @@ def _timestamps(t_ms: np.ndarray, frames: list[float], name: str, notes: list[st
     if np.any(np.diff(t_ms) <= 0):
         line = int(np.flatnonzero(np.diff(t_ms) <= 0)[0]) + 3  # the header is line 1
         raise TrackFormatError(
-            f"{name}: t_ms must increase from frame to frame, but line {line} of the file is not later than the line before "
-            "(one set a file: split joined recordings)"
+            f"{name}: t_ms must increase from frame to frame, but line {line} of the file is not later than "
+            "the line before (one set a file: split joined recordings)"
         )
     return t_ms
 
@@ -258,7 +263,7 @@ def _normalise_pixels(image: np.ndarray, size: tuple[int, int] | None, notes: li
     if largest <= PIXEL_COORDINATES_ABOVE:
         return size
     if size is None:
-        side = int(math.ceil(largest))
+        side = math.ceil(largest)
         size = (side, side)
         notes.append("The landmarks are in pixels and the frame size was not given; angles use them as they are.")
     image[:, :, 0] /= size[0]
