@@ -27,9 +27,9 @@ THRESHOLDS = {
     "pike": Threshold(
         warn=-35.0, danger=-50.0, unit="deg", above=False,
         reason="ERRORS.md plank: piked hips, the body an upside-down V. Measured on real planks: good-form "
-        "ones read -5 to -28 (two real clips; 8 planks labelled correct in a public exercise-correction "
-        "dataset, 5th percentile), planks labelled 'hips too high' -51 to -73 (7 of them); 35 deg is a hip "
-        "~20 cm above the shoulder-ankle line, past anything labelled correct.",
+        "ones read -5 to -25 (median; two real clips and 8 planks labelled correct in a public "
+        "exercise-correction dataset, none past -28 at its 5th percentile), the 7 labelled 'hips too high' "
+        "-64 to -85 (none short of -51); 35 deg is a hip ~20 cm above the shoulder-ankle line.",
     ),
     "head_drop": Threshold(
         warn=25.0, danger=40.0, unit="deg",
