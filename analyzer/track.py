@@ -178,14 +178,18 @@ class PoseTrack:
     def from_csv(cls, path: str | Path) -> "PoseTrack":
         """Read the interchange CSV; columns are matched by name, empty means unknown.
 
-        Tracks from other tools are taken as they come: names in any case, extra
-        columns (a label) ignored, landmarks left out unknown, pixel coordinates,
+        Tracks from other tools are taken as they come: names in any case, cells
+        split by ',', ';' or tabs, extra columns (a label) ignored, landmarks left out unknown, pixel coordinates,
         and no ``t_ms`` (frames then 1/30 s apart); what was assumed goes into
         ``meta["import_notes"]`` and so into the report.
         """
         name = Path(path).name
-        with open(path, newline="") as fh:
-            reader = csv.reader(fh)
+        # utf-8-sig: spreadsheets write a byte-order mark; some write ';' or tabs between cells.
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            first = fh.readline()
+            fh.seek(0)
+            delimiter = max(",;\t", key=first.count)
+            reader = csv.reader(fh, delimiter=delimiter)
             try:
                 header = next(reader)
             except StopIteration:

@@ -78,6 +78,15 @@ def test_csv_from_another_tool(tmp_path: Path, scale: tuple[float, float]) -> No
     assert back.has_pose.tolist() == track.has_pose.tolist()
 
 
+def test_csv_from_a_spreadsheet(tmp_path: Path) -> None:
+    """A byte-order mark and semicolons between cells, as spreadsheets save them."""
+    path = tmp_path / "sheet.csv"
+    path.write_text("nose_x;nose_y;t_ms\n0.25;0.5;0\n0.5;0.75;40\n", encoding="utf-8-sig")
+    track = PoseTrack.from_csv(path)
+    np.testing.assert_allclose(track.t_ms, [0, 40])
+    np.testing.assert_allclose(track.image[:, 0, :2], [[0.25, 0.5], [0.5, 0.75]])
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
