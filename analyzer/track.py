@@ -208,7 +208,12 @@ class PoseTrack:
         table = np.array([[_parse(r, columns.get(c)) for c in wanted] for r in rows])
         n = len(rows)
         notes: list[str] = []
-        t_ms = _timestamps(table[:, 0], [_parse(r, columns.get("frame")) for r in rows], name, notes)
+        timed = bool(np.any(np.isfinite(table[:, 0])))  # else no t_ms column, or an empty one
+        t_ms = (
+            _checked_times(table[:, 0], name)
+            if timed
+            else _assumed_times([_parse(r, columns.get("frame")) for r in rows], notes)
+        )
         image_cols = 4 * NUM_LANDMARKS
         image = table[:, 1 : 1 + image_cols].reshape(n, NUM_LANDMARKS, 4)
         world = table[:, 1 + image_cols : 1 + image_cols + 3 * NUM_LANDMARKS]
@@ -230,22 +235,25 @@ class PoseTrack:
                 "source": name,
                 "kind": "pose_track_csv",
                 "import_notes": notes,
-                "timed": not np.all(np.isnan(table[:, 0])),
+                "timed": timed,
             },
         )
 
 
-def _timestamps(t_ms: np.ndarray, frames: list[float], name: str, notes: list[str]) -> np.ndarray:
-    """The track's times: its t_ms, else its frame numbers (or row order) at an assumed frame rate."""
-    if np.all(np.isnan(t_ms)):  # no t_ms column (or an empty one)
-        index = np.asarray(frames, dtype=np.float64)
-        if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
-            index = np.arange(len(t_ms), dtype=np.float64)
-        notes.append(
-            f"The track has no t_ms column: its frames were taken to be 1/{ASSUMED_FPS:.0f} s apart. "
-            "Add a t_ms column (milliseconds) for true timing of holds and tempo."
-        )
-        return index * 1000.0 / ASSUMED_FPS
+def _assumed_times(frames: list[float], notes: list[str]) -> np.ndarray:
+    """Times for a track without t_ms: its frame numbers (or row order) at an assumed frame rate."""
+    index = np.asarray(frames, dtype=np.float64)
+    if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
+        index = np.arange(len(frames), dtype=np.float64)
+    notes.append(
+        f"The track has no t_ms column: its frames were taken to be 1/{ASSUMED_FPS:.0f} s apart. "
+        "Add a t_ms column (milliseconds) for true timing of holds and tempo."
+    )
+    return index * 1000.0 / ASSUMED_FPS
+
+
+def _checked_times(t_ms: np.ndarray, name: str) -> np.ndarray:
+    """The track's own t_ms, refused with the line to fix when a value is missing or goes back."""
     if np.any(np.isnan(t_ms)):
         raise TrackFormatError(f"{name}: every frame needs a t_ms value")
     if np.any(np.diff(t_ms) <= 0):
