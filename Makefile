@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(PY) bench/throughput.py $(CLIP)
 
 model: $(STAMP)
-	$(PY) tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task
+	$(PY) tools/build_pose_model.py --out analyzer/pose/models/pose_landmarker_full.task
 
 # The synthetic-athlete renderer (tools/synth) in its own environment: torch's
 # CPU build first, alone (a plain `torch` would pull a multi-GB CUDA build).

@@ -19,7 +19,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from analyzer.exports import add_outputs, load_analysis, write_exports
+from analyzer.judging.registry import exercises
+from analyzer.pipeline import Cancelled, InputError, run_analysis, shipped_model_versions
+from analyzer.pose.extract import ExtractOptions, default_workers
+from analyzer.pose.model import model_path
 from analyzer.report import Report, Severity
+from analyzer.store.auth import set_password as store
 
 EXIT_INTERNAL = 1
 EXIT_INPUT = 2
@@ -64,8 +70,6 @@ def _progress() -> Progress:
 
 def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, html: bool, workers: int | None) -> None:  # noqa: ANN001
     """Write into a temporary folder, then move it into place: never a half-written report."""
-    from analyzer.exports import add_outputs, write_exports
-
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary one
@@ -101,9 +105,6 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
 ) -> None:
     """Analyse one set: prints a summary and writes report.json, track.csv and features.csv."""
-    from analyzer.extract import ExtractOptions
-    from analyzer.pipeline import Cancelled, InputError, run_analysis
-
     options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model)
     target = out_dir or Path("formcheck_reports") / input.stem
     if annotate and input.suffix.lower() == ".csv":
@@ -145,8 +146,6 @@ def report(
     annotate: bool = typer.Option(False, "--annotate", help="also (re)draw annotated.mp4 (needs --video)"),
 ) -> None:
     """(Re)build report.html from a report folder, without running the pose model again."""
-    from analyzer.exports import add_outputs, load_analysis
-
     if not (report_dir / "report.json").is_file():
         err.print(f"[bold red]formcheck:[/] {report_dir} has no report.json: run 'formcheck analyze' first.")
         raise typer.Exit(EXIT_INPUT)
@@ -161,8 +160,6 @@ def report(
 @app.command("set-password")
 def set_password() -> None:
     """Set the trainer library's password (asked for when the app is reachable from other machines)."""
-    from analyzer.auth import set_password as store
-
     password = typer.prompt("Library password", hide_input=True, confirmation_prompt=True)
     out.print(f"written: {store(password)}")
 
@@ -170,11 +167,6 @@ def set_password() -> None:
 @app.command()
 def info() -> None:
     """Versions, the pose model in use, and the machine's cores."""
-    from analyzer.extract import default_workers
-    from analyzer.model import model_path
-    from analyzer.pipeline import shipped_model_versions
-    from analyzer.registry import exercises
-
     v = shipped_model_versions()
     out.print(f"formcheck {v.formcheck}, mediapipe {v.mediapipe}, Python {sys.version.split()[0]}")
     out.print(f"pose model: {model_path('full')} (sha256 {v.model_sha256})")
@@ -185,8 +177,6 @@ def info() -> None:
 @app.command("exercises")
 def list_exercises() -> None:
     """The exercises formcheck knows and the errors it checks for each."""
-    from analyzer.registry import exercises
-
     for exercise in exercises().values():
         aliases = f" (also: {', '.join(exercise.aliases)})" if exercise.aliases else ""
         out.print(f"[bold]{exercise.name}[/]{aliases}")

@@ -11,12 +11,14 @@ import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from analyzer.pipeline import Analysis
+from analyzer.draw.annotate import render_parallel
+from analyzer.draw.html_report import write_html_report
+from analyzer.io.track_csv import read_track_csv, write_track_csv
+from analyzer.pipeline import Analysis, analyze_track
+from analyzer.report import Report
 
 __all__ = ["add_outputs", "feature_rows", "load_analysis", "write_exports", "write_features_csv"]
 
@@ -86,7 +88,7 @@ def write_exports(analysis: Analysis, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     analysis.report.write(out_dir / REPORT_JSON)
-    analysis.track.to_csv(out_dir / TRACK_CSV)
+    write_track_csv(analysis.track, out_dir / TRACK_CSV)
     write_features_csv(analysis, out_dir / FEATURES_CSV)
     return [out_dir / REPORT_JSON, out_dir / TRACK_CSV, out_dir / FEATURES_CSV]
 
@@ -111,15 +113,11 @@ def add_outputs(
     video = None
     is_video = source is not None and Path(source).suffix.lower() != ".csv" and Path(source).exists()
     if annotate and is_video:
-        from analyzer.render import render_parallel
-
         video = render_parallel(
             Path(source), analysis, out_dir / ANNOTATED_MP4, workers=workers, progress=progress
         )
         written.append(video)
     if html:
-        from analyzer.html_report import write_html_report
-
         written.append(
             write_html_report(
                 analysis,
@@ -137,13 +135,9 @@ def load_analysis(report_dir: Path) -> Analysis:
     Features and reps are recomputed from the track; the findings, verdict and versions
     are the stored report's, so the outputs show what was reported even if the rules changed.
     """
-    from analyzer.pipeline import analyze_track
-    from analyzer.report import Report
-    from analyzer.track import PoseTrack
-
     report_dir = Path(report_dir)
     report = Report.read(report_dir / REPORT_JSON)
-    track = PoseTrack.from_csv(report_dir / TRACK_CSV)
+    track = read_track_csv(report_dir / TRACK_CSV)
     name = report.exercise.name if report.exercise and report.exercise.name != "unknown" else "auto"
     analysis = analyze_track(track, name, source=report.source)
     analysis.report = report

@@ -14,15 +14,16 @@ from typing import Callable
 import numpy as np
 
 import analyzer
-from analyzer.evaluate import Evaluation, evaluate, rep_records, score
-from analyzer.extract import Cancelled, ExtractOptions, Progress, extract_track
-from analyzer.kinematics import Features, compute_features
-from analyzer.model import MODEL_SHA256, ModelError, model_path
-from analyzer.registry import UnknownExercise, confident_choice, get_exercise, recognise
+from analyzer.features.kinematics import Features, compute_features
+from analyzer.io.track_csv import TrackFormatError, read_track_csv
+from analyzer.io.video import VideoError, VideoInfo, probe
+from analyzer.judging.evaluate import Evaluation, evaluate, rep_records, score
+from analyzer.judging.registry import UnknownExercise, confident_choice, get_exercise, recognise
+from analyzer.judging.rulebook import Exercise
+from analyzer.pose.extract import Cancelled, ExtractOptions, Progress, extract_track
+from analyzer.pose.model import MODEL_SHA256, ModelError, model_path
 from analyzer.report import ExerciseInfo, Finding, Hold, Report, Severity, SourceInfo, Versions, ViewInfo
-from analyzer.rulebook import Exercise
-from analyzer.track import PoseTrack, TrackFormatError
-from analyzer.video import VideoError, VideoInfo, probe
+from analyzer.track import PoseTrack
 
 TRACK_SUFFIXES = (".csv",)
 # Below this the clip cannot show a rep or a hold worth judging.
@@ -220,7 +221,7 @@ def load_input(
     path = Path(path)
     try:
         if path.suffix.lower() in TRACK_SUFFIXES:
-            track = PoseTrack.from_csv(path)
+            track = read_track_csv(path)
             return track, _source_info(path, track, None)
         info = probe(path)
         track = extract_track(

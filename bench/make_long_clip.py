@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzer.video import iter_frames, probe
+from analyzer.io.video import iter_frames, probe
 
 
 def main(argv: list[str] | None = None) -> None:

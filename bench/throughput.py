@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from analyzer.extract import ExtractOptions, default_workers, expected_frames, extract_track
-from analyzer.pose import PoseEstimator, native_logs_silenced, track_frames
-from analyzer.video import iter_frames, probe
+from analyzer.io.video import iter_frames, probe
+from analyzer.pose.estimator import PoseEstimator, native_logs_silenced, track_frames
+from analyzer.pose.extract import ExtractOptions, default_workers, expected_frames, extract_track
 
 
 def model_only_ms(clip: Path, sample: int, options: ExtractOptions) -> float:

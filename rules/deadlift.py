@@ -11,24 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.measures import RepValue, flexion_change, frames_by_level, per_rep_check, percentile_at
+from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
+from analyzer.judging.reps import RepSpan
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.reps import RepSpan
-from analyzer.rulebook import (
-    Check,
-    Context,
-    Exercise,
-    RepValue,
-    Threshold,
-    frames_by_level,
-    hands_below_hips,
-    per_rep_check,
-    percentile_at,
-    ramp,
-    spread,
-    upright,
-)
-from analyzer.spine import flexion_change
 
 REP_SIGNAL = "hip_height"
 # The outline is trusted only where the mask traced most of the back.
@@ -41,7 +29,7 @@ THRESHOLDS = {
     "rounding": Threshold(
         warn=10.0, danger=20.0, unit="deg",
         reason="ERRORS.md deadlift: rounded back. Flexion of the back outline at the hinge vs. standing tall "
-        "(analyzer.spine.flexion_change: bend rise and lordosis loss must agree, median over the bottom). "
+        "(analyzer.pose.back_outline.flexion_change: bend rise and lordosis loss must agree, median over the bottom). "
         "Renders, yaw 0-30, 36 reps: clean hinges 0-10 deg, 15 deg of spinal flexion 6-13, 30 deg 11-19, "
         "45 deg 18-24; the real good-form pulls stay under 0.",
     ),

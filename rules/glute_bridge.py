@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.measures import RepValue, frames_by_level, per_rep_check
+from analyzer.judging.positions import ramp, spread, typical
+from analyzer.judging.reps import RepSpan
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.reps import RepSpan
-from analyzer.rulebook import (
-    Check,
-    Context,
-    Exercise,
-    RepValue,
-    Threshold,
-    frames_by_level,
-    per_rep_check,
-    ramp,
-    spread,
-    typical,
-)
 
 REP_SIGNAL = "hip_height"
 LINE = "hip_below_knee_line_deg"

@@ -14,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.measures import spans_where
+from analyzer.judging.positions import prone, ramp, spread
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.rulebook import Check, Context, Exercise, Threshold, prone, ramp, spans_where, spread
 
 THRESHOLDS = {
     "sag": Threshold(

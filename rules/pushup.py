@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.measures import RepValue, per_rep_check
+from analyzer.judging.positions import prone, ramp, spread
+from analyzer.judging.reps import RepSpan
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.reps import RepSpan
-from analyzer.rulebook import (
-    Check,
-    Context,
-    Exercise,
-    RepValue,
-    Threshold,
-    per_rep_check,
-    prone,
-    ramp,
-    spread,
-)
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {

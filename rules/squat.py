@@ -16,24 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.measures import RepValue, change_between, frames_by_level, per_rep_check, percentile_at
+from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
+from analyzer.judging.reps import RepSpan
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.reps import RepSpan
-from analyzer.rulebook import (
-    Check,
-    Context,
-    Exercise,
-    RepValue,
-    Threshold,
-    change_between,
-    frames_by_level,
-    hands_below_hips,
-    per_rep_check,
-    percentile_at,
-    ramp,
-    spread,
-    upright,
-)
 
 REP_SIGNAL = "hip_height"
 # The outline is trusted only where the mask traced most of the back (a bar's

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analyzer import auth, pipeline
-from analyzer.cache import AnalysisCache
-from analyzer.extract import Cancelled
-from analyzer.library import Library
+import analyzer.pipeline as pipeline
+import analyzer.store.auth as auth
+from analyzer.pose.extract import Cancelled
+from analyzer.store.cache import AnalysisCache
+from analyzer.store.library import Library
 from tests.test_library import fake_clip, fake_run_analysis
 
 APP = Path(__file__).resolve().parents[1] / "app.py"

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.model import MODEL_SHA256
-from analyzer.track import PoseTrack
+from analyzer.io.track_csv import read_track_csv, write_track_csv
+from analyzer.pose.model import MODEL_SHA256
 from tests import media
 from tests import skeleton as sk
 from tests.skeleton import Setup
@@ -71,7 +71,7 @@ def test_truncated_mp4(tmp_path: Path) -> None:
 def test_unknown_exercise_is_refused_before_any_work(tmp_path: Path) -> None:
     track, _ = sk.plank(duration_s=5)
     csv = tmp_path / "t.csv"
-    track.to_csv(csv)
+    write_track_csv(track, csv)
     result = run("analyze", csv, "--exercise", "zumba", "--out", tmp_path / "out")
     assert_refused(result, "no rules for 'zumba'", tmp_path / "out")
     assert "plank" in result.stderr  # says what it does know
@@ -80,14 +80,14 @@ def test_unknown_exercise_is_refused_before_any_work(tmp_path: Path) -> None:
 def test_pose_track_csv_runs_the_rules_without_video(tmp_path: Path) -> None:
     track, _ = sk.plank(duration_s=20, hip_sag_deg=18, setup=Setup.realistic(seed=9))
     csv = tmp_path / "plank.csv"
-    track.to_csv(csv)
+    write_track_csv(track, csv)
     result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["exercise"] == {"name": "plank", "confidence": 1.0, "given": True, "candidates": report["exercise"]["candidates"]}
     assert "plank.sagging_hips" in {f["code"] for f in report["findings"] if f["assessable"]}
     assert (tmp_path / "out" / "report.json").is_file()
-    back = PoseTrack.from_csv(tmp_path / "out" / "track.csv")
+    back = read_track_csv(tmp_path / "out" / "track.csv")
     np.testing.assert_allclose(back.image, track.image, atol=1e-6, equal_nan=True)
 
 
@@ -105,7 +105,7 @@ def test_labelled_track_from_another_tool_still_judged(tmp_path: Path) -> None:
 
 def test_a_clip_too_short_to_judge_is_refused(tmp_path: Path) -> None:
     track, _ = sk.plank(duration_s=6, hip_sag_deg=20, setup=Setup.realistic(seed=4))
-    track[60:66].to_csv(tmp_path / "blink.csv")  # a quarter of a second
+    write_track_csv(track[60:66], tmp_path / "blink.csv")  # a quarter of a second
     result = run("analyze", tmp_path / "blink.csv", "--exercise", "plank", "--out", tmp_path / "out")
     assert_refused(result, "too short to judge", tmp_path / "out")
 
@@ -143,7 +143,7 @@ def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
 
 
 def _person_frames(n: int = 36, stride: int = 4) -> list[np.ndarray]:
-    from analyzer.video import iter_frames
+    from analyzer.io.video import iter_frames
 
     frames = [f.rgb for _, f in zip(range(n), iter_frames(CLIPS / "formfit__deadlift.mp4", stride=stride))]
     return [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer import extract
-from analyzer.extract import ExtractOptions, extract_track, plan_chunks
-from analyzer.video import probe
+import analyzer.pose.extract as extract
+from analyzer.io.video import probe
+from analyzer.pose.extract import ExtractOptions, extract_track, plan_chunks
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
 CLIP = CLIPS / "formfit__deadlift.mp4"  # 492 px wide: rows padded by PyAV (the contiguity trap)

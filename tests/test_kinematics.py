@@ -5,14 +5,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from analyzer.kinematics import (
+from analyzer.features.filtering import OneEuroFilter, fill_short_gaps, lowpass
+from analyzer.features.kinematics import (
     aspect_from_proportions,
     estimate_view,
     inclination_from_vertical,
     joint_angle,
     signed_offset_angle,
 )
-from analyzer.smoothing import OneEuroFilter, fill_short_gaps, lowpass
 from analyzer.track import PoseTrack
 from tests import skeleton as sk
 from tests.skeleton import Setup

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import auth, pipeline
-from analyzer.cache import AnalysisCache
-from analyzer.library import Library, LibraryError
+import analyzer.pipeline as pipeline
+import analyzer.store.auth as auth
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
+from analyzer.store.cache import AnalysisCache
+from analyzer.store.library import Library, LibraryError
 from tests import skeleton as sk
 
 # Each fake clip is a distinct byte string: the library names videos by content hash.
@@ -208,7 +209,7 @@ def test_exports(library: Library, tmp_path: Path) -> None:
     assert data["sessions"][0]["report"]["findings"][0]["code"] == "plank.sagging_hips"
     names = zipfile.ZipFile(io.BytesIO(library.export_zip(client.id))).namelist()
     assert "client.json" in names and any(n.endswith("/report.json") for n in names)
-    if importlib.util.find_spec("analyzer.html_report") is not None:
+    if importlib.util.find_spec("analyzer.draw.html_report") is not None:
         assert any(n.endswith("/report.html") for n in names)
 
 

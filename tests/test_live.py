@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.live import LatestFrameWorker, LiveCoach, LiveState, draw_live
+from analyzer.io.video import iter_frames
+from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live
 from analyzer.pipeline import InputError
 from analyzer.report import Severity
-from analyzer.video import iter_frames
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
 
 
 def _frames(name: str, *, stride: int, start_ms: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
-    from analyzer.video import iter_frames
+    from analyzer.io.video import iter_frames
 
     clip = CLIPS / name
     if not clip.exists():
@@ -70,7 +70,7 @@ def test_clean_squat_counts_reps_without_false_cues_and_files_the_set(tmp_path: 
     assert states[-1].rep_count == 3
     assert not any(s.cue for s in states)
 
-    library_module = pytest.importorskip("analyzer.library")
+    library_module = pytest.importorskip("analyzer.store.library")
     from webapp.live import save_live_session
 
     library = library_module.Library(root=tmp_path)

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer import model
-from analyzer.model import MODEL_SHA256, ModelError, model_path, model_sha256, verified_sha256
+import analyzer.pose.model as model
+from analyzer.pose.model import MODEL_SHA256, ModelError, model_path, model_sha256, verified_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"

@@ -15,19 +15,20 @@ import av
 import numpy as np
 import pytest
 
-from analyzer import render
+import analyzer.draw.annotate as annotate
+from analyzer.draw.annotate import EncodeSettings, render_annotated, render_parallel
+from analyzer.draw.overlay import SEVERITY_COLOUR, annotated_still, overlay_plan
+from analyzer.io.video import _mp4_top_boxes, probe
 from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis, analyze_track
-from analyzer.render import EncodeSettings, annotated_still, overlay_plan, render_annotated, render_parallel
 from analyzer.report import SourceInfo
-from analyzer.video import _mp4_top_boxes, probe
 from tests.media import make_video
 from tests.skeleton import Setup, plank
 
 FPS = 15.0
 SIZE = (480, 360)
 SECONDS = 8.0
-RED = np.array(render.SEVERITY_COLOUR["danger"], dtype=float)
+RED = np.array(SEVERITY_COLOUR["danger"], dtype=float)
 
 
 def plain_clip(path: Path, size: tuple[int, int], n_frames: int, fps: float, level: int = 90) -> Path:
@@ -175,7 +176,7 @@ def test_odd_size_is_padded_to_even(tmp_path: Path, analysis: Analysis) -> None:
 def test_parallel_chunks_join_into_the_same_video(
     tmp_path: Path, analysis: Analysis, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(render, "MIN_RENDER_CHUNK_FRAMES", 30)
+    monkeypatch.setattr(annotate, "MIN_RENDER_CHUNK_FRAMES", 30)
     seen: list[int] = []
     out = render_parallel(
         clip, analysis, tmp_path / "parallel.mp4", workers=2, progress=lambda done, total: seen.append(done)

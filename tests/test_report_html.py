@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.draw.html_report import write_html_report
+from analyzer.draw.plots import timeline_figure, timeline_rows
 from analyzer.exports import add_outputs, load_analysis, write_exports
-from analyzer.html_report import write_html_report
 from analyzer.pipeline import Analysis
-from analyzer.plots import timeline_figure, timeline_rows
 from tests.browser.chrome import browser_missing
 from tests.test_render import FPS, SECONDS, SIZE, plain_clip, sagging_plank
 

@@ -182,9 +182,9 @@ def test_pushup_line_ignores_frames_where_the_model_folds_the_legs() -> None:
 
 def test_shoulders_moving_with_straight_elbows_are_not_a_pushup_rep() -> None:
     """Walking the hands out into the plank moves the shoulders like a rep; the elbows stay straight."""
-    from analyzer.evaluate import count_reps
-    from analyzer.kinematics import Features, ViewEstimate
-    from analyzer.registry import get_exercise
+    from analyzer.features.kinematics import Features, ViewEstimate
+    from analyzer.judging.evaluate import count_reps
+    from analyzer.judging.registry import get_exercise
 
     t = np.arange(0, 8000, 1000 / 30)
     cycle = (t // 2000).astype(int)

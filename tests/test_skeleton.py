@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analyzer.io.track_csv import read_track_csv, write_track_csv
 from analyzer.landmarks import INDEX
 from tests import skeleton as sk
 from tests.skeleton import Body, Camera, Pose, Setup
@@ -290,7 +291,7 @@ def test_pushup_truth() -> None:
 
 def test_track_survives_the_csv_format(tmp_path) -> None:
     track, _ = sk.pushup(reps=1, setup=Setup.realistic(seed=2))
-    track.to_csv(tmp_path / "t.csv")
-    back = type(track).from_csv(tmp_path / "t.csv")
+    write_track_csv(track, tmp_path / "t.csv")
+    back = read_track_csv(tmp_path / "t.csv")
     assert back.size == track.size
     assert np.allclose(back.image, track.image, equal_nan=True)

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from analyzer import spine
+import analyzer.pose.back_outline as spine
+from analyzer.judging.measures import flexion_change
 from analyzer.landmarks import INDEX
 
 W, H = 640, 480
@@ -81,11 +82,11 @@ def test_flexion_change_needs_bend_and_hollow_to_agree() -> None:
     }
     ctx = SimpleNamespace(features=_Series(series))
     frames = lambda c, rep: (np.arange(5, 10), np.arange(0, 5))  # noqa: E731  (judged, reference)
-    assert spine.flexion_change(frames, 0.5)(ctx, None).value == pytest.approx(12.0)
+    assert flexion_change(frames, 0.5)(ctx, None).value == pytest.approx(12.0)
     del series["img_back_hollow_deg"]  # an older track: the bend alone
-    assert spine.flexion_change(frames, 0.5)(ctx, None).value == pytest.approx(30.0)
+    assert flexion_change(frames, 0.5)(ctx, None).value == pytest.approx(30.0)
     series["img_quality"][5:8] = 0.2  # too few good frames at the bottom: not judged
-    assert spine.flexion_change(frames, 0.5)(ctx, None) is None
+    assert flexion_change(frames, 0.5)(ctx, None) is None
 
 
 class _Series:

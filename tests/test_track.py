@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analyzer.io.track_csv import TrackFormatError, csv_header, read_track_csv, write_track_csv
 from analyzer.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
-from analyzer.track import PoseTrack, TrackFormatError
+from analyzer.track import PoseTrack
 from tests import media
 
 
@@ -33,8 +34,8 @@ def _random_track(n: int = 12, with_world: bool = True, seed: int = 0) -> PoseTr
 def test_csv_round_trip_is_lossless(tmp_path: Path, with_world: bool) -> None:
     track = _random_track(with_world=with_world)
     path = tmp_path / "track.csv"
-    track.to_csv(path)
-    back = PoseTrack.from_csv(path)
+    write_track_csv(track, path)
+    back = read_track_csv(path)
     np.testing.assert_allclose(back.t_ms, track.t_ms, atol=1e-6)
     np.testing.assert_allclose(back.image, track.image, atol=1e-6)
     np.testing.assert_allclose(back.visibility, track.visibility, atol=1e-6)
@@ -48,12 +49,12 @@ def test_csv_round_trip_is_lossless(tmp_path: Path, with_world: bool) -> None:
 
 def test_csv_without_optional_columns(tmp_path: Path) -> None:
     """A track from another tool: image columns only, no visibility, no size."""
-    names = PoseTrack.csv_header(False, False)
+    names = csv_header(False, False)
     cols = [c for c in names if not c.endswith("_v")]
     path = tmp_path / "other.csv"
     rows = [",".join(cols)] + [",".join(["0", "33.3"] + ["0.5"] * (len(cols) - 2))]
     path.write_text("\n".join(rows) + "\n")
-    track = PoseTrack.from_csv(path)
+    track = read_track_csv(path)
     assert len(track) == 1 and track.size is None
     assert np.all(track.visibility == 1.0)
     assert not track.has_world
@@ -66,7 +67,7 @@ def test_csv_from_another_tool(tmp_path: Path, scale: tuple[float, float]) -> No
     names = ["nose", "left_shoulder", "left_hip", "left_ankle"]
     path = tmp_path / "labelled.csv"
     media.write_foreign_track_csv(path, track, names, scale)
-    back = PoseTrack.from_csv(path)
+    back = read_track_csv(path)
     np.testing.assert_allclose(np.diff(back.t_ms), 1000.0 / 30.0)
     assert any("no t_ms column" in note for note in back.meta["import_notes"])
     kept = [LANDMARK_NAMES.index(n) for n in names]
@@ -82,7 +83,7 @@ def test_csv_from_a_spreadsheet(tmp_path: Path) -> None:
     """A byte-order mark and semicolons between cells, as spreadsheets save them."""
     path = tmp_path / "sheet.csv"
     path.write_text("nose_x;nose_y;t_ms\n0.25;0.5;0\n0.5;0.75;40\n", encoding="utf-8-sig")
-    track = PoseTrack.from_csv(path)
+    track = read_track_csv(path)
     np.testing.assert_allclose(track.t_ms, [0, 40])
     np.testing.assert_allclose(track.image[:, 0, :2], [[0.25, 0.5], [0.5, 0.75]])
 
@@ -101,7 +102,7 @@ def test_bad_csv_says_what_is_wrong(tmp_path: Path, content: str, message: str) 
     path = tmp_path / "bad.csv"
     path.write_text(content)
     with pytest.raises(TrackFormatError, match=message):
-        PoseTrack.from_csv(path)
+        read_track_csv(path)
 
 
 def test_slicing_and_concat_keep_alignment() -> None:

@@ -1,4 +1,4 @@
-"""Tests for analyzer.video: containers, rotation, timestamps, chunks, streaming, errors, real clips."""
+"""Tests for analyzer.io.video: containers, rotation, timestamps, chunks, streaming, errors, real clips."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import av
 import numpy as np
 import pytest
 
-from analyzer import video
-from analyzer.video import Frame, VideoError, iter_frames, probe
+import analyzer.io.video as video
+from analyzer.io.video import Frame, VideoError, iter_frames, probe
 
 try:  # works whether or not tests/ is a package
     from . import media
@@ -175,7 +175,7 @@ def test_variable_frame_rate_timestamps_come_from_pts(tmp_path: Path) -> None:
 
 def test_duplicate_pts_are_dropped_keeping_order(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = media.make_video_packet_pts(tmp_path / "dup.mkv", [0, 33, 33, 100, 133])
-    with caplog.at_level(logging.WARNING, logger="analyzer.video"):
+    with caplog.at_level(logging.WARNING, logger="analyzer.io.video"):
         frames = list(iter_frames(path))
     assert ts(frames) == [0, 33, 100, 133]
     assert [f.index for f in frames] == [0, 1, 3, 4]
@@ -411,7 +411,7 @@ def test_truncated_mp4_with_moov_first_yields_what_decodes_and_warns(
     good = media.make_video(tmp_path / "g.mp4", n_frames=60, faststart=True)
     cut = media.truncate(good, tmp_path / "cut.mp4", 0.5)
     assert probe(cut).frame_count == 60  # the index still claims everything
-    with caplog.at_level(logging.WARNING, logger="analyzer.video"):
+    with caplog.at_level(logging.WARNING, logger="analyzer.io.video"):
         frames = list(iter_frames(cut))
     assert 5 < len(frames) < 60
     assert np.all(np.diff(ts(frames)) > 0)

@@ -1,4 +1,4 @@
-"""Build analyzer/models/pose_landmarker_full.task from Google's PyPI wheel, reproducibly.
+"""Build analyzer/pose/models/pose_landmarker_full.task from Google's PyPI wheel, reproducibly.
 
 Why: the official ``.task`` bundle lives on Google's model storage, which our
 machines (and many users' CI) cannot reach, while PyPI can be. The wheel
@@ -11,7 +11,7 @@ Two properties the bundle must have, and why:
 
 * Deterministic: same wheel in, same bytes out (fixed zip timestamps, order
   and attributes; the flatbuffer builder is deterministic), so the sha256
-  pinned in ``analyzer.model.MODEL_SHA256`` can be re-derived by anyone.
+  pinned in ``analyzer.pose.model.MODEL_SHA256`` can be re-derived by anyone.
 * Aligned: TFLite's schema declares ``Buffer.data`` with ``force_align: 16``
   and at load it checks each read-only tensor's address against its type's
   alignment; a miss prints "Read-only tensor ... has an unaligned buffer ...
@@ -24,7 +24,7 @@ Two properties the bundle must have, and why:
 
 Usage (project venv)::
 
-    .venv/bin/python tools/build_pose_model.py --out analyzer/models/pose_landmarker_full.task
+    .venv/bin/python tools/build_pose_model.py --out analyzer/pose/models/pose_landmarker_full.task
     .venv/bin/python tools/build_pose_model.py --wheel mediapipe-0.10.21-...whl --out /tmp/x.task
 """
 

@@ -159,7 +159,7 @@ class LiveTruth:
         import numpy as np
         from PIL import Image
 
-        from analyzer.video import iter_frames
+        from analyzer.io.video import iter_frames
 
         truth = json.loads(clip.with_suffix(".json").read_text())["frames"]
         self.frames = np.stack([

@@ -1,4 +1,4 @@
-"""Live coaching page: the browser's webcam -> :class:`analyzer.live.LiveCoach` -> the overlay sent back.
+"""Live coaching page: the browser's webcam -> :class:`analyzer.live.coach.LiveCoach` -> the overlay sent back.
 
 WebRTC runs through ``streamlit-webrtc`` (aiortc on the server). It must work
 on localhost with no STUN or TURN server, so both ICE configurations are
@@ -10,7 +10,7 @@ interface is ``lo``. ``FORMCHECK_ICE_LOOPBACK`` = ``1`` (default: add
 A Chromium on such a host also needs ``--allow-loopback-in-peer-connection``.
 
 The video frames are never queued: each frame is handed to a
-:class:`~analyzer.live.LatestFrameWorker` (which only ever processes the newest)
+:class:`~analyzer.live.coach.LatestFrameWorker` (which only ever processes the newest)
 and returned at once with the latest result drawn on it, so the picture is
 always live and the overlay trails it by one processing time at most.
 """
@@ -33,9 +33,13 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import VideoProcessorBase, WebRtcMode, webrtc_streamer
 
-from analyzer.live import LatestFrameWorker, LiveCoach, LiveState, draw_live, key_angle_label
-from analyzer.registry import exercises
+from analyzer.io.track_csv import write_track_csv
+from analyzer.judging.registry import exercises
+from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live, key_angle_label
+from analyzer.pipeline import InputError
 from analyzer.report import Severity
+from analyzer.store.library import LibraryError
+from webapp.state import get_library, login_gate
 
 LOG = logging.getLogger(__name__)
 LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
@@ -152,8 +156,6 @@ def _status(worker: LatestFrameWorker, kind: str, sound: bool) -> None:
 
 def _summary(worker: LatestFrameWorker) -> dict[str, Any]:
     """The set judged offline from the whole session's poses (the estimator is closed first)."""
-    from analyzer.pipeline import InputError
-
     worker.stop()
     try:
         analysis = worker.coach.summary()
@@ -197,17 +199,11 @@ def save_live_session(library: Any, client_id: int, analysis: Any, exercise: str
     name = f"live-{exercise}-{when:%Y%m%d-%H%M%S}.csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
-        analysis.track.to_csv(path)
+        write_track_csv(analysis.track, path)
         return library.add_clip(client_id, path, exercise, name=name, recorded_at=when, analysis=analysis)
 
 
 def _save_to_library(result: dict[str, Any]) -> None:
-    try:
-        from analyzer.library import LibraryError
-        from webapp.library_page import get_library, login_gate
-    except ImportError as exc:
-        st.caption(f"Saving to the trainer library is not available here ({exc}).")
-        return
     with st.expander("Save to the trainer library"):
         if not login_gate("live_login"):
             return

@@ -11,21 +11,14 @@ from typing import Any
 
 import streamlit as st
 
-from analyzer.cache import optional
 from analyzer.pipeline import InputError
-from analyzer.registry import exercises
 from webapp import widgets
+from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate
 
-UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "gif"]
 TIPS = (
     "Film from the side, the whole body in the frame, the camera steady at hip height, "
     "and the whole set from the first rep to the last."
 )
-
-
-def exercise_options() -> dict[str, str]:
-    """Picker entries: 'auto' first, then every exercise the rules know (name -> label)."""
-    return {"auto": "Recognise it for me", **{name: ex.title for name, ex in exercises().items()}}
 
 
 def _cancel(job: tuple[str, str]) -> None:
@@ -71,8 +64,6 @@ def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> P
     exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
     if cache.annotated_path(sha, exercise).exists():
         return cache.annotated_path(sha, exercise)
-    if optional("analyzer.render", "render_annotated") is None:
-        return None
     if st.session_state.get("upload_cancelled") == (sha, "render"):
         with slot.container():
             st.caption("Annotated video cancelled.")
@@ -91,7 +82,6 @@ def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> P
 
 def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> None:
     """File this result under a client of the trainer library (no second analysis)."""
-    from webapp.library_page import get_library, login_gate
 
     with st.expander("Add to a client's library"):
         if not login_gate(key="upload_login"):

@@ -16,9 +16,13 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from analyzer.cache import AnalysisCache, data_dir, optional
-from analyzer.extract import Cancelled
+from analyzer.draw.html_report import write_html_report
+from analyzer.draw.plots import timeline_figure
+from analyzer.exports import write_exports
+from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
+from analyzer.store.cache import AnalysisCache
+from analyzer.store.files import data_dir
 
 try:  # Streamlit interrupts a running script with these when the user clicks during a run
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
@@ -268,14 +272,10 @@ def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path 
         "Tables (CSV, zip)", lambda: tables_zip(analysis), f"{stem}_tables.zip", "application/zip",
         key=f"{key}_dl_csv", on_click="ignore",
     )
-    write_html = optional("analyzer.html_report", "write_html_report")
-    if write_html is not None:
-        cols[2].download_button(
-            "Report (HTML)", lambda: html_report(analysis, annotated, source), f"{stem}_report.html", "text/html",
-            key=f"{key}_dl_html", on_click="ignore",
-        )
-    else:
-        cols[2].caption("HTML report: not available in this build.")
+    cols[2].download_button(
+        "Report (HTML)", lambda: html_report(analysis, annotated, source), f"{stem}_report.html", "text/html",
+        key=f"{key}_dl_html", on_click="ignore",
+    )
     if annotated is not None and annotated.exists():
         cols[3].download_button(
             "Annotated video (MP4)", annotated.read_bytes, f"{stem}_annotated.mp4", "video/mp4",
@@ -286,15 +286,11 @@ def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path 
 
 
 def tables_zip(analysis: Any) -> bytes:
-    """The CSV exports zipped; the pose track alone while the exports module is not installed."""
-    write_exports = optional("analyzer.exports", "write_exports")
+    """The CSV exports zipped."""
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         folder = Path(tmp)
-        if write_exports is not None:
-            write_exports(analysis, folder)
-        else:
-            analysis.track.to_csv(folder / "track.csv")
+        write_exports(analysis, folder)
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 zf.write(path, path.relative_to(folder))
@@ -302,20 +298,15 @@ def tables_zip(analysis: Any) -> bytes:
 
 
 def html_report(analysis: Any, annotated: Path | None, source: Path | None) -> bytes:
-    write_html = optional("analyzer.html_report", "write_html_report")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
-        write_html(analysis, out, annotated_video=annotated, source=source)
+        write_html_report(analysis, out, annotated_video=annotated, source=source)
         return out.read_bytes()
 
 
 def timeline(analysis: Any, *, key: str) -> None:
-    figure_for = optional("analyzer.plots", "timeline_figure")
-    if figure_for is None:
-        st.caption("The timeline plot is not available in this build.")
-        return
     try:
-        figure = figure_for(analysis)
+        figure = timeline_figure(analysis)
     except Exception as exc:
         LOG.exception("timeline plot failed")
         st.caption(f"The timeline plot could not be drawn for this clip ({exc}).")

@@ -171,7 +171,7 @@ def write_y4m(clip: Path, out: Path, *, seconds: float, fps: int, max_side: int 
     """Write the clip's first ``seconds`` as raw 4:2:0 YUV4MPEG2 (what Chromium's fake camera reads)."""
     import av
 
-    from analyzer.video import iter_frames
+    from analyzer.io.video import iter_frames
 
     size: tuple[int, int] | None = None
     with open(out, "wb") as fh:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs
 from analyzer.landmarks import INDEX
-from analyzer.smoothing import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs
 from analyzer.track import PoseTrack
 
 # Landmarks below this visibility are treated as unknown (MediaPipe places

@@ -540,7 +540,7 @@ def iter_frames(
 
     Decoding and conversion run in a background thread; closing the generator stops it.
     Decode errors reach the caller as VideoError.  Truncated files yield what decodes and
-    log a warning on ``logging.getLogger("analyzer.video")``.
+    log a warning on ``logging.getLogger("analyzer.io.video")``.
     """
     if stride < 1:
         raise ValueError("stride must be >= 1")

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from analyzer.smoothing import nan_runs
+from analyzer.features.filtering import nan_runs
 
 # Normalised levels: leave "rest" below ENTER, come back above LEAVE.
 ENTER_WORK = 0.35

@@ -17,7 +17,9 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from analyzer.landmarks import NUM_LANDMARKS
-from analyzer.model import verified_sha256
+from analyzer.pose.back_outline import back_shape_from_landmarks
+from analyzer.pose.model import model_path as default_model_path
+from analyzer.pose.model import verified_sha256
 from analyzer.track import PoseTrack
 
 # A box overlapping the previous athlete less than this is someone else.
@@ -142,7 +144,6 @@ class PoseEstimator:
         from mediapipe.tasks.python.core.base_options import BaseOptions
         from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
-        from analyzer.model import model_path as default_model_path
 
         self._mp = mp
         self.model_path = Path(model_path) if model_path else default_model_path("full")
@@ -204,9 +205,7 @@ class PoseEstimator:
 
 
 def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:
-    """Spine outline measures from the mask (see analyzer.spine), per frame so no mask is kept."""
-    from analyzer.spine import back_shape_from_landmarks
-
+    """Spine outline measures from the mask (see analyzer.pose.back_outline), per frame so no mask is kept."""
     xy = frame.image[:, :2] * np.array([width, height])
     return back_shape_from_landmarks(np.squeeze(mask), xy, frame.visibility)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from analyzer.judging.measures import RepValue, per_rep_check
+from analyzer.judging.reps import RepSpan
+from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 from analyzer.report import Finding
-from analyzer.reps import RepSpan
-from analyzer.rulebook import Check, Context, Exercise, RepValue, Threshold, per_rep_check
 
 THRESHOLD = Threshold(
     warn=0.4, danger=0.25, unit="s", above=False,

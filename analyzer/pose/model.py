@@ -1,7 +1,7 @@
 """Finding the pose model: the built-in 'full' bundle, or 'lite'/'heavy' on request.
 
 The 'full' PoseLandmarker bundle ships inside the package
-(``analyzer/models/pose_landmarker_full.task``), built reproducibly from
+(``analyzer/pose/models/pose_landmarker_full.task``), built reproducibly from
 Google's PyPI wheel by ``tools/build_pose_model.py``; using it never touches
 the network. 'lite' and 'heavy' exist only on Google's model storage and are
 downloaded when asked for, into ``$FORMCHECK_CACHE`` (default

@@ -30,9 +30,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
-from analyzer.cache import DEFAULT_OPTIONS, AnalysisCache, data_dir, optional, sha256_file, video_suffix
-from analyzer.extract import ExtractOptions, Progress
+from analyzer.draw.html_report import write_html_report
+from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.report import Finding, Report, Severity
+from analyzer.store.cache import DEFAULT_OPTIONS, AnalysisCache
+from analyzer.store.files import data_dir, sha256_file, video_suffix
 
 DATABASE_ENV = "FORMCHECK_DATABASE_URL"
 DB_FILE = "formcheck.db"
@@ -487,7 +489,6 @@ class Library:
 
     def export_zip(self, client_id: int) -> bytes:
         """A zip with the client's JSON and, per session, report.json, notes and the HTML report."""
-        write_html = optional("analyzer.html_report", "write_html_report")
         data = json.loads(self.export_json(client_id))
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, tempfile.TemporaryDirectory() as tmp:
@@ -498,13 +499,10 @@ class Library:
                 zf.writestr(f"{folder}/report.json", json.dumps(s["report"], indent=2))
                 if s["notes"]:
                     zf.writestr(f"{folder}/notes.txt", "\n\n".join(f"[{k}]\n{v}" for k, v in s["notes"].items()))
-                if write_html is not None:
-                    html = Path(tmp) / f"{s['id']}.html"
-                    write_html(self.analysis(s["id"]), html, source=self.session(s["id"]).video)
-                    zf.write(html, f"{folder}/report.html")
+                html = Path(tmp) / f"{s['id']}.html"
+                write_html_report(self.analysis(s["id"]), html, source=self.session(s["id"]).video)
+                zf.write(html, f"{folder}/report.html")
                 lines.append(f"- {s['recorded_at'][:16]} {s['exercise']}: score {s['score']} - {s['verdict']}")
-            if write_html is None:
-                lines += ["", "(HTML reports were not available in this formcheck build.)"]
             zf.writestr("README.md", "\n".join(lines) + "\n")
         return buffer.getvalue()
 

@@ -15,8 +15,8 @@ import cv2
 import jinja2
 import numpy as np
 
-from analyzer.plots import figure_html, timeline_figure, timeline_rows
-from analyzer.render import annotated_still, overlay_plan, worst_frame_ms
+from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
+from analyzer.draw.plots import figure_html, timeline_figure, timeline_rows
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:

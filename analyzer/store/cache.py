@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import os
 import threading
@@ -24,57 +23,25 @@ from pathlib import Path
 from typing import Any
 
 import analyzer
-from analyzer.extract import ExtractOptions, Progress
+from analyzer import pipeline
+from analyzer.draw.annotate import render_parallel
+from analyzer.io.track_csv import TrackFormatError, read_track_csv, write_track_csv
+from analyzer.judging.registry import UnknownExercise
+from analyzer.pose.extract import ExtractOptions, Progress
+from analyzer.pose.model import model_path, model_sha256
+from analyzer.report import SourceInfo
+from analyzer.store.files import data_dir, sha256_file, video_suffix
 
-DATA_ENV = "FORMCHECK_DATA"
-VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".avi", ".gif", ".m4v", ".mkv")
 # Uploads kept for replay and downloads; older ones are pruned (their tracks stay).
 KEEP_UPLOADS = 12
 KEEP_TRACKS = 500
 # Analyses kept in memory: each holds its track (a few MB for a minute of video).
 KEEP_IN_MEMORY = 6
-CHUNK = 1 << 20
 DEFAULT_OPTIONS = ExtractOptions()
-
-
-def data_dir() -> Path:
-    """``$FORMCHECK_DATA``, else ``~/.local/share/formcheck`` (XDG_DATA_HOME respected); created on use."""
-    env = os.environ.get(DATA_ENV)
-    if env:
-        root = Path(env).expanduser()
-    else:
-        base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-        root = Path(base) / "formcheck"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def video_suffix(name: str) -> str:
-    """The stored file's extension: the upload's if it is a known video type (browsers need it), else .mp4."""
-    suffix = Path(name).suffix.lower()
-    return suffix if suffix in VIDEO_SUFFIXES else ".mp4"
-
-
-def optional(module: str, attr: str) -> Callable[..., Any] | None:
-    """A function from a module that may not exist yet (render, plots, reports): None when missing."""
-    try:
-        return getattr(importlib.import_module(module), attr, None)
-    except ImportError:
-        return None
 
 
 @cache
 def _model_fingerprint() -> str:
-    from analyzer.model import model_path, model_sha256
-
     try:
         return model_sha256(model_path("full")) or ""
     except Exception:  # noqa: BLE001 - a missing model fails later with its own message
@@ -150,9 +117,6 @@ class AnalysisCache:
         file on disk is named by hash). Raises ``InputError`` and ``Cancelled``
         like :func:`analyzer.pipeline.run_analysis`.
         """
-        from analyzer import pipeline
-        from analyzer.registry import UnknownExercise
-
         video = Path(video)
         sha = sha or sha256_file(video)
         name = name or video.name
@@ -198,7 +162,7 @@ class AnalysisCache:
     def _save_track(self, stem: str, result: Any) -> None:
         folder = self._dir("tracks")
         tmp = folder / f".{stem}.csv.part"
-        result.track.to_csv(tmp)
+        write_track_csv(result.track, tmp)
         side = {
             "source": result.report.source.model_dump(mode="json"),
             "meta": result.track.meta,
@@ -210,16 +174,13 @@ class AnalysisCache:
             _prune(folder, KEEP_TRACKS * 2)
 
     def _load_track(self, stem: str) -> tuple[Any, Any, dict[str, Any]] | None:
-        from analyzer.report import SourceInfo
-        from analyzer.track import PoseTrack, TrackFormatError
-
         folder = self.root / "tracks"
         csv_path, side_path = folder / f"{stem}.csv", folder / f"{stem}.json"
         if not (csv_path.exists() and side_path.exists()):
             return None
         try:
             side = json.loads(side_path.read_text())
-            track = PoseTrack.from_csv(csv_path)
+            track = read_track_csv(csv_path)
             source = SourceInfo.model_validate(side["source"])
         except (TrackFormatError, ValueError, KeyError, OSError):
             return None  # a damaged entry is recomputed, not trusted
@@ -228,16 +189,13 @@ class AnalysisCache:
 
     # -- annotated video -----------------------------------------------------
     def annotated(self, video: Path, analysis: Any, sha: str, progress: Progress | None = None) -> Path | None:
-        """The annotated MP4 for this analysis, rendered once; None while no renderer is installed."""
-        render = optional("analyzer.render", "render_parallel") or optional("analyzer.render", "render_annotated")
-        if render is None:
-            return None
+        """The annotated MP4 for this analysis, rendered once."""
         exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
         out = self.annotated_path(sha, exercise)
         if not out.exists():
             tmp = out.with_name(f".{out.stem}.part.mp4")
             try:
-                render(Path(video), analysis, tmp, progress=progress)
+                render_parallel(Path(video), analysis, tmp, progress=progress)
                 os.replace(tmp, out)
             finally:
                 tmp.unlink(missing_ok=True)

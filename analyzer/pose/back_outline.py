@@ -22,7 +22,7 @@ the hip does not pass for a rounded back.
 
 ``back_bend_deg`` (upper-back tangent vs the lumbar-to-buttock direction) and
 ``back_hollow_deg`` (the lordosis, from the outline's convex hull) are the
-rules' pair, combined by :func:`flexion_change`. Measured on rendered clips
+rules' pair, combined by :func:`analyzer.judging.measures.flexion_change`. Measured on rendered clips
 (tools/synth, yaw 0-30): 15-45 deg of deadlift rounding gives 12-25 deg, clean
 hinges 2-8. A rendered 10-30 deg butt wink changes no such angle by more
 than ~5 deg (the trunk shifts back almost rigidly) while good real squats
@@ -46,8 +46,6 @@ import cv2
 import numpy as np
 
 from analyzer.landmarks import INDEX
-from analyzer.reps import RepSpan
-from analyzer.rulebook import Context, FrameSets, RepMeasure, RepValue, percentile_at
 
 # Stable output keys (CSV columns ``spine_<key>``).
 KEYS: tuple[str, ...] = (
@@ -194,45 +192,6 @@ def back_shape_from_landmarks(
     # Turned away from a pure side view, the outline is part back, part flank.
     out["quality"] = round(out["quality"] * max(0.0, 1.0 - (spread / length / 0.75) ** 2), 4)
     return out
-
-
-def flexion_change(frames: FrameSets, min_quality: float, min_frames: int = 3) -> RepMeasure:
-    """A rep measure for rules: how much the back flexed between two sets of frames of one rep (deg).
-
-    Per judged frame, the smaller of two views of the same thing, each against
-    the reference frames' median: the rise of ``img_back_bend_deg`` and the
-    loss of ``img_back_hollow_deg``. Both must agree, because each alone has
-    its own false alarms on real clips (arms and bar plates change the upper
-    back's tangent; a lifter who arches harder deepens the hollow).
-    The rep's value is the median over the judged frames: a rounded back holds
-    through the bottom, while a few frames' outline noise does not. Measured on
-    renders (tools/synth, 36 reps of 14 bodies, yaw 0-30): clean hinges 0-10 deg,
-    15 deg of spinal flexion 6-13, 30 deg 11-19, 45 deg 18-24 (with the 90th
-    percentile clean reached 11.5 and 30 deg 11.8). Frames below ``min_quality`` are left
-    out; with fewer than ``min_frames`` left on either side the rep is not
-    judged (silence rather than noise). Tracks without the hollow series (older
-    CSVs) are judged on the bend alone.
-    """
-
-    def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
-        f = ctx.features
-        if "img_back_bend_deg" not in f.series or "img_quality" not in f.series:
-            return None
-        judged, reference = frames(ctx, rep)
-        quality = f["img_quality"]
-        judged = judged[quality[judged] >= min_quality]
-        reference = reference[quality[reference] >= min_quality]
-        if len(judged) < min_frames or len(reference) < min_frames:
-            return None
-        bend = f["img_back_bend_deg"]
-        change = bend[judged] - percentile_at(bend, reference, 50.0)
-        if "img_back_hollow_deg" in f.series:
-            hollow = f["img_back_hollow_deg"]
-            change = np.minimum(change, percentile_at(hollow, reference, 50.0) - hollow[judged])
-        value = percentile_at(change, np.arange(len(judged)), 50.0)
-        return RepValue(value, judged, change, float(np.nanmean(quality[judged])))
-
-    return measure
 
 
 # -- internals ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
-from analyzer.cache import data_dir
+from analyzer.store.files import data_dir
 
 # scrypt cost: n=2**14, r=8 takes ~50 ms and 16 MiB here (OWASP's minimum is n=2**17 with r=8 for
 # interactive logins on servers; a password typed once per session can afford this).

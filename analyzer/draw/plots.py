@@ -26,8 +26,8 @@ from plotly.subplots import make_subplots
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:
+    from analyzer.judging.rulebook import Check, Threshold
     from analyzer.pipeline import Analysis
-    from analyzer.rulebook import Check, Threshold
 
 __all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "timeline_figure", "timeline_rows"]
 

@@ -1,19 +1,10 @@
-"""Annotated video: the clip with the skeleton, the faults in colour, reps, hold timer and cues drawn on it.
+"""What is drawn on a frame: the skeleton, the faults in colour, reps, hold timer and cues.
 
-Why it is built this way:
 * Everything drawn comes from an :class:`OverlayPlan`, a small picklable summary of an
-  :class:`~analyzer.pipeline.Analysis` (smoothed landmarks, per-frame values, finding spans).
-  Worker processes get the plan, not the analysis, so a clip can be rendered in parallel chunks.
-* Findings are only known once every chunk's pose has been merged and judged, so the video
-  is rendered in a second pass: :func:`render_chunk` per time span (each in its own process),
-  then :func:`concat_parts` joins the parts by copying packets (no re-encode).
-  :func:`render_annotated` does the same in one process, for re-renders after the fact.
-* Output frames carry the source frames' own timestamps, so frame count, duration and
-  variable frame rates match the source; frames the analysis skipped (stride, fps limit)
-  get landmarks interpolated between the analysed frames around them (held at the ends).
-* H.264 in MP4, yuv420p (even width and height: odd ones are padded by one edge pixel),
-  no B-frames (parts concatenate with monotonic timestamps), ``+faststart`` (the index
-  before the data, so a browser starts playing before the download ends). Audio is dropped.
+  :class:`~analyzer.pipeline.Analysis` (smoothed landmarks, per-frame values, finding spans),
+  so worker processes get the plan, not the analysis (see analyzer.draw.annotate).
+* Frames the analysis skipped (stride, fps limit) get landmarks interpolated between the
+  analysed frames around them (held at the ends).
 * The back outline is not the mask's contour (the track keeps only its measures): it is
   re-drawn from the shoulder and hip landmarks, bowed by the measured ``img_back_flexion``
   (sagitta over chord), on the back side (away from the ear->nose direction).
@@ -23,46 +14,19 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
-import os
-import queue
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import av
 import cv2
 import numpy as np
 
+from analyzer.features.filtering import fill_short_gaps, lowpass
+from analyzer.io.video import VideoError, iter_frames
 from analyzer.landmarks import INDEX, SKELETON_EDGES
-from analyzer.video import VideoError, VideoInfo, iter_frames, probe
+from analyzer.pipeline import Analysis
+from analyzer.report import Finding
 
-if TYPE_CHECKING:
-    from analyzer.pipeline import Analysis
-    from analyzer.report import Finding
-
-__all__ = [
-    "EncodeSettings",
-    "OverlayPlan",
-    "Part",
-    "annotated_still",
-    "concat_parts",
-    "draw_overlay",
-    "overlay_plan",
-    "render_annotated",
-    "render_chunk",
-    "render_parallel",
-    "render_spans",
-    "worst_frame_ms",
-]
-
-Progress = Callable[[int, int], None]
 RGB = tuple[int, int, int]
 
 NEAR: RGB = (255, 255, 255)
@@ -92,22 +56,8 @@ SERIES_JOINT = {
     "face": "ear",
     "wrist": "wrist",
 }
-# Parallel render: a chunk shorter than this is not worth a process (start-up ~0.5 s).
-MIN_RENDER_CHUNK_FRAMES = 120
 # Near-side joints drawn as dots (the hand and face points would only clutter).
 DRAWN_JOINTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
-PROGRESS_BATCH = 10
-
-
-@dataclass(frozen=True)
-class EncodeSettings:
-    """x264 settings; identical settings give identical stream headers, which concat needs."""
-
-    crf: int = 23
-    preset: str = "veryfast"
-    keyframe_s: float = 2.0  # seek granularity in a browser
-    max_side: int | None = 1920  # larger sources are scaled down (4K phone clips encode slowly)
-    threads: int = 0  # 0: x264 decides
 
 
 @dataclass(frozen=True)
@@ -245,8 +195,6 @@ def series_joint(series: str, parts: Sequence[str]) -> str | None:
 
 def _display_points(analysis: Analysis) -> np.ndarray:
     """Landmarks as drawn: unseen points removed, short gaps bridged, smoothed like the features."""
-    from analyzer.smoothing import fill_short_gaps, lowpass  # scipy: parent only, not in render workers
-
     track = analysis.track
     xy = track.image[..., :2].copy()
     xy[~(track.visibility >= MIN_VISIBILITY)] = np.nan
@@ -537,303 +485,6 @@ def draw_overlay(img: np.ndarray, t_ms: float, plan: OverlayPlan, *, captions: b
 
 
 # -- encoding ----------------------------------------------------------------------------------------
-
-
-def _timing(source: Path, info: VideoInfo) -> tuple[Fraction, Fraction]:
-    """(time base, nominal rate) for the output: the source's own time base keeps timestamps exact."""
-    rate = Fraction(info.fps).limit_denominator(1001)
-    if info.kind == "video":
-        with av.open(str(source), metadata_errors="ignore") as c:
-            tb = c.streams.video[0].time_base
-        if tb:
-            return Fraction(tb), rate
-    return Fraction(1, 90000), rate
-
-
-def _even_size(width: int, height: int) -> tuple[int, int]:
-    return width + width % 2, height + height % 2
-
-
-class _Encoder:
-    """An H.264 MP4 writer fed upright RGB frames with their source timestamps."""
-
-    def __init__(
-        self,
-        out: Path,
-        size: tuple[int, int],
-        time_base: Fraction,
-        rate: Fraction,
-        settings: EncodeSettings,
-        faststart: bool,
-        relative: bool = False,
-    ) -> None:
-        """``relative``: timestamps start at 0 (a part; its offset is kept in ``start_pts``), since the MP4
-        muxer would otherwise store a late start as an edit list rounded to whole milliseconds."""
-        self.width, self.height = _even_size(*size)
-        self.relative = relative
-        self.start_pts: int | None = None
-        self.time_base = time_base
-        options = {"movflags": "+faststart"} if faststart else {}
-        self.container = av.open(str(out), "w", options=options)
-        gop = max(1, round(float(rate) * settings.keyframe_s))
-        self.stream = self.container.add_stream(
-            "libx264",
-            rate=rate,
-            options={
-                "crf": str(settings.crf),
-                "preset": settings.preset,
-                "bf": "0",
-                "g": str(gop),
-                "keyint_min": str(gop),
-                "sc_threshold": "0",
-            },
-        )
-        self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, "yuv420p"
-        self.stream.time_base = time_base
-        self.stream.codec_context.time_base = time_base
-        if settings.threads:
-            self.stream.codec_context.thread_count = settings.threads
-        self.frames = 0
-
-    def write(self, rgb: np.ndarray, t_ms: float) -> None:
-        h, w = rgb.shape[:2]
-        if (w, h) != (self.width, self.height):
-            rgb = cv2.copyMakeBorder(rgb, 0, self.height - h, 0, self.width - w, cv2.BORDER_REPLICATE)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        pts = round(t_ms / 1000.0 / self.time_base)
-        if self.start_pts is None:
-            self.start_pts = pts
-        frame.pts = pts - self.start_pts if self.relative else pts
-        frame.time_base = self.time_base
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-        self.frames += 1
-
-    def close(self) -> None:
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        self.container.close()
-
-
-@dataclass(frozen=True)
-class Part:
-    """A rendered time chunk: its file, frame count and where it starts (ms) in the source."""
-
-    path: Path
-    frames: int
-    start_ms: float
-
-
-def _render(
-    source: Path,
-    span: tuple[float, float] | None,
-    plan: OverlayPlan,
-    out: Path,
-    settings: EncodeSettings,
-    *,
-    part: bool,
-    tick: Callable[[], None] | None,
-    info: VideoInfo | None = None,
-) -> Part:
-    info = info or probe(source)
-    time_base, rate = _timing(source, info)
-    start, end = span if span is not None else (None, None)
-    frames = iter_frames(
-        source,
-        start_ms=start if start else None,
-        end_ms=end if end is not None and math.isfinite(end) else None,
-        max_side=settings.max_side,
-    )
-    encoder: _Encoder | None = None
-    first_ms = 0.0
-    try:
-        for frame in frames:
-            if encoder is None:
-                size = (frame.rgb.shape[1], frame.rgb.shape[0])
-                encoder = _Encoder(out, size, time_base, rate, settings, faststart=not part, relative=part)
-                first_ms = frame.t_ms
-            encoder.write(draw_overlay(frame.rgb, frame.t_ms, plan), frame.t_ms)
-            if tick is not None:
-                tick()
-    finally:
-        frames.close()
-        if encoder is not None:
-            encoder.close()
-    return Part(out, encoder.frames if encoder is not None else 0, first_ms)
-
-
-def render_chunk(
-    source: Path,
-    span: tuple[float, float],
-    plan: OverlayPlan,
-    out_part: Path,
-    settings: EncodeSettings = EncodeSettings(),
-    progress_queue: object | None = None,
-) -> Part:
-    """Render the source frames with ``span[0] <= t_ms < span[1]`` into their own MP4 part.
-
-    Meant to run in a worker process (arguments and result are picklable). The part's
-    timestamps start at 0; :func:`concat_parts` puts them back at ``Part.start_ms`` while
-    copying packets. ``frames == 0``: nothing in the span, no file. ``progress_queue`` gets
-    a count every few frames.
-    """
-    pending = {"n": 0}
-
-    def tick() -> None:
-        pending["n"] += 1
-        if pending["n"] == PROGRESS_BATCH:
-            progress_queue.put(pending["n"])  # type: ignore[union-attr]
-            pending["n"] = 0
-
-    part = _render(
-        Path(source),
-        span,
-        plan,
-        Path(out_part),
-        settings,
-        part=True,
-        tick=tick if progress_queue is not None else None,
-    )
-    if progress_queue is not None and pending["n"]:
-        progress_queue.put(pending["n"])  # type: ignore[attr-defined]
-    return part
-
-
-def concat_parts(parts: Sequence[Part], out: Path) -> Path:
-    """Join parts from :func:`render_chunk` (in time order) by copying packets, at their source times.
-
-    No re-encode: parts made with the same :class:`EncodeSettings` share one stream header,
-    which is checked. No B-frames, so decode order is display order across the joins.
-    """
-    parts = [p for p in parts if p.frames]
-    if not parts:
-        raise ValueError("no parts to join")
-    with (
-        av.open(str(parts[0].path)) as first,
-        av.open(str(out), "w", options={"movflags": "+faststart"}) as dst,
-    ):
-        template = first.streams.video[0]
-        header = bytes(template.codec_context.extradata or b"")
-        stream = dst.add_stream_from_template(template)
-        for part in parts:
-            with av.open(str(part.path)) as src:
-                video = src.streams.video[0]
-                if bytes(video.codec_context.extradata or b"") != header:
-                    raise ValueError(
-                        f"{part.path.name} was encoded with other settings; cannot join it by copying"
-                    )
-                offset = round(part.start_ms / 1000.0 / video.time_base)
-                for packet in src.demux(video):
-                    if packet.dts is None:  # the demuxer's final flush packet
-                        continue
-                    packet.pts += offset
-                    packet.dts += offset
-                    packet.stream = stream
-                    dst.mux(packet)
-    return out
-
-
-def render_annotated(
-    source: Path,
-    analysis: Analysis,
-    out: Path,
-    progress: Progress | None = None,
-    settings: EncodeSettings = EncodeSettings(),
-) -> Path:
-    """The annotated video in one process (after the fact: re-renders, short clips)."""
-    source, out = Path(source), Path(out)
-    info = probe(source)
-    plan = overlay_plan(analysis)
-    done = {"n": 0}
-
-    def tick() -> None:
-        done["n"] += 1
-        if progress is not None:
-            progress(done["n"], max(info.frame_count, done["n"]))
-
-    tmp = out.with_name(f".{out.name}.part.mp4")
-    try:
-        _render(source, None, plan, tmp, settings, part=False, tick=tick, info=info)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
-
-
-def render_spans(info: VideoInfo, workers: int) -> list[tuple[float, float]]:
-    """Contiguous [start_ms, end_ms) spans covering the clip, one per worker that is worth starting."""
-    n = max(1, min(workers, info.frame_count // MIN_RENDER_CHUNK_FRAMES))
-    duration_ms = info.duration_s * 1000.0
-    edges = [duration_ms * i / n for i in range(n + 1)]
-    edges[-1] = math.inf  # the last span takes whatever the container has left
-    return list(itertools.pairwise(edges))
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
-def render_parallel(
-    source: Path,
-    analysis: Analysis,
-    out: Path,
-    *,
-    workers: int | None = None,
-    progress: Progress | None = None,
-    settings: EncodeSettings = EncodeSettings(),
-) -> Path:
-    """The annotated video rendered in time chunks over worker processes, joined without re-encoding.
-
-    A second pass after the analysis (the overlay needs the findings of the whole set):
-    decoding, drawing and encoding are spread over the cores as pose estimation was.
-    """
-    source, out = Path(source), Path(out)
-    info = probe(source)
-    workers = workers or default_workers()
-    spans = render_spans(info, workers)
-    if len(spans) == 1:
-        return render_annotated(source, analysis, out, progress=progress, settings=settings)
-    plan = overlay_plan(analysis)
-    if not settings.threads:
-        settings = replace(settings, threads=max(1, workers // len(spans)))
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    context = multiprocessing.get_context("spawn")  # as extract.py: no inherited decoder or thread state
-    try:
-        with context.Manager() as manager, ProcessPoolExecutor(len(spans), mp_context=context) as pool:
-            q = manager.Queue() if progress is not None else None
-            futures = [
-                pool.submit(render_chunk, source, span, plan, tmpdir / f"part{k:03d}.mp4", settings, q)
-                for k, span in enumerate(spans)
-            ]
-            done = 0
-            while not all(f.done() for f in futures):
-                done += _drain(q, timeout=0.2)
-                if progress is not None:
-                    progress(min(done, info.frame_count), max(info.frame_count, done))
-            parts = [f.result() for f in futures]
-        joined = tmpdir / "joined.mp4"
-        concat_parts(parts, joined)
-        os.replace(joined, out)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return out
-
-
-def _drain(q: object | None, timeout: float) -> int:
-    """Frames reported by the workers since the last call (waits up to ``timeout``)."""
-    if q is None:
-        time.sleep(timeout)
-        return 0
-    total = 0
-    try:
-        total += q.get(timeout=timeout)  # type: ignore[attr-defined]
-        while True:
-            total += q.get_nowait()  # type: ignore[attr-defined]
-    except queue.Empty:
-        return total
-
-
-# -- stills for the report ---------------------------------------------------------------------------
 
 
 def worst_frame_ms(analysis: Analysis, finding: Finding) -> float | None:

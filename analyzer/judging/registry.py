@@ -11,8 +11,9 @@ import pkgutil
 from functools import cache
 
 import rules
-from analyzer.kinematics import Features
-from analyzer.rulebook import Exercise
+from analyzer.features.kinematics import Features
+from analyzer.judging.evaluate import active_part, count_reps
+from analyzer.judging.rulebook import Exercise
 
 # Recognition: below this score nobody is named; the runner-up must trail by
 # at least this margin, or the report lists the candidates instead of guessing.
@@ -59,8 +60,6 @@ def recognise(features: Features) -> list[tuple[str, float]]:
     position), scaled by how much of the clip that run covers, so that walking
     up to the camera does not make a plank look like a squat.
     """
-    from analyzer.evaluate import active_part, count_reps
-
     scores = []
     for exercise in exercises().values():
         active = active_part(exercise, features, every_set=False)

@@ -22,22 +22,22 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Generic, NamedTuple, Self, TypeVar
+from typing import Generic, NamedTuple, Self, TypeVar
 
+import cv2
 import numpy as np
 
-from analyzer.evaluate import Evaluation, evaluate
-from analyzer.kinematics import Features, compute_features
+from analyzer import pipeline
+from analyzer.features.filtering import OneEuroFilter
+from analyzer.features.kinematics import Features, compute_features
+from analyzer.judging.evaluate import Evaluation, evaluate
+from analyzer.judging.registry import get_exercise
+from analyzer.judging.rulebook import Exercise
 from analyzer.landmarks import INDEX, NUM_LANDMARKS, SKELETON_EDGES
-from analyzer.pose import PoseEstimator, PoseFrame
-from analyzer.registry import get_exercise
+from analyzer.pipeline import Analysis
+from analyzer.pose.estimator import PoseEstimator, PoseFrame
 from analyzer.report import Finding, Severity
-from analyzer.rulebook import Exercise
-from analyzer.smoothing import OneEuroFilter
 from analyzer.track import PoseTrack
-
-if TYPE_CHECKING:  # pipeline pulls in the video stack; imported where used
-    from analyzer.pipeline import Analysis
 
 # A fault is "happening now" when it was seen within this long of the newest frame: about
 # a second, plus the second at the end of a hold that the hold rules leave unjudged (settling).
@@ -392,8 +392,6 @@ class LiveCoach:
 
     def summary(self) -> Analysis:
         """The offline analysis of the whole session (raises pipeline.InputError when too short)."""
-        from analyzer import pipeline
-
         track = self.session_track()
         width, height = self._size if self._size else (None, None)
         # pipeline's own SourceInfo: after a dev-server module reload, ours may be a stale class
@@ -530,8 +528,6 @@ def key_angle_label(name: str) -> str:
 def _box_text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int],
               thick: int) -> int:
     """Text on a dimmed box (readable on any background); returns the text height."""
-    import cv2
-
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
     pad = max(4, h // 3)
     x0, y0 = max(0, org[0] - pad), max(0, org[1] - h - pad)
@@ -543,8 +539,6 @@ def _box_text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, co
 
 
 def _wrap(text: str, max_px: int, scale: float, thick: int) -> list[str]:
-    import cv2
-
     lines: list[str] = []
     for word in text.split():
         trial = f"{lines[-1]} {word}" if lines else word
@@ -561,8 +555,6 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
     Sizes follow the frame height so the counter and the cue stay readable from
     a couple of metres on a laptop screen.
     """
-    import cv2
-
     h, w = img.shape[:2]
     unit = h / 480.0
     line = max(2, round(3 * unit))

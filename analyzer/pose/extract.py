@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from analyzer.model import model_path
-from analyzer.pose import PoseEstimator, track_frames
+from analyzer.io.video import VideoInfo, iter_frames, probe
+from analyzer.pose.estimator import PoseEstimator, track_frames
+from analyzer.pose.model import model_path
 from analyzer.track import PoseTrack
-from analyzer.video import VideoInfo, iter_frames, probe
 
 # A worker costs ~1-2 s to start (import MediaPipe, load the model): chunks
 # shorter than this are not worth a process of their own.

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analyzer.kinematics import Features
+from analyzer.features.kinematics import Features
+from analyzer.judging.reps import RepSpan, find_hold, find_reps, find_runs
+from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise
+from analyzer.judging.tempo import tempo_check
 from analyzer.report import Finding, Rep, Severity
-from analyzer.reps import RepSpan, find_hold, find_reps, find_runs
-from analyzer.rulebook import HOW_TO_FILM, Check, Context, Exercise
-from analyzer.tempo import tempo_check
 
 # Score: what one finding costs, per severity; repeated reps add a little more.
 SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.info: 0}

@@ -1,0 +1,152 @@
+"""What an exercise module declares: its thresholds, checks, position and how reps are counted.
+
+A module in ``rules/`` defines one ``EXERCISE = Exercise(...)``: its name,
+kind (reps or hold), the signal reps are counted on, the camera views each
+check needs, its thresholds (each with unit and reason), and its checks.
+Checks are pure functions of a :class:`Context` (features, reps, hold) that
+return findings; they never see frames, MediaPipe or the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Literal
+
+import numpy as np
+
+from analyzer.features.kinematics import Features
+from analyzer.judging.reps import RepSpan
+from analyzer.report import Finding, Severity
+
+View = Literal["side", "front", "oblique"]
+SIDE_VIEWS: tuple[View, ...] = ("side", "oblique")
+HOW_TO_FILM = {
+    "side": "film from the side, camera at hip height, whole body in the frame",
+    "front": "film from the front, camera at hip height, whole body in the frame",
+    "oblique": "film from the side or at most 45 degrees off it",
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A named limit: past ``warn`` is a warning, past ``danger`` a danger.
+
+    ``above`` says which way is bad. ``reason`` cites the error in ERRORS.md
+    and where the number comes from (guidance, measurement, benchmark).
+    """
+
+    warn: float
+    danger: float
+    unit: str
+    reason: str
+    above: bool = True
+
+    def severity(self, value: float) -> Severity | None:
+        if not np.isfinite(value):
+            return None
+        past = (lambda limit: value > limit) if self.above else (lambda limit: value < limit)
+        if past(self.danger):
+            return Severity.danger
+        if past(self.warn):
+            return Severity.warning
+        return None
+
+
+@dataclass
+class Context:
+    """Everything a check may look at."""
+
+    features: Features
+    reps: list[RepSpan]
+    hold: tuple[int, int] | None
+    exercise: "Exercise"
+
+    @property
+    def t_ms(self) -> np.ndarray:
+        return self.features.t_ms
+
+    def span_ms(self, start: int, stop: int) -> tuple[float, float]:
+        """Frame indices [start, stop] as a time span in ms."""
+        stop = min(stop, len(self.t_ms) - 1)
+        return float(self.t_ms[start]), float(self.t_ms[stop])
+
+
+CheckFn = Callable[[Context, "Check"], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One error the module looks for."""
+
+    code: str
+    title: str
+    cue: str
+    why: str
+    run: CheckFn
+    views: tuple[View, ...] = SIDE_VIEWS
+    # stricter than the view kinds, for geometry that turning from the camera distorts most (deg off side-on)
+    max_yaw_deg: float | None = None
+    needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
+    body_parts: tuple[str, ...] = ()  # near-side joints the fault is about, drawn in colour on the video
+    key_series: str = ""  # the feature series the check measures, shown beside the joint and plotted
+
+    def finding(
+        self,
+        *,
+        severity: Severity,
+        measured: float,
+        threshold: Threshold,
+        spans: Iterable[tuple[float, float]],
+        rep: int | None = None,
+        confidence: float = 1.0,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            title=self.title,
+            severity=severity,
+            spans_ms=list(spans),
+            rep=rep,
+            measured=round(float(measured), 2),
+            threshold=threshold.warn,
+            unit=threshold.unit,
+            confidence=round(confidence, 2),
+            cue=self.cue,
+            why=self.why,
+            body_parts=list(self.body_parts),
+            key_series=self.key_series,
+        )
+
+    def not_assessable(self, reason: str) -> Finding:
+        return Finding(
+            code=self.code,
+            title=self.title,
+            severity=Severity.info,
+            cue=self.cue,
+            why=self.why,
+            assessable=False,
+            reason=reason,
+            body_parts=list(self.body_parts),
+            key_series=self.key_series,
+        )
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise module's declaration."""
+
+    name: str
+    title: str
+    kind: Literal["reps", "hold"]
+    checks: tuple[Check, ...]
+    thresholds: dict[str, Threshold]
+    looks_like: Callable[[Features], float]  # 0..1: how much the active part resembles this exercise
+    in_position: Callable[[Features], np.ndarray]  # frames in the exercise's position (standing, prone, ...)
+    aliases: tuple[str, ...] = ()
+    rep_signal: str = ""
+    rep_rest: Literal["high", "low", "either"] = "high"  # either: whichever level gives more whole reps
+    rep_min_amplitude: float = 0.0
+    # (series, degrees): a rep must also move this series this much, so that a walk-out or a
+    # shift of the body, which moves the rep signal too, is not counted (push-up: the elbows)
+    rep_min_range: tuple[str, float] | None = None
+    views: tuple[View, ...] = SIDE_VIEWS
+    extra: dict[str, object] = field(default_factory=dict)
