@@ -15,7 +15,7 @@ import pytest
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 from rules.squat import THRESHOLDS
-from tests import skeleton as sk
+from tests.helpers import skeleton as sk
 from tests.test_rules import analyse, realistic
 
 WARN = THRESHOLDS["butt_wink"].warn

@@ -12,9 +12,9 @@ import pytest
 
 from analyzer.io.track_csv import read_track_csv, write_track_csv
 from analyzer.pose.model import MODEL_SHA256
-from tests import media
-from tests import skeleton as sk
-from tests.skeleton import Setup
+from tests.helpers import media
+from tests.helpers import skeleton as sk
+from tests.helpers.skeleton import Setup
 
 FORMCHECK = str(Path(sys.executable).parent / "formcheck")
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"

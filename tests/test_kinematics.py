@@ -14,8 +14,8 @@ from analyzer.features.kinematics import (
     signed_offset_angle,
 )
 from analyzer.track import PoseTrack
-from tests import skeleton as sk
-from tests.skeleton import Setup
+from tests.helpers import skeleton as sk
+from tests.helpers.skeleton import Setup
 
 
 def test_joint_angle_straight_and_right() -> None:

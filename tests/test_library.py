@@ -17,7 +17,7 @@ from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library, LibraryError
-from tests import skeleton as sk
+from tests.helpers import skeleton as sk
 
 # Each fake clip is a distinct byte string: the library names videos by content hash.
 FAKE_CLIPS = {

@@ -162,7 +162,7 @@ def test_hand_placed_file_is_used_and_its_sha256_recorded(monkeypatch, tmp_path)
 def test_reports_name_the_model_that_made_the_track():
     from analyzer.pipeline import analyze_track
     from analyzer.report import SourceInfo
-    from tests import skeleton as sk
+    from tests.helpers import skeleton as sk
 
     track, _ = sk.squat(reps=2)
     source = SourceInfo(file="t.csv", kind="pose_track", duration_s=1.0, fps=30.0)

@@ -22,8 +22,8 @@ from analyzer.io.video import _mp4_top_boxes, probe
 from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
-from tests.media import make_video
-from tests.skeleton import Setup, plank
+from tests.helpers.media import make_video
+from tests.helpers.skeleton import Setup, plank
 
 FPS = 15.0
 SIZE = (480, 360)

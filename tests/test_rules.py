@@ -17,9 +17,9 @@ from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import SourceInfo
 from analyzer.track import PoseTrack
-from tests import media
-from tests import skeleton as sk
-from tests.skeleton import Setup
+from tests.helpers import media
+from tests.helpers import skeleton as sk
+from tests.helpers.skeleton import Setup
 
 SEEDS = (1, 2, 3)
 

@@ -7,8 +7,8 @@ import pytest
 
 from analyzer.io.track_csv import read_track_csv, write_track_csv
 from analyzer.landmarks import INDEX
-from tests import skeleton as sk
-from tests.skeleton import Body, Camera, Pose, Setup
+from tests.helpers import skeleton as sk
+from tests.helpers.skeleton import Body, Camera, Pose, Setup
 
 PROGRAMS = {
     "squat": lambda **kw: sk.squat(reps=2, butt_wink_deg=20, heel_lift_deg=10, **kw),

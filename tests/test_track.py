@@ -8,7 +8,7 @@ import pytest
 from analyzer.io.track_csv import TrackFormatError, csv_header, read_track_csv, write_track_csv
 from analyzer.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from analyzer.track import PoseTrack
-from tests import media
+from tests.helpers import media
 
 
 def _random_track(n: int = 12, with_world: bool = True, seed: int = 0) -> PoseTrack:

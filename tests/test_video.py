@@ -17,10 +17,7 @@ import pytest
 import analyzer.io.video as video
 from analyzer.io.video import Frame, VideoError, iter_frames, probe
 
-try:  # works whether or not tests/ is a package
-    from . import media
-except ImportError:
-    import media  # type: ignore[no-redef]
+from tests.helpers import media
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
 
