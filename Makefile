@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# `make run` serves on this computer only (127.0.0.1), without a password.
+# `FORMCHECK_PUBLIC=1 make run` opens it to the network (0.0.0.0); the library then asks
+# for the password, set first on the server with `formcheck set-password`.
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false \
+		--server.address $(if $(filter 1 true yes,$(FORMCHECK_PUBLIC)),0.0.0.0,127.0.0.1)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -8,6 +8,7 @@ unless the analysis succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -19,13 +20,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from analyzer.exports import add_outputs, load_analysis, write_exports
+from analyzer.exports import (
+    ANNOTATED_MP4,
+    FEATURES_CSV,
+    REPORT_HTML,
+    REPORT_JSON,
+    TRACK_CSV,
+    add_outputs,
+    load_analysis,
+    write_exports,
+)
 from analyzer.judging.registry import exercises
 from analyzer.pipeline import Cancelled, InputError, run_analysis, shipped_model_versions
-from analyzer.pose.extract import ExtractOptions, default_workers
+from analyzer.pose.extract import ExtractOptions
 from analyzer.pose.model import model_path
 from analyzer.report import Report, Severity
 from analyzer.store.auth import set_password as store
+from analyzer.workers import default_workers
 
 EXIT_INTERNAL = 1
 EXIT_INPUT = 2
@@ -68,26 +79,79 @@ def _progress() -> Progress:
     )
 
 
-def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, html: bool, workers: int | None) -> None:  # noqa: ANN001
-    """Write into a temporary folder, then move it into place: never a half-written report."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary one
+# The files formcheck writes into a report folder: the only ones it replaces or removes there.
+OWN_FILES = (REPORT_JSON, TRACK_CSV, FEATURES_CSV, ANNOTATED_MP4, REPORT_HTML)
+STAGING_PREFIX = ".formcheck-"  # a run's files before they are moved into place (same folder, same disk)
+
+
+def _check_target(out_dir: Path) -> None:
+    """Refuse a folder holding anything but an earlier report: formcheck never deletes the user's files."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} is a file, not a folder: choose another --out.")
+    if not out_dir.is_dir():
+        return
+    for entry in sorted(out_dir.iterdir()):
+        if entry.name not in OWN_FILES and not entry.name.startswith(STAGING_PREFIX):
+            raise InputError(f"{entry} is not formcheck's: choose an empty folder or another --out.")
+        if entry.name in OWN_FILES and (entry.is_dir() or entry.is_symlink()):
+            raise InputError(f"{entry} is not a file formcheck wrote: choose an empty folder or another --out.")
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
     try:
-        write_exports(analysis, tmp)
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    except OSError:
+        if directory:  # some systems cannot open a folder: the files themselves are synced
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, html: bool, workers: int | None) -> None:  # noqa: ANN001
+    """Write into ``out_dir``, replacing only formcheck's own files, each atomically.
+
+    Everything is first written to a hidden staging folder inside ``out_dir``; only when all of it
+    is there is each file synced and moved over its predecessor with ``os.replace``, so an
+    interrupted run leaves the previous report as it was. Outputs of an earlier run that this
+    run did not make (say annotated.mp4 without --annotate) are removed, not left to contradict it.
+    A folder this run created is removed again if the run fails.
+    """
+    _check_target(out_dir)
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+    try:
+        write_exports(analysis, stage)
         if annotate or html:
             with _progress() as progress:
                 task = progress.add_task("video", total=None)
                 add_outputs(
-                    analysis, source, tmp, annotate=annotate, html=html, workers=workers,
+                    analysis, source, stage, annotate=annotate, html=html, workers=workers,
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
+        made = [name for name in OWN_FILES if (stage / name).is_file()]
+        for name in made:
+            _fsync(stage / name)
+        _check_target(out_dir)  # nothing of the user's appeared meanwhile under one of our names
+        for name in made:
+            os.replace(stage / name, out_dir / name)
+        for name in OWN_FILES:
+            if name not in made:
+                (out_dir / name).unlink(missing_ok=True)
+        _fsync(out_dir, directory=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if still empty: never anything but this run's own
         raise
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 @app.command()
@@ -110,6 +174,7 @@ def analyze(
     if annotate and input.suffix.lower() == ".csv":
         err.print("formcheck: --annotate needs the video itself, not a pose track; writing the rest.")
     try:
+        _check_target(target)  # before any work: an unusable --out is known now
         with _progress() as progress:
             task = progress.add_task("pose", total=None)
             analysis = run_analysis(
@@ -135,7 +200,7 @@ def analyze(
         sys.stdout.write(analysis.report.model_dump_json(indent=2) + "\n")
     else:
         _summary(analysis.report)
-        written = ", ".join(sorted(p.name for p in target.iterdir()))
+        written = ", ".join(sorted(p.name for p in target.iterdir() if p.name in OWN_FILES))
         out.print(f"[dim]written to {target}/: {written}[/]")
 
 

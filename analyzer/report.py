@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Severity(str, Enum):
@@ -33,7 +33,9 @@ class Finding(BaseModel):
     spans_ms: list[tuple[float, float]] = Field(default_factory=list)
     rep: int | None = Field(default=None, description="1-based rep number, None for the whole set")
     measured: float | None = None
-    threshold: float | None = None
+    threshold: float | None = Field(default=None, description="the warning limit")
+    threshold_key: str = Field(default="", description="which of the exercise's thresholds was judged against")
+    threshold_danger: float | None = Field(default=None, description="the danger limit")
     unit: str = ""
     confidence: float = 1.0
     cue: str = ""

@@ -75,12 +75,6 @@ def bottom_and_top(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
     return frames_by_level(ctx, rep, REP_SIGNAL, low=0.33, high=0.85)
 
 
-def rounded_back(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(
-        ctx, check, THRESHOLDS["rounding"], flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY), unmeasured=OUTLINE_UNSEEN
-    )
-
-
 def _trunk_tipping_in_the_pull(ctx: Context, rep: RepSpan) -> RepValue | None:
     """How much further forward than at the floor the trunk tips (deg) on the way up: in a good pull
     it only ever rises toward upright; when the hips lead it first tips toward horizontal.
@@ -102,10 +96,6 @@ def _trunk_tipping_in_the_pull(ctx: Context, rep: RepSpan) -> RepValue | None:
     pull = np.arange(bottom, top + 1)
     tipping = trunk[pull] - at_floor
     return RepValue(percentile_at(tipping, np.arange(len(pull)), 90.0), pull, tipping)
-
-
-def hips_rise_first(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["hips_first"], _trunk_tipping_in_the_pull)
 
 
 def bar_drift(ctx: Context, check: Check) -> list[Finding]:
@@ -132,10 +122,6 @@ def _neck_off_standing(ctx: Context, rep: RepSpan) -> RepValue:
     return RepValue(percentile_at(off, np.arange(len(low)), 90.0), low, off)
 
 
-def neck_position(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["neck"], _neck_off_standing)
-
-
 EXERCISE = Exercise(
     name="deadlift",
     title="Deadlift",
@@ -155,7 +141,10 @@ EXERCISE = Exercise(
             cue="Push your hips back, keep your chest up and brace: lower the weight until your back stays flat.",
             why="A rounded back puts the load on the spinal discs and ligaments instead of the hips: a high risk "
             "of acute lower-back strain.",
-            run=rounded_back,
+            threshold="rounding",
+            series_label="Back bend along the outline (deg)",
+            measure=flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY),
+            unmeasured=OUTLINE_UNSEEN,
             needs=("img_back_bend_deg",),
             body_parts=("shoulder", "hip"),
             key_series="img_back_bend_deg",
@@ -165,7 +154,9 @@ EXERCISE = Exercise(
             title="Hips rising before the shoulders",
             cue="Push the floor away with your legs so hips and shoulders rise together.",
             why="When the hips shoot up first the back ends up lifting the weight.",
-            run=hips_rise_first,
+            threshold="hips_first",
+            series_label="Trunk tilt forward from upright (deg)",
+            measure=_trunk_tipping_in_the_pull,
             body_parts=("shoulder", "hip", "knee"),
             key_series="trunk_incline_deg",
         ),
@@ -174,6 +165,8 @@ EXERCISE = Exercise(
             title="Bar drifting away from the legs",
             cue="Keep the bar close: drag it up your shins and thighs.",
             why="Every centimetre the bar drifts forward adds leverage on the lower back.",
+            threshold="bar_drift",
+            series_label="Hand to leg gap (leg lengths)",
             run=bar_drift,
             body_parts=("wrist", "knee", "ankle"),
             key_series="hand_to_leg_gap",
@@ -183,6 +176,8 @@ EXERCISE = Exercise(
             title="Leaning back at lockout",
             cue="Finish tall: squeeze the glutes and stop when you are upright, no lean back.",
             why="Leaning back at the top compresses the lower back under load.",
+            threshold="lockout_lean",
+            series_label="Trunk lean, below 0 leaning back (deg)",
             run=lockout_lean,
             body_parts=("shoulder", "hip"),
             key_series="trunk_lean_deg",
@@ -192,7 +187,9 @@ EXERCISE = Exercise(
             title="Neck cranked or dropped",
             cue="Keep your gaze a few metres ahead on the floor so the neck stays in line with the back.",
             why="Cranking the neck up or letting the head hang strains the neck under load.",
-            run=neck_position,
+            threshold="neck",
+            series_label="Head bend off the trunk line (deg)",
+            measure=_neck_off_standing,
             body_parts=("ear", "shoulder"),
             key_series="neck_bend_deg",
         ),

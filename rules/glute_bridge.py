@@ -104,10 +104,6 @@ def _lowering_seconds(ctx: Context, rep: RepSpan) -> RepValue | None:
     return RepValue((ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0, np.arange(start, end + 1))
 
 
-def lowering_speed(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["lowering"], _lowering_seconds)
-
-
 EXERCISE = Exercise(
     name="glute_bridge",
     title="Glute bridge",
@@ -126,6 +122,8 @@ EXERCISE = Exercise(
             title="Hips too high, lower back arching",
             cue="Stop when shoulders, hips and knees form one line; squeeze the glutes instead of arching.",
             why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
+            threshold="hyperextension",
+            series_label="Hips below the shoulder to knee line (deg)",
             run=hyperextension,
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
@@ -139,6 +137,8 @@ EXERCISE = Exercise(
             title="Too little lift",
             cue="Drive through your heels and lift until your hips are in line with shoulders and knees.",
             why="Stopping short leaves the glutes, the muscles the exercise is for, barely working.",
+            threshold="low_lift",
+            series_label="Hips below the shoulder to knee line (deg)",
             run=low_lift,
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
@@ -149,6 +149,8 @@ EXERCISE = Exercise(
             title="Knees not over the heels",
             cue="Move your feet so that at the top your knees sit right above your heels.",
             why="Feet too far away or too close shift the work to the hamstrings or the knees and lower back.",
+            threshold="knees_over_heels",
+            series_label="Shin tilt from vertical (deg)",
             run=knees_over_heels,
             body_parts=("knee", "ankle"),
             key_series="shin_incline_deg",
@@ -158,7 +160,9 @@ EXERCISE = Exercise(
             title="Lowering too fast",
             cue="Hold the top for a moment, then lower slowly over two seconds.",
             why="Dropping the hips gives up control, and control is what protects the back.",
-            run=lowering_speed,
+            threshold="lowering",
+            series_label="Hip height (leg lengths)",
+            measure=_lowering_seconds,
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_height",
         ),

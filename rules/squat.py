@@ -143,10 +143,6 @@ FEET_UNSEEN = (
 )
 
 
-def heels_lifting(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["heels"], _heel_lift, unmeasured=FEET_UNSEEN)
-
-
 def depth(ctx: Context, check: Check) -> list[Finding]:
     """The deepest knee bend of the rep (its 10th percentile, robust to one odd frame)."""
     return per_rep_check(
@@ -167,10 +163,6 @@ def _knee_gap_vs_standing(ctx: Context, rep: RepSpan) -> RepValue:
     return RepValue(percentile_at(relative, np.arange(len(low)), 10.0), low, relative)
 
 
-def knee_cave(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["knee_cave"], _knee_gap_vs_standing)
-
-
 EXERCISE = Exercise(
     name="squat",
     title="Squat",
@@ -189,6 +181,8 @@ EXERCISE = Exercise(
             title="Butt wink (pelvis tucking under)",
             cue="Stop the descent just above the depth where your lower back starts to round, and brace.",
             why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
+            threshold="butt_wink",
+            series_label="Lower-back outline fill (% trunk)",
             run=butt_wink,
             views=("side",),  # turned further, the outline is partly the flank
             needs=("img_lumbar_fill",),
@@ -200,7 +194,10 @@ EXERCISE = Exercise(
             title="Knees too far forward, heels lifting",
             cue="Sit the hips back and keep your whole foot on the floor, knees tracking over the toes.",
             why="Rising onto the toes shifts the load forward and makes the back round to keep balance.",
-            run=heels_lifting,
+            threshold="heels",
+            series_label="Heel rise above the toes (leg lengths)",
+            measure=_heel_lift,
+            unmeasured=FEET_UNSEEN,
             body_parts=("knee", "ankle", "heel", "foot_index"),
             key_series="heel_rise",
         ),
@@ -209,6 +206,8 @@ EXERCISE = Exercise(
             title="Not deep enough",
             cue="Sit lower, toward thighs parallel to the floor, as far as your back stays neutral.",
             why="A partial squat trains only part of the range the exercise is meant for.",
+            threshold="depth",
+            series_label="Knee angle (deg)",
             run=depth,
             body_parts=("hip", "knee", "ankle"),
             key_series="knee_deg",
@@ -218,6 +217,8 @@ EXERCISE = Exercise(
             title="Excessive forward lean",
             cue="Keep your chest up and your gaze ahead; let the knees travel forward a little more.",
             why="Folding forward turns the squat into a good-morning and loads the lower back.",
+            threshold="lean",
+            series_label="Trunk tilt forward from upright (deg)",
             run=forward_lean,
             body_parts=("shoulder", "hip"),
             key_series="trunk_incline_deg",
@@ -227,7 +228,9 @@ EXERCISE = Exercise(
             title="Knees caving in",
             cue="Push your knees out so they stay over your toes all the way down and up.",
             why="Knees collapsing inward strain the knee and hip.",
-            run=knee_cave,
+            threshold="knee_cave",
+            series_label="Knee width over ankle width (ratio)",
+            measure=_knee_gap_vs_standing,
             views=("front",),
             body_parts=("hip", "knee", "ankle"),
             key_series="knee_ankle_width_ratio",

@@ -6,6 +6,8 @@ real run on a shared clip, so the file runs in seconds.
 
 from __future__ import annotations
 
+import re
+
 import importlib.util
 import os
 from pathlib import Path
@@ -58,10 +60,10 @@ def library_app() -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Everything written on the page, for 'is it shown' checks."""
+    """Everything written on the page as a reader sees it (markdown's backslash escapes resolved)."""
     parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning", "error")
              for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -14,6 +14,7 @@ PACKAGES = ("analyzer", "rules", "webapp")
 # The data flow, first stage first. A module may import its own stage or an earlier one.
 STAGES: tuple[tuple[str, ...], ...] = (
     ("analyzer", "analyzer.landmarks", "analyzer.report"),
+    ("analyzer.workers",),
     ("analyzer.track",),
     ("analyzer.io",),
     ("analyzer.pose",),

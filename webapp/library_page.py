@@ -24,7 +24,7 @@ from analyzer.store.library import (
     rep_start_s,
 )
 from webapp import widgets
-from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate
+from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate, plain
 
 ALL = "All"
 
@@ -35,7 +35,7 @@ def _plural(n: int, word: str) -> str:
 
 # -- clients -------------------------------------------------------------------
 def _report_error(action: str, exc: Exception) -> None:
-    st.session_state["lib_error"] = f"{action}: {exc}"
+    st.session_state["lib_error"] = f"{action}: {plain(exc)}"
 
 
 def _create_client() -> None:
@@ -46,7 +46,7 @@ def _create_client() -> None:
         return
     st.session_state["lib_client"] = client.id
     st.session_state["lib_new_name"] = ""
-    st.session_state["lib_message"] = f"Created {client.name}."
+    st.session_state["lib_message"] = f"Created {plain(client.name)}."
 
 
 def _rename_client(client_id: int) -> None:
@@ -68,7 +68,7 @@ def _delete_client(client_id: int) -> None:
     removed = library.delete_client(client_id)
     st.session_state["lib_confirm_delete"] = None
     st.session_state.pop("lib_client", None)
-    st.session_state["lib_message"] = f"Deleted {name}, their sessions, notes and {removed} video file(s)."
+    st.session_state["lib_message"] = f"Deleted {plain(name)}, their sessions, notes and {removed} video file(s)."
 
 
 def client_manager(library: Library) -> ClientInfo | None:
@@ -93,7 +93,7 @@ def client_manager(library: Library) -> ClientInfo | None:
         st.button("Rename", key="lib_rename_btn", on_click=_rename_client, args=(client.id,))
         if st.session_state.get("lib_confirm_delete") == client.id:
             st.warning(
-                f"Delete {client.name} with their {client.sessions} sessions, notes and videos? This cannot be undone."
+                f"Delete {plain(client.name)} with their {client.sessions} sessions, notes and videos? This cannot be undone."
             )
             yes, no = st.columns(2)
             yes.button("Yes, delete", key="lib_delete_yes", type="primary", on_click=_delete_client, args=(client.id,))
@@ -165,7 +165,7 @@ def sessions_tab(library: Library, client: ClientInfo) -> None:
 def add_clips_tab(library: Library, client: ClientInfo) -> None:
     counter = st.session_state.setdefault("lib_upload_round", 0)
     files = st.file_uploader(
-        f"Clips of {client.name}", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"lib_files_{counter}"
+        f"Clips of {plain(client.name)}", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"lib_files_{counter}"
     )
     options = exercise_options()
     exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="lib_add_exercise")
@@ -177,7 +177,7 @@ def add_clips_tab(library: Library, client: ClientInfo) -> None:
     for number, upload in enumerate(files):
         _, path = widgets.current_cache().store_upload(upload.getvalue(), upload.name)
         # Cancel needs no callback: the click's rerun stops the loop, and what was added stays added.
-        run = widgets.CancellableRun(f"{upload.name}: finding the body…", key=f"lib_cancel_{number}",
+        run = widgets.CancellableRun(f"{plain(upload.name)}: finding the body…", key=f"lib_cancel_{number}",
                                      on_cancel=lambda: None)
         try:
             run.run(
@@ -189,10 +189,10 @@ def add_clips_tab(library: Library, client: ClientInfo) -> None:
             added += 1
         except InputError as exc:
             run.clear()
-            st.error(f"{upload.name}: {exc}")
+            st.error(f"{plain(upload.name)}: {plain(exc)}")
     if added:
         st.session_state["lib_upload_round"] = counter + 1
-        st.success(f"Added {_plural(added, 'session')} to {client.name}.")
+        st.success(f"Added {_plural(added, 'session')} to {plain(client.name)}.")
 
 
 # -- compare, trend, export ----------------------------------------------------

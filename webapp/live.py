@@ -39,7 +39,7 @@ from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_li
 from analyzer.pipeline import InputError
 from analyzer.report import Severity
 from analyzer.store.library import LibraryError
-from webapp.state import get_library, login_gate
+from webapp.state import get_library, login_gate, plain
 
 LOG = logging.getLogger(__name__)
 LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
@@ -141,7 +141,7 @@ def _status(worker: LatestFrameWorker, kind: str, sound: bool) -> None:
     with st.container(key="live_status"):
         st.markdown(status_line(state, kind))
         if worker.error is not None:
-            st.warning(f"Live analysis hit an error: {worker.error}")
+            st.warning(f"Live analysis hit an error: {plain(worker.error)}")
     if state is not None and not state.cue_code:
         st.session_state.pop(BEEP_KEY, None)  # the cue went away: the next one beeps again
     if not sound or state is None or not state.cue_code:
@@ -170,7 +170,7 @@ def _summary(worker: LatestFrameWorker) -> dict[str, Any]:
 def _show_summary(result: dict[str, Any]) -> None:
     st.subheader("Your set")
     if "error" in result:
-        st.info(f"Nothing to summarise: {result['error']}")
+        st.info(f"Nothing to summarise: {plain(result['error'])}")
         return
     report = result["analysis"].report
     st.markdown(f"**{report.verdict}**")
@@ -217,9 +217,9 @@ def _save_to_library(result: dict[str, Any]) -> None:
                 client_id = clients.get(name) or library.create_client(name).id
                 info = save_live_session(library, client_id, result["analysis"], result["exercise"], result["when"])
             except (LibraryError, OSError) as exc:
-                st.error(f"Could not save: {exc}")
+                st.error(f"Could not save: {plain(exc)}")
                 return
-            st.success(f"Saved for {info.client_name}: {info.label if hasattr(info, 'label') else info.id}.")
+            st.success(f"Saved for {plain(info.client_name)}: {plain(info.label if hasattr(info, 'label') else info.id)}.")
 
 
 def page() -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from analyzer.pipeline import InputError
 from webapp import widgets
-from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate
+from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate, plain
 
 TIPS = (
     "Film from the side, the whole body in the frame, the camera steady at hip height, "
@@ -48,12 +48,12 @@ def analyse_with_progress(path: Path, exercise: str, *, name: str, sha: str, slo
         )
     except InputError as exc:
         run.clear()
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     except Exception as exc:  # noqa: BLE001 - a clip nobody foresaw: say so on the page, log the details
         widgets.LOG.exception("analysis of %s failed", name)
         run.clear()
-        st.error(f"formcheck could not analyse {name} ({type(exc).__name__}: {exc}). Try another recording of the set; "
+        st.error(f"formcheck could not analyse {plain(name)} ({type(exc).__name__}: {plain(exc)}). Try another recording of the set; "
                  "if it keeps happening, report it with the clip.")
         return None
 
@@ -76,7 +76,7 @@ def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> P
         return run.run(lambda progress, _should_cancel: cache.annotated(path, analysis, sha, progress=progress))
     except Exception as exc:  # noqa: BLE001 - the analysis still stands without its drawing
         run.clear()
-        st.warning(f"The annotated video could not be made ({exc}); showing the original clip.")
+        st.warning(f"The annotated video could not be made ({plain(exc)}); showing the original clip.")
         return None
 
 
@@ -100,9 +100,9 @@ def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> Non
                     if filmed != date.today() else None,
                 )
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 return
-            st.success(f"Added to {session.client_name}'s sessions.")
+            st.success(f"Added to {plain(session.client_name)}'s sessions.")
             st.page_link("webapp/library_page.py", label="Open the library", icon=":material/groups:")
 
 

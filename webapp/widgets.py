@@ -23,6 +23,7 @@ from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.files import data_dir
+from webapp.state import plain
 
 try:  # Streamlit interrupts a running script with these when the user clicks during a run
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
@@ -142,7 +143,7 @@ def show_video(path: Path | None, *, key: str, caption: str = "", size: tuple[in
         st.caption("GIFs cannot jump to a time: the annotated video can.")
         return
     if suffix not in BROWSER_PLAYABLE:
-        st.info(f"Browsers cannot play {suffix} files; the annotated video shows the clip when it is available.")
+        st.info(f"Browsers cannot play {plain(suffix)} files; the annotated video shows the clip when it is available.")
         return
     start = float(st.session_state.get(_start_key(key), 0.0))
     width, height = size
@@ -309,7 +310,7 @@ def timeline(analysis: Any, *, key: str) -> None:
         figure = timeline_figure(analysis)
     except Exception as exc:
         LOG.exception("timeline plot failed")
-        st.caption(f"The timeline plot could not be drawn for this clip ({exc}).")
+        st.caption(f"The timeline plot could not be drawn for this clip ({plain(exc)}).")
         return
     st.plotly_chart(figure, key=f"{key}_timeline", width="stretch")
 

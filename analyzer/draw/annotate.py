@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import os
-import queue
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +30,7 @@ import numpy as np
 from analyzer.draw.overlay import OverlayPlan, draw_overlay, overlay_plan
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pipeline import Analysis
+from analyzer.workers import ToParent, default_workers, drain, worker_pool
 
 Progress = Callable[[int, int], None]
 # Parallel render: a chunk shorter than this is not worth a process (start-up ~0.5 s).
@@ -282,10 +279,6 @@ def render_spans(info: VideoInfo, workers: int) -> list[tuple[float, float]]:
     return list(itertools.pairwise(edges))
 
 
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
 def render_parallel(
     source: Path,
     analysis: Analysis,
@@ -310,40 +303,32 @@ def render_parallel(
     if not settings.threads:
         settings = replace(settings, threads=max(1, workers // len(spans)))
     tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    context = multiprocessing.get_context("spawn")  # as extract.py: no inherited decoder or thread state
     try:
-        with context.Manager() as manager, ProcessPoolExecutor(len(spans), mp_context=context) as pool:
-            q = manager.Queue() if progress is not None else None
+        # the workers die with this process and are terminated on an error or Ctrl-C (analyzer.workers)
+        with worker_pool(len(spans), progress=progress is not None) as (pool, q):
             futures = [
-                pool.submit(render_chunk, source, span, plan, tmpdir / f"part{k:03d}.mp4", settings, q)
+                pool.submit(render_chunk, source, span, plan, tmpdir / f"part{k:03d}.mp4", settings, ToParent() if q is not None else None)
                 for k, span in enumerate(spans)
             ]
             done = 0
             while not all(f.done() for f in futures):
-                done += _drain(q, timeout=0.2)
+                done += drain(q, timeout=0.2)
                 if progress is not None:
                     progress(min(done, info.frame_count), max(info.frame_count, done))
+                for f in futures:
+                    if f.done() and f.exception() is not None:
+                        f.result()  # a worker's error ends the render at once
             parts = [f.result() for f in futures]
+            pool.shutdown(wait=True)
+            done += drain(q, timeout=0) if q is not None else 0
+            if progress is not None:
+                progress(min(done, info.frame_count), max(info.frame_count, done))
         joined = tmpdir / "joined.mp4"
         concat_parts(parts, joined)
         os.replace(joined, out)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     return out
-
-
-def _drain(q: object | None, timeout: float) -> int:
-    """Frames reported by the workers since the last call (waits up to ``timeout``)."""
-    if q is None:
-        time.sleep(timeout)
-        return 0
-    total = 0
-    try:
-        total += q.get(timeout=timeout)  # type: ignore[attr-defined]
-        while True:
-            total += q.get_nowait()  # type: ignore[attr-defined]
-    except queue.Empty:
-        return total
 
 
 # -- stills for the report ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 
 from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
 from analyzer.draw.plots import figure_html, timeline_figure, timeline_rows
+from analyzer.draw.style import SEVERITY_RANK
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 EMBED_VIDEO_MAX_BYTES = 25 * 1024 * 1024
 THUMB_MAX_SIDE = 520
 JPEG_QUALITY = 82
-SEVERITY_ORDER = {Severity.danger: 0, Severity.warning: 1, Severity.info: 2}
 # plotly.js carries a few URLs inside string literals (map attributions, its logo link; none is
 # used here). "\/" is the same string to JavaScript, and a scan of the file for network
 # references (src=/href= http...) then finds none.
@@ -68,7 +68,7 @@ def _value(f: Finding) -> str:
 
 def _finding_views(analysis: Analysis, source: Path | None) -> list[dict[str, Any]]:
     shown = [f for f in analysis.report.findings if f.assessable]
-    shown.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.spans_ms[0][0] if f.spans_ms else 0.0))
+    shown.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.spans_ms[0][0] if f.spans_ms else 0.0))
     plan = overlay_plan(analysis) if shown else None
     views = []
     for f in shown:

@@ -21,11 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wrap_words
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoError, iter_frames
 from analyzer.landmarks import INDEX, SKELETON_EDGES
 from analyzer.pipeline import Analysis
-from analyzer.report import Finding
+from analyzer.report import Finding, Severity
 
 RGB = tuple[int, int, int]
 
@@ -33,10 +34,8 @@ NEAR: RGB = (255, 255, 255)
 FAR: RGB = (150, 150, 150)
 SHADOW: RGB = (0, 0, 0)
 BACK_OUTLINE: RGB = (90, 210, 255)
-SEVERITY_COLOUR: dict[str, RGB] = {"warning": (255, 176, 0), "danger": (235, 30, 30)}
-SEVERITY_RANK = {"danger": 0, "warning": 1}
-# Landmarks below this visibility are guesses (as in kinematics): not drawn.
-MIN_VISIBILITY = 0.3
+# Marks carry the severity as its plain value (they travel to render workers).
+SEVERITY_COLOUR: dict[str, RGB] = {s.value: rgb for s, rgb in SEVERITY_RGB.items()}
 # Pairs of a finding's body parts further apart than this many skeleton edges get a straight
 # measurement line instead (bar drift: wrist to ankle), not the whole limb chain in colour.
 MAX_PATH_EDGES = 2
@@ -126,7 +125,7 @@ class OverlayPlan:
     def marks_at(self, t_ms: float) -> list[Mark]:
         """Findings present at this time, worst first."""
         active = [m for m in self.marks if m.t0 <= t_ms <= m.t1]
-        return sorted(active, key=lambda m: SEVERITY_RANK.get(m.severity, 9))
+        return sorted(active, key=lambda m: -SEVERITY_RANK[Severity(m.severity)])
 
 
 # -- the plan ----------------------------------------------------------------------------------------
@@ -386,15 +385,7 @@ def _hud(plan: OverlayPlan, t_ms: float) -> str | None:
 
 
 def _wrap(text: str, width_px: int, style: _Style) -> list[str]:
-    lines, current = [], ""
-    for word in text.split():
-        trial = f"{current} {word}".strip()
-        if _text_size(trial, style, 1.0)[0] > width_px and current:
-            lines.append(current)
-            current = word
-        else:
-            current = trial
-    return lines + ([current] if current else [])
+    return wrap_words(text, lambda line: _text_size(line, style, 1.0)[0] <= width_px)
 
 
 def _caption(img: np.ndarray, marks: list[Mark], style: _Style) -> None:

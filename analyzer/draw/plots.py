@@ -4,40 +4,40 @@ One figure function for the CLI's HTML report and the Streamlit UI alike. No sta
 PNG: kaleido 1.x renders through a Chrome it downloads (not possible offline), so the
 report inlines plotly.js and the interactive figure instead; browsers print it as vectors.
 
-Threshold bands are drawn only where the plotted series is the value that is judged.
-Many checks judge a *change* within a rep (back bend at the bottom minus standing, heel
-rise, neck bend relative to standing): there the raw series is plotted without bands and
-the finding spans show where the change passed the limit. Which threshold a check uses
-and whether it judges the value or a change is taken from the check when it declares it
-(``Check.threshold``, ``Check.judges``: a proposal to the rulebook); otherwise it is read
-off the check's findings (the threshold with the finding's limit and unit; "value" when the
-series itself is past the limit in most of the finding's frames); else no band is drawn.
+Each panel is one series a check judges, titled in the user's words (the checks' titles and
+``Check.series_label``), with the warning and danger bands of the thresholds its checks
+name (``Check.threshold``), on clean sets as on faulty ones. Checks that judge a change
+within a rep (bottom against standing tall) have their bands drawn on the plotted series
+all the same; the finding spans show where the change itself passed the limit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analyzer.report import Finding, Severity
+from analyzer.judging.tempo import tempo_check
+from analyzer.report import Severity
 
 if TYPE_CHECKING:
-    from analyzer.judging.rulebook import Check, Threshold
+    from analyzer.judging.rulebook import Check, Exercise, Threshold
     from analyzer.pipeline import Analysis
 
-__all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "timeline_figure", "timeline_rows"]
+__all__ = ["PLOTLY_CONFIG", "Row", "check_threshold", "figure_html", "timeline_figure", "timeline_rows"]
 
 SEVERITY_FILL = {Severity.warning: "rgba(255,176,0,0.22)", Severity.danger: "rgba(235,30,30,0.22)"}
 BAND_FILL = {Severity.warning: "rgba(255,176,0,0.12)", Severity.danger: "rgba(235,30,30,0.12)"}
 LINE_COLOUR = "#1f4e79"
-# Shown when no exercise was recognised: the angles that say most about a set.
-DEFAULT_SERIES = ("trunk_incline_deg", "hip_deg", "knee_deg")
-# The series is "the judged value" when it is past the limit in at least this share of a finding's frames.
-VALUE_SHARE = 0.5
+# Shown when no exercise was recognised: the angles that say most about a set, in the user's words.
+DEFAULT_SERIES = {
+    "trunk_incline_deg": "Trunk tilt forward from upright (deg)",
+    "hip_deg": "Hip angle (deg)",
+    "knee_deg": "Knee angle (deg)",
+}
 PLOTLY_CONFIG = {
     "displaylogo": False,
     "responsive": True,
@@ -45,92 +45,63 @@ PLOTLY_CONFIG = {
 }
 UNIT_LABEL = {"deg": "degrees"}
 
-Judged = Literal["value", "change", "unknown"]
-
 
 @dataclass
 class Row:
     """One panel of the timeline: a series, the checks that judge it, and the limits to shade."""
 
     series: str
-    titles: list[str]
-    unit: str
-    bands: list[Threshold]
-    judged: Judged
+    titles: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # what the series shows, with unit (Check.series_label)
+    unit: str = ""
+    bands: list[Threshold] = field(default_factory=list)
+
+    @property
+    def judged(self) -> str:
+        """Kept for html_report's note: every row's limits are now drawn, none is left without bands."""
+        return "value"
 
 
-def _check_findings(analysis: Analysis, check: Check) -> list[Finding]:
-    return [f for f in analysis.report.findings if f.code == check.code and f.assessable and f.spans_ms]
+def check_threshold(exercise: Exercise, check: Check) -> Threshold | None:
+    """The threshold a check judges against, by the key it names; None when it is not one of the
+    exercise's own (tempo: a duration, not a limit on the plotted angle)."""
+    return exercise.thresholds.get(check.threshold)
 
 
-def _past(values: np.ndarray, threshold: Threshold) -> np.ndarray:
-    return values > threshold.warn if threshold.above else values < threshold.warn
-
-
-def check_threshold(analysis: Analysis, check: Check) -> tuple[Threshold | None, Judged]:
-    """The threshold a check compares with and whether it judges the series' value or a change."""
-    exercise = analysis.exercise
-    if exercise is None:
-        return None, "unknown"
-    declared = getattr(check, "threshold", None)
-    if isinstance(declared, str) and declared in exercise.thresholds:
-        return exercise.thresholds[declared], getattr(check, "judges", "value")
-    findings = [f for f in _check_findings(analysis, check) if f.threshold is not None]
-    if not findings:
-        return None, "unknown"
-    f = findings[0]
-    matches = [th for th in exercise.thresholds.values() if th.warn == f.threshold and th.unit == f.unit]
-    if len(matches) != 1:
-        return None, "unknown"
-    threshold = matches[0]
-    series = analysis.features.series.get(check.key_series) if analysis.features is not None else None
-    if series is None:
-        return threshold, "unknown"
-    t = analysis.track.t_ms
-    inside = np.zeros(len(t), dtype=bool)
-    for g in findings:
-        for t0, t1 in g.spans_ms:
-            inside |= (t >= t0) & (t <= t1)
-    values = series[inside & np.isfinite(series)]
-    if not len(values):
-        return threshold, "unknown"
-    return threshold, "value" if float(np.mean(_past(values, threshold))) >= VALUE_SHARE else "change"
+def _checks(exercise: Exercise) -> tuple[Check, ...]:
+    """The exercise's checks and, for a rep exercise, the tempo check the evaluator adds."""
+    return exercise.checks + ((tempo_check(exercise),) if "tempo_angle" in exercise.extra else ())
 
 
 def timeline_rows(analysis: Analysis) -> list[Row]:
     """The panels to draw: one per key series of the exercise's checks, in the checks' order."""
     series = analysis.features.series if analysis.features is not None else {}
-    rows: dict[str, Row] = {}
     exercise = analysis.exercise
     if exercise is None:
-        return [Row(name, [], "deg", [], "unknown") for name in DEFAULT_SERIES if name in series]
+        return [Row(name, labels=[label], unit="deg") for name, label in DEFAULT_SERIES.items() if name in series]
     not_judged = {f.code for f in analysis.report.findings if not f.assessable}
-    extra = [f for f in analysis.report.findings if f.code not in {c.code for c in exercise.checks}]
-    for check in exercise.checks:
+    rows: dict[str, Row] = {}
+    for check in _checks(exercise):
         name = check.key_series
         if not name or name not in series or check.code in not_judged:
             continue
-        row = rows.setdefault(name, Row(name, [], "", [], "unknown"))
+        row = rows.setdefault(name, Row(name))
         row.titles.append(check.title)
-        threshold, judged = check_threshold(analysis, check)
+        row.labels.append(check.series_label)
+        threshold = check_threshold(exercise, check)
         if threshold is not None:
-            row.unit = threshold.unit
-            if judged == "value":
+            row.unit = row.unit or threshold.unit
+            if threshold not in row.bands:
                 row.bands.append(threshold)
-        if row.judged != "value":
-            row.judged = judged
-    for f in extra:  # checks added by the evaluator (tempo) carry their series on the finding
-        if f.key_series in series and f.assessable:
-            rows.setdefault(f.key_series, Row(f.key_series, [f.title], f.unit, [], "unknown"))
     for row in rows.values():
         row.unit = row.unit or ("deg" if row.series.endswith("_deg") else "")
     return list(rows.values())
 
 
 def _label(row: Row) -> str:
-    what = " / ".join(dict.fromkeys(row.titles)) or row.series.replace("_", " ")
-    note = " (judged as a change within each rep)" if row.judged == "change" else ""
-    return f"{what}: {row.series}{note}"
+    what = " / ".join(dict.fromkeys(row.titles))
+    shown = " / ".join(dict.fromkeys(row.labels))
+    return f"{what}: {shown}" if what else shown
 
 
 def _band_edges(threshold: Threshold, lo: float, hi: float) -> list[tuple[float, float, Severity]]:
@@ -171,10 +142,8 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
                 y=values,
                 mode="lines",
                 line={"color": LINE_COLOUR, "width": 1.6},
-                name=row.series,
-                hovertemplate="%{x:.2f} s: %{y:.1f}"
-                + (" deg" if row.unit == "deg" else "")
-                + "<extra></extra>",
+                name=" / ".join(dict.fromkeys(row.labels)),
+                hovertemplate="%{x:.2f} s: %{y:.2f}" + (f" {row.unit}" if row.unit else "") + "<extra></extra>",
                 showlegend=False,
             ),
             row=k,
@@ -185,12 +154,8 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
                 fig.add_hrect(
                     y0=y0, y1=y1, fillcolor=BAND_FILL[severity], line_width=0, layer="below", row=k, col=1
                 )
-            fig.add_hline(
-                y=threshold.warn,
-                line={"color": "rgba(200,120,0,0.8)", "width": 1, "dash": "dot"},
-                row=k,
-                col=1,
-            )
+            for limit, colour in ((threshold.warn, "rgba(200,120,0,0.8)"), (threshold.danger, "rgba(200,30,30,0.8)")):
+                fig.add_hline(y=limit, line={"color": colour, "width": 1, "dash": "dot"}, row=k, col=1)
         for f in analysis.report.findings:
             if f.assessable and f.key_series == row.series and f.severity in SEVERITY_FILL:
                 for t0, t1 in f.spans_ms:

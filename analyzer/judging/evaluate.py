@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analyzer.features.kinematics import Features
+from analyzer.judging.measures import per_rep_check
 from analyzer.judging.reps import RepSpan, find_hold, find_reps, find_runs
 from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise
 from analyzer.judging.tempo import tempo_check
@@ -163,10 +164,18 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
         if nothing_to_judge:
             continue
         checked.append(check.title)
-        findings.extend(check.run(ctx, check))
+        findings.extend(_judge(ctx, check))
     return Evaluation(
         reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features
     )
+
+
+def _judge(ctx: Context, check: Check) -> list[Finding]:
+    """A check's findings: its own ``run``, or its ``measure`` of each rep against its own threshold."""
+    if check.run is not None:
+        return check.run(ctx, check)
+    threshold = ctx.exercise.thresholds[check.threshold]
+    return per_rep_check(ctx, check, threshold, check.measure, unmeasured=check.unmeasured)
 
 
 def rep_records(features: Features, reps: list[RepSpan], metrics: list[str]) -> list[Rep]:

@@ -72,17 +72,31 @@ class Context:
 
 
 CheckFn = Callable[[Context, "Check"], list[Finding]]
+# what a check reads off one rep: a measures.RepValue, or None when the rep cannot be measured
+RepMeasureFn = Callable[[Context, RepSpan], object]
 
 
 @dataclass(frozen=True)
 class Check:
-    """One error the module looks for."""
+    """One error the module looks for.
+
+    ``threshold`` is the key into the exercise's thresholds the check judges against; the
+    findings and the timeline take the limit from there. ``series_label`` names what the
+    plotted ``key_series`` shows in the user's words, with its unit. A check is either a
+    ``measure`` of each rep (judged by ``measures.per_rep_check`` against its own threshold,
+    ``unmeasured`` saying why it could not judge when no rep could be measured) or its own
+    ``run``.
+    """
 
     code: str
     title: str
     cue: str
     why: str
-    run: CheckFn
+    threshold: str
+    series_label: str
+    run: CheckFn | None = None
+    measure: RepMeasureFn | None = None
+    unmeasured: str | None = None
     views: tuple[View, ...] = SIDE_VIEWS
     # stricter than the view kinds, for geometry that turning from the camera distorts most (deg off side-on)
     max_yaw_deg: float | None = None
@@ -108,6 +122,8 @@ class Check:
             rep=rep,
             measured=round(float(measured), 2),
             threshold=threshold.warn,
+            threshold_key=self.threshold,
+            threshold_danger=threshold.danger,
             unit=threshold.unit,
             confidence=round(confidence, 2),
             cue=self.cue,
@@ -125,6 +141,7 @@ class Check:
             why=self.why,
             assessable=False,
             reason=reason,
+            threshold_key=self.threshold,
             body_parts=list(self.body_parts),
             key_series=self.key_series,
         )
@@ -150,3 +167,13 @@ class Exercise:
     rep_min_range: tuple[str, float] | None = None
     views: tuple[View, ...] = SIDE_VIEWS
     extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for check in self.checks:
+            if check.threshold not in self.thresholds:
+                raise ValueError(
+                    f"{self.name}: check {check.code} names threshold {check.threshold!r}, "
+                    f"not one of {sorted(self.thresholds)}"
+                )
+            if (check.run is None) == (check.measure is None):
+                raise ValueError(f"{self.name}: check {check.code} needs exactly one of run and measure")

@@ -21,6 +21,9 @@ THRESHOLD = Threshold(
     "take 0.45 s and more for the quicker half of a bodyweight squat; under 0.4 s is hurried, under 0.25 s "
     "a drop or a bounce.",
 )
+THRESHOLD_KEY = "tempo"  # not one of an exercise's own thresholds: the same for every rep exercise
+# the joint angles tempo is shown on, in the user's words
+ANGLE_LABELS = {"hip_deg": "Hip angle (deg)", "knee_deg": "Knee angle (deg)", "elbow_deg": "Elbow angle (deg)"}
 
 
 def _fastest_half(ctx: Context, rep: RepSpan) -> RepValue:
@@ -43,12 +46,15 @@ def _run(ctx: Context, check: Check) -> list[Finding]:
 
 def tempo_check(exercise: Exercise) -> Check:
     """The tempo check for a rep exercise (its main joint is ``extra['tempo_angle']``)."""
+    angle = str(exercise.extra["tempo_angle"])
     return Check(
         code=f"{exercise.name}.tempo",
         title="Too fast",
         cue="Slow down: about two seconds down and one to two seconds up, without bouncing.",
         why="Quick, jerky reps use momentum instead of muscle and strain the muscles and discs of the back.",
+        threshold=THRESHOLD_KEY,
+        series_label=ANGLE_LABELS.get(angle, f"{angle.removesuffix('_deg').replace('_', ' ').capitalize()} angle (deg)"),
         run=_run,
         views=("side", "front", "oblique"),
-        key_series=str(exercise.extra["tempo_angle"]),
+        key_series=angle,
     )

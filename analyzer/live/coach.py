@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from analyzer import pipeline
+from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wrap_words
 from analyzer.features.filtering import OneEuroFilter
 from analyzer.features.kinematics import Features, compute_features
 from analyzer.judging.evaluate import Evaluation, evaluate
@@ -57,7 +58,6 @@ KEY_ANGLE_FRAMES = 3
 # MediaPipe run its detector on every frame (16 ms -> 26 ms a frame here).
 LIVE_MAX_PEOPLE = 1
 T = TypeVar("T")
-_SEVERITY_RANK = {Severity.info: 0, Severity.warning: 1, Severity.danger: 2}
 
 
 @dataclass(frozen=True)
@@ -344,12 +344,12 @@ class LiveCoach:
                 seen = max(seen, float(active.t_ms[evaluation.reps[finding.rep - 1].end]))
             if seen < now - CUE_RECENT_MS:
                 continue
-            key = (_SEVERITY_RANK[finding.severity], seen, finding)
+            key = (SEVERITY_RANK[finding.severity], seen, finding)
             if best is None or key[:2] > best[:2]:
                 best = key
         if best is None:
             return
-        current = _SEVERITY_RANK[self._cue.severity] if self._cue else -1
+        current = SEVERITY_RANK[self._cue.severity] if self._cue else -1
         if best[0] >= current or now > self._cue_until:
             self._cue = best[2]
             self._cue_until = now + CUE_HOLD_MS
@@ -514,10 +514,7 @@ def feed_all(coach: LiveCoach, frames: Iterator[tuple[float, np.ndarray]]) -> It
 
 _WHITE = (255, 255, 255)
 _DARK = (0, 0, 0)
-_SEVERITY_RGB = {Severity.warning: (255, 176, 0), Severity.danger: (235, 30, 30)}
 _EDGE_INDEX = tuple((INDEX[a], INDEX[b], a.split("_", 1)[1], b.split("_", 1)[1]) for a, b in SKELETON_EDGES)
-# Below this visibility a landmark is a guess (as in kinematics): not drawn.
-_MIN_DRAWN_VISIBILITY = 0.3
 
 
 def key_angle_label(name: str) -> str:
@@ -539,14 +536,7 @@ def _box_text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, co
 
 
 def _wrap(text: str, max_px: int, scale: float, thick: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        trial = f"{lines[-1]} {word}" if lines else word
-        if lines and cv2.getTextSize(trial, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= max_px:
-            lines[-1] = trial
-        else:
-            lines.append(word)
-    return lines
+    return wrap_words(text, lambda line: cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= max_px)
 
 
 def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
@@ -558,13 +548,13 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
     h, w = img.shape[:2]
     unit = h / 480.0
     line = max(2, round(3 * unit))
-    fault = _SEVERITY_RGB.get(state.severity, _WHITE) if state.severity else _WHITE
+    fault = SEVERITY_RGB.get(state.severity, _WHITE) if state.severity else _WHITE
     parts = set(state.body_parts)
     if state.landmarks is not None:
         xy = state.landmarks * np.array([w, h])
         vis = state.visibility if state.visibility is not None else np.ones(len(xy))
         for ia, ib, ja, jb in _EDGE_INDEX:
-            if vis[ia] < _MIN_DRAWN_VISIBILITY or vis[ib] < _MIN_DRAWN_VISIBILITY:
+            if vis[ia] < MIN_VISIBILITY or vis[ib] < MIN_VISIBILITY:
                 continue
             a, b = xy[ia], xy[ib]
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):

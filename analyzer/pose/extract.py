@@ -8,11 +8,7 @@ track equals a serial run except within a few frames of the joins.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import queue
-import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,12 +17,15 @@ from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pose.estimator import PoseEstimator, track_frames
 from analyzer.pose.model import model_path
 from analyzer.track import PoseTrack
+from analyzer.workers import default_workers, drain, report, worker_pool
 
 # A worker costs ~1-2 s to start (import MediaPipe, load the model): chunks
 # shorter than this are not worth a process of their own.
 MIN_CHUNK_FRAMES = 150
 # Workers report progress in batches to keep the queue quiet.
 PROGRESS_BATCH = 10
+
+__all__ = ["Cancelled", "ExtractOptions", "default_workers", "expected_frames", "extract_track", "plan_chunks"]
 
 Progress = Callable[[int, int], None]
 
@@ -45,10 +44,6 @@ class ExtractOptions:
     # anyway, and full-HD frames cost conversion time and memory for nothing.
     max_side: int | None = 960
     model: str = "full"  # PoseLandmarker variant: lite, full (shipped) or heavy (downloaded on request)
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
@@ -99,18 +94,17 @@ def _track_chunk(
     span: tuple[float, float],
     options: ExtractOptions,
     size: tuple[int, int],
-    progress_queue: "queue.Queue[int]",
 ) -> PoseTrack:
-    """A worker process's share, reporting progress through the queue in batches."""
+    """A worker process's share, reporting progress to the parent in batches."""
     counter = {"n": 0}
 
     def tick() -> None:
         counter["n"] += 1
         if counter["n"] % PROGRESS_BATCH == 0:
-            progress_queue.put(PROGRESS_BATCH)
+            report(PROGRESS_BATCH)
 
     track = _track_span(path, span, options, size, tick)
-    progress_queue.put(counter["n"] % PROGRESS_BATCH)
+    report(counter["n"] % PROGRESS_BATCH)
     return track
 
 
@@ -173,42 +167,23 @@ def _extract_parallel(
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
 ) -> PoseTrack:
-    context = multiprocessing.get_context("spawn")  # no MediaPipe state inherited by fork
-    with context.Manager() as manager:
-        progress_queue = manager.Queue()
-        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-            futures: list[Future[PoseTrack]] = [
-                pool.submit(_track_chunk, path, span, options, size, progress_queue) for span in chunks
-            ]
-            done = 0
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                done += _drain(progress_queue)
-                if progress is not None:
-                    progress(min(done, total), max(total, done))
-                if should_cancel is not None and should_cancel():
-                    for f in futures:
-                        f.cancel()
-                    _terminate(pool)
-                    raise Cancelled()
-                for f in finished:
-                    f.result()  # re-raise a worker's error here, at once
-            parts = [f.result() for f in futures]
+    """Chunks over worker processes; on an error, a cancel or Ctrl-C the workers are terminated."""
+    with worker_pool(len(chunks)) as (pool, progress_queue):
+        futures: list[Future[PoseTrack]] = [pool.submit(_track_chunk, path, span, options, size) for span in chunks]
+        done = 0
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            done += drain(progress_queue, timeout=0)
+            if progress is not None:
+                progress(min(done, total), max(total, done))
+            if should_cancel is not None and should_cancel():
+                raise Cancelled()
+            for f in finished:
+                f.result()  # re-raise a worker's error here, at once
+        parts = [f.result() for f in futures]
+        pool.shutdown(wait=True)  # the workers have flushed their last counts
+        done += drain(progress_queue, timeout=0)
+        if progress is not None:
+            progress(min(done, total), max(total, done))
     return PoseTrack.concat([p for p in parts if len(p)])
-
-
-def _drain(q: "queue.Queue[int]") -> int:
-    total = 0
-    while True:
-        try:
-            total += q.get_nowait()
-        except queue.Empty:
-            return total
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop worker processes now (cancel only stops chunks that have not started)."""
-    for process in list(getattr(pool, "_processes", {}).values()):
-        process.terminate()
-    threading.Thread(target=pool.shutdown, kwargs={"wait": False, "cancel_futures": True}, daemon=True).start()

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 from analyzer.draw.html_report import write_html_report
+from analyzer.draw.style import worst
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import DEFAULT_OPTIONS, AnalysisCache
@@ -38,7 +39,6 @@ from analyzer.store.files import data_dir, sha256_file, video_suffix
 
 DATABASE_ENV = "FORMCHECK_DATABASE_URL"
 DB_FILE = "formcheck.db"
-SEVERITY_RANK = {Severity.info: 0, Severity.warning: 1, Severity.danger: 2}
 
 
 class LibraryError(ValueError):
@@ -172,7 +172,7 @@ def summarise_flags(findings: Iterable[Finding], reps: int) -> list[dict[str, An
             by_code.setdefault(f.code, []).append(f)
     out = []
     for code, group in by_code.items():
-        worst = max(group, key=lambda f: SEVERITY_RANK[f.severity])
+        worst_finding = worst(group)
         measured = [f for f in group if f.measured is not None]
         far = max(measured, key=lambda f: abs(f.measured - (f.threshold or 0.0)), default=None)
         reps_hit = len({f.rep for f in group if f.rep})
@@ -180,7 +180,7 @@ def summarise_flags(findings: Iterable[Finding], reps: int) -> list[dict[str, An
             {
                 "code": code,
                 "title": group[0].title,
-                "severity": worst.severity.value,
+                "severity": worst_finding.severity.value,
                 "count": len(group),
                 "reps_affected": reps_hit,
                 "magnitude": far.measured if far else None,

@@ -1,0 +1,95 @@
+"""The timeline: every checked series with the limits of the threshold its check names, in the user's words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from analyzer.draw.plots import timeline_figure, timeline_rows
+from analyzer.judging.rulebook import Exercise
+from analyzer.pipeline import Analysis
+from analyzer.report import Finding
+from rules import deadlift
+from tests.test_rules import _with_back_outline, analyse, realistic, sk
+
+INTERNAL_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # img_back_bend_deg, hip_height, ...
+
+
+@pytest.fixture(scope="module")
+def rounded() -> Analysis:
+    track, truth = sk.deadlift(rounded_back_deg=35, **realistic(5))
+    return analyse(_with_back_outline(track, truth, 35, seed=5))
+
+
+@pytest.fixture(scope="module")
+def clean_squat() -> Analysis:
+    track, _ = sk.squat(**realistic(1))
+    return analyse(track)
+
+
+def _bands_on(fig, row: int) -> list[tuple[float, float]]:  # noqa: ANN001
+    """(y0, y1) of the horizontal bands drawn on the ``row``th panel."""
+    axis = "y" if row == 1 else f"y{row}"
+    return [
+        (s.y0, s.y1) for s in fig.layout.shapes
+        if s.type == "rect" and s.yref == axis and s.xref.endswith("domain")
+    ]
+
+
+def test_rounded_back_finding_gets_its_own_band_although_another_threshold_shares_its_value(
+    rounded: Analysis,
+) -> None:
+    shared = [k for k, th in deadlift.THRESHOLDS.items() if th.warn == deadlift.THRESHOLDS["rounding"].warn]
+    assert len(shared) > 1  # hips_first has the same 10 deg: a value cannot say which it is
+    findings = [f for f in rounded.report.findings if f.code == "deadlift.rounded_back" and f.assessable]
+    assert findings, "the rounded back was not found"
+    rounding = deadlift.THRESHOLDS["rounding"]
+    for f in findings:
+        assert (f.threshold_key, f.threshold, f.threshold_danger, f.unit) == ("rounding", 10.0, 20.0, "deg")
+    rows = timeline_rows(rounded)
+    k, row = next((k, r) for k, r in enumerate(rows, start=1) if r.series == "img_back_bend_deg")
+    assert row.bands == [rounding]
+    bands = _bands_on(timeline_figure(rounded), k)
+    assert (rounding.warn, rounding.danger) in bands and any(y0 == rounding.danger for y0, _ in bands)
+
+
+def test_clean_set_has_bands_for_its_checked_series(clean_squat: Analysis) -> None:
+    assert not [f for f in clean_squat.report.findings if f.assessable]
+    rows = timeline_rows(clean_squat)
+    fig = timeline_figure(clean_squat)
+    exercise = clean_squat.exercise
+    judged = {c.key_series for c in exercise.checks if c.threshold in exercise.thresholds}
+    banded = [r for r in rows if r.series in judged]
+    assert banded, "no checked series plotted"
+    for k, row in enumerate(rows, start=1):
+        if row.series in judged:
+            assert row.bands and _bands_on(fig, k), f"{row.series} plotted without its limits"
+
+
+@pytest.mark.parametrize("which", ["rounded", "clean_squat"])
+def test_titles_and_units_are_in_the_users_words(which: str, request: pytest.FixtureRequest) -> None:
+    analysis = request.getfixturevalue(which)
+    fig = timeline_figure(analysis)
+    titles = [a.text for a in fig.layout.annotations if a.text and not a.text.startswith("rep ")]
+    assert len(titles) == len(timeline_rows(analysis))
+    for title in titles:
+        assert not INTERNAL_NAME.search(title), title
+        assert re.search(r"\([^)]+\)$", title), f"no unit in {title!r}"
+    for axis in fig.layout:
+        if axis.startswith("yaxis") and fig.layout[axis].title.text:
+            assert not INTERNAL_NAME.search(fig.layout[axis].title.text)
+
+
+def test_exercise_with_an_unknown_threshold_key_fails_at_construction() -> None:
+    check = replace(deadlift.EXERCISE.checks[0], threshold="roundnig")
+    with pytest.raises(ValueError, match="roundnig"):
+        replace(deadlift.EXERCISE, checks=(check,))
+    assert isinstance(replace(deadlift.EXERCISE, checks=deadlift.EXERCISE.checks[:1]), Exercise)
+
+
+def test_findings_of_older_reports_still_load() -> None:
+    old = {"code": "deadlift.rounded_back", "title": "Rounded back", "measured": 14.0, "threshold": 10.0, "unit": "deg"}
+    f = Finding.model_validate(old)
+    assert f.threshold_key == "" and f.threshold_danger is None
