@@ -22,7 +22,9 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false \
 		--server.address $(if $(filter 1 true yes,$(FORMCHECK_PUBLIC)),0.0.0.0,127.0.0.1)
 
+# Lint first (ruff, pinned in the test extra, rules in pyproject.toml), then the suite.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -14,7 +14,6 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -158,10 +157,10 @@ def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, htm
 def analyze(
     input: Path = typer.Argument(..., help="video file, image folder, or pose-track CSV"),
     exercise: str = typer.Option("auto", "--exercise", "-e", help="exercise name, or 'auto' to recognise it"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder [default: formcheck_reports/<name>]"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes [default: all cores]"),
+    out_dir: Path | None = typer.Option(None, "--out", "-o", help="output folder [default: formcheck_reports/<name>]"),
+    workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="processes [default: all cores]"),
     stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
-    fps: Optional[float] = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    fps: float | None = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
     segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
     model: str = typer.Option("full", help="pose model: full (built in), lite or heavy (downloaded once)"),
     annotate: bool = typer.Option(False, "--annotate", help="also write annotated.mp4: the clip with the faults drawn"),
@@ -207,7 +206,7 @@ def analyze(
 @app.command()
 def report(
     report_dir: Path = typer.Argument(..., help="a folder written by 'formcheck analyze'"),
-    video: Optional[Path] = typer.Option(None, "--video", help="the analysed clip, for thumbnails and --annotate"),
+    video: Path | None = typer.Option(None, "--video", help="the analysed clip, for thumbnails and --annotate"),
     annotate: bool = typer.Option(False, "--annotate", help="also (re)draw annotated.mp4 (needs --video)"),
 ) -> None:
     """(Re)build report.html from a report folder, without running the pose model again."""

@@ -116,5 +116,5 @@ class Report(BaseModel):
         Path(path).write_text(self.model_dump_json(indent=2))
 
     @classmethod
-    def read(cls, path: str | Path) -> "Report":
+    def read(cls, path: str | Path) -> Report:
         return cls.model_validate(json.loads(Path(path).read_text()))

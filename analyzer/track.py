@@ -7,8 +7,9 @@ single landmark that is unknown (an empty CSV cell).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class PoseTrack:
 
     # -- construction -----------------------------------------------------
     @classmethod
-    def empty(cls, t_ms: Iterable[float], size: tuple[int, int] | None = None) -> "PoseTrack":
+    def empty(cls, t_ms: Iterable[float], size: tuple[int, int] | None = None) -> PoseTrack:
         """A track of the given timestamps with no person in any frame."""
         t = np.asarray(list(t_ms), dtype=np.float64)
         n = len(t)
@@ -64,7 +65,7 @@ class PoseTrack:
         )
 
     @classmethod
-    def concat(cls, parts: list["PoseTrack"]) -> "PoseTrack":
+    def concat(cls, parts: list[PoseTrack]) -> PoseTrack:
         """Join tracks in time order (e.g. the chunks of a parallel analysis)."""
         if not parts:
             raise ValueError("nothing to concatenate")
@@ -83,7 +84,7 @@ class PoseTrack:
     def __len__(self) -> int:
         return len(self.t_ms)
 
-    def __getitem__(self, index: slice | np.ndarray) -> "PoseTrack":
+    def __getitem__(self, index: slice | np.ndarray) -> PoseTrack:
         """A slice (or boolean/integer selection) of frames is again a track."""
         if isinstance(index, (int, np.integer)):
             index = slice(int(index), int(index) + 1)

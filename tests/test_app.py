@@ -6,10 +6,9 @@ real run on a shared clip, so the file runs in seconds.
 
 from __future__ import annotations
 
-import re
-
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest

@@ -109,7 +109,7 @@ def test_limiter_is_thread_safe() -> None:
     allowed: list[float] = []
 
     def guess(n: int) -> None:
-        for i in range(20):
+        for _ in range(20):
             if limiter.begin(f"203.0.113.{n}") == 0:
                 allowed.append(1)
                 limiter.failed(f"203.0.113.{n}")

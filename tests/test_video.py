@@ -16,7 +16,6 @@ import pytest
 
 import analyzer.io.video as video
 from analyzer.io.video import Frame, VideoError, iter_frames, probe
-
 from tests.helpers import media
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"

@@ -58,7 +58,7 @@ class Features:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.series[name]
 
-    def between(self, start: int, stop: int) -> "Features":
+    def between(self, start: int, stop: int) -> Features:
         """The features of frames [start, stop): e.g. the part of a clip where the set happens."""
         return Features(
             t_ms=self.t_ms[start:stop],

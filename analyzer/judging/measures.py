@@ -9,8 +9,8 @@ flexion from the mask outline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -77,12 +77,12 @@ class RepValue:
     confidence: float = 1.0
 
     @classmethod
-    def at(cls, series: np.ndarray, frames: np.ndarray, q: float) -> "RepValue":
+    def at(cls, series: np.ndarray, frames: np.ndarray, q: float) -> RepValue:
         """The ``q``th percentile of ``series`` over ``frames``."""
         return cls(percentile_at(series, frames, q), frames, series[frames])
 
     @classmethod
-    def worst(cls, series: np.ndarray, frames: np.ndarray, threshold: Threshold) -> "RepValue":
+    def worst(cls, series: np.ndarray, frames: np.ndarray, threshold: Threshold) -> RepValue:
         """Judged toward the bad side (90th percentile), so one good frame cannot hide a fault."""
         return cls.at(series, frames, 90.0 if threshold.above else 10.0)
 

@@ -9,8 +9,9 @@ return findings; they never see frames, MediaPipe or the UI.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class Context:
     features: Features
     reps: list[RepSpan]
     hold: tuple[int, int] | None
-    exercise: "Exercise"
+    exercise: Exercise
 
     @property
     def t_ms(self) -> np.ndarray:

@@ -40,7 +40,7 @@ them with it: the "dorsal" outline there is largely the arm.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class PoseFrame:
     channels: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def absent(cls, channels: dict[str, float] | None = None) -> "PoseFrame":
+    def absent(cls, channels: dict[str, float] | None = None) -> PoseFrame:
         return cls(
             image=np.full((NUM_LANDMARKS, 3), np.nan),
             visibility=np.full(NUM_LANDMARKS, np.nan),
@@ -162,7 +162,7 @@ class PoseEstimator:
         self._selector = AthleteSelector()
         self._last_ts = -1
 
-    def __enter__(self) -> "PoseEstimator":
+    def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,10 +8,10 @@ track equals a serial run except within a few frames of the joins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pose.estimator import PoseEstimator, track_frames

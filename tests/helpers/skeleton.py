@@ -50,8 +50,9 @@ so only ``x * w`` and ``y * h`` are in the same unit (pixels).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -123,7 +124,7 @@ class Body:
         return getattr(self, name) * self.height
 
     @classmethod
-    def sample(cls, height: float, proportion_sd: float, rng: np.random.Generator) -> "Body":
+    def sample(cls, height: float, proportion_sd: float, rng: np.random.Generator) -> Body:
         """A body of ``height`` whose proportions vary by ``proportion_sd`` (relative SD), as people do."""
         base = cls(height=height)
         if proportion_sd <= 0:
@@ -162,10 +163,10 @@ class Pose:
     def __len__(self) -> int:
         return len(self.shank_deg)
 
-    def with_(self, **changes: ArrayLike) -> "Pose":
+    def with_(self, **changes: ArrayLike) -> Pose:
         return replace(self, **changes)
 
-    def blend(self, other: "Pose", weight: ArrayLike) -> "Pose":
+    def blend(self, other: Pose, weight: ArrayLike) -> Pose:
         """Field-wise interpolation: weight 0 gives self, 1 gives other."""
         w = np.asarray(weight, float)
         return Pose(
@@ -175,7 +176,7 @@ class Pose:
             }
         )
 
-    def tipped(self, delta_deg: ArrayLike) -> "Pose":
+    def tipped(self, delta_deg: ArrayLike) -> Pose:
         """The same body shape rotated forward by ``delta_deg`` as a whole (arms stay as given in the lab)."""
         return self.with_(
             shank_deg=self.shank_deg + delta_deg,
@@ -344,7 +345,7 @@ class Camera:
         height: float | None = None,
         orthographic: bool = False,
         fill: float = 0.8,
-    ) -> "Camera":
+    ) -> Camera:
         """A camera at ``yaw_deg`` aimed at the middle of the motion; with no ``distance``, as near as keeps
         every point of the whole clip inside ``fill`` of the frame (static, like a phone on a tripod)."""
         pts = points.reshape(-1, 3)
@@ -355,7 +356,7 @@ class Camera:
         cam_y = target[1] if height is None else height
         reach = float(np.max(np.linalg.norm((pts - target)[:, [0, 2]], axis=1)))
 
-        def at(d: float) -> "Camera":
+        def at(d: float) -> Camera:
             pos = target + d * look
             return cls(yaw_deg, (pos[0], cam_y, pos[2]), tuple(target), focal, size, orthographic)
 
@@ -399,7 +400,7 @@ class Setup:
     seed: int = 0
 
     @classmethod
-    def realistic(cls, **overrides: Any) -> "Setup":
+    def realistic(cls, **overrides: Any) -> Setup:
         """Typical phone-and-MediaPipe conditions."""
         base = cls(noise_px=3.0, missing_rate=0.02, dropouts=2, proportion_sd=0.03, far_visibility=0.45)
         return replace(base, **overrides)
