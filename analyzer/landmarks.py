@@ -64,7 +64,3 @@ SKELETON_EDGES: tuple[tuple[str, str], ...] = tuple(
     )
 ) + (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"))
 
-
-def side_index(side: str, joint: str) -> int:
-    """Index of ``joint`` (e.g. ``"hip"``) on ``side`` (``"left"``/``"right"``)."""
-    return INDEX[f"{side}_{joint}"]

@@ -8,7 +8,7 @@ do; nothing is written before the analysis has succeeded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,6 @@ class Analysis:
     features: Features | None
     evaluation: Evaluation | None = None
     exercise: Exercise | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def versions(model: str | None = None, model_sha256: str | None = None) -> Versions:
@@ -203,10 +202,22 @@ def analyze_track(
         score=score(evaluation.findings, evaluation.checked) if evaluation else None,
         verdict=verdict(chosen, evaluation, hold),
         notices=notices + (evaluation.notices if evaluation else []),
-        processing={**track.meta, **(processing or {}), "smoothing": "Butterworth 6 Hz zero-phase"},
+        processing={**track.meta, **(processing or {}), **features.settings, **_limits(evaluation)},
         versions=versions(track.meta.get("model"), track.meta.get("model_sha256")),
     )
     return Analysis(report=report, track=track, features=features, evaluation=evaluation, exercise=chosen)
+
+
+def _limits(evaluation: Evaluation | None) -> dict[str, object]:
+    """The limits the checks were judged against, as the report keeps them."""
+    if evaluation is None:
+        return {}
+    return {
+        "thresholds": {
+            key: {"warn": th.warn, "danger": th.danger, "unit": th.unit, "bad_when": "above" if th.above else "below"}
+            for key, th in evaluation.thresholds.items()
+        }
+    }
 
 
 def load_input(

@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, flexion_change, frames_by_level, per_rep_check, percentile_at
+from analyzer.judging.measures import RepValue, at_percentile, flexion_change, frames_by_level, percentile_at
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
-from analyzer.report import Finding
 
 REP_SIGNAL = "hip_height"
 # The outline is trusted only where the mask traced most of the back.
@@ -98,20 +97,14 @@ def _trunk_tipping_in_the_pull(ctx: Context, rep: RepSpan) -> RepValue | None:
     return RepValue(percentile_at(tipping, np.arange(len(pull)), 90.0), pull, tipping)
 
 
-def bar_drift(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["bar_drift"]
-    return per_rep_check(
-        ctx, check, threshold,
-        lambda c, rep: RepValue.worst(c.features["hand_to_leg_gap"], frames_by_level(c, rep, REP_SIGNAL, low=0.7)[0], threshold),
-    )
+def lower_part(ctx: Context, rep: RepSpan) -> np.ndarray:
+    """The rep's frames below the top 30 % of its hip travel: where a drifting bar costs most."""
+    return frames_by_level(ctx, rep, REP_SIGNAL, low=0.7)[0]
 
 
-def lockout_lean(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["lockout_lean"]
-    return per_rep_check(
-        ctx, check, threshold,
-        lambda c, rep: RepValue.worst(c.features["trunk_lean_deg"], frames_by_level(c, rep, REP_SIGNAL, high=0.85)[1], threshold),
-    )
+def lockout(ctx: Context, rep: RepSpan) -> np.ndarray:
+    """The rep's frames standing tall (top 15 % of its hip travel)."""
+    return frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
 
 
 def _neck_off_standing(ctx: Context, rep: RepSpan) -> RepValue:
@@ -142,7 +135,7 @@ EXERCISE = Exercise(
             why="A rounded back puts the load on the spinal discs and ligaments instead of the hips: a high risk "
             "of acute lower-back strain.",
             threshold="rounding",
-            series_label="Back bend along the outline (deg)",
+            series_label="Back rounding at the bottom, beyond standing tall (deg)",
             measure=flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY),
             unmeasured=OUTLINE_UNSEEN,
             needs=("img_back_bend_deg",),
@@ -155,7 +148,7 @@ EXERCISE = Exercise(
             cue="Push the floor away with your legs so hips and shoulders rise together.",
             why="When the hips shoot up first the back ends up lifting the weight.",
             threshold="hips_first",
-            series_label="Trunk tilt forward from upright (deg)",
+            series_label="Trunk tipping forward past its angle at the floor (deg)",
             measure=_trunk_tipping_in_the_pull,
             body_parts=("shoulder", "hip", "knee"),
             key_series="trunk_incline_deg",
@@ -166,8 +159,8 @@ EXERCISE = Exercise(
             cue="Keep the bar close: drag it up your shins and thighs.",
             why="Every centimetre the bar drifts forward adds leverage on the lower back.",
             threshold="bar_drift",
-            series_label="Hand to leg gap (leg lengths)",
-            run=bar_drift,
+            series_label="Gap between hands and legs (leg lengths)",
+            measure=at_percentile("hand_to_leg_gap", lower_part, 90.0),
             body_parts=("wrist", "knee", "ankle"),
             key_series="hand_to_leg_gap",
         ),
@@ -177,8 +170,8 @@ EXERCISE = Exercise(
             cue="Finish tall: squeeze the glutes and stop when you are upright, no lean back.",
             why="Leaning back at the top compresses the lower back under load.",
             threshold="lockout_lean",
-            series_label="Trunk lean, below 0 leaning back (deg)",
-            run=lockout_lean,
+            series_label="Trunk lean at lockout, below 0 leaning back (deg)",
+            measure=at_percentile("trunk_lean_deg", lockout, 10.0),
             body_parts=("shoulder", "hip"),
             key_series="trunk_lean_deg",
         ),
@@ -188,7 +181,7 @@ EXERCISE = Exercise(
             cue="Keep your gaze a few metres ahead on the floor so the neck stays in line with the back.",
             why="Cranking the neck up or letting the head hang strains the neck under load.",
             threshold="neck",
-            series_label="Head bend off the trunk line (deg)",
+            series_label="Head bend at the bottom, up or down, beyond standing (deg)",
             measure=_neck_off_standing,
             body_parts=("ear", "shoulder"),
             key_series="neck_bend_deg",

@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, frames_by_level, per_rep_check
+from analyzer.judging.measures import RepValue, at_percentile, frames_by_level
 from analyzer.judging.positions import ramp, spread, typical
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
-from analyzer.report import Finding
 
 REP_SIGNAL = "hip_height"
 LINE = "hip_below_knee_line_deg"
@@ -73,24 +72,10 @@ def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
     return top[supine(ctx.features)[top]]
 
 
-def hyperextension(ctx: Context, check: Check) -> list[Finding]:
-    """Held at the top (its 25th percentile toward the arch): a clean bridge filmed 30 deg off
-    side-on dips past the threshold for a few frames of a rep (rendered bodies), an arched one
-    stays past it."""
-    return per_rep_check(
-        ctx, check, THRESHOLDS["hyperextension"], lambda c, rep: RepValue.at(c.features[LINE], _top(c, rep), 25.0)
-    )
-
-
-def low_lift(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(ctx, check, THRESHOLDS["low_lift"], lambda c, rep: RepValue.at(c.features[LINE], _top(c, rep), 50.0))
-
-
-def knees_over_heels(ctx: Context, check: Check) -> list[Finding]:
-    return per_rep_check(
-        ctx, check, THRESHOLDS["knees_over_heels"],
-        lambda c, rep: RepValue.at(c.features["shin_incline_deg"], _top(c, rep), 50.0),
-    )
+# The arch is judged as held at the top (its 25th percentile toward the arch): a clean bridge
+# filmed 30 deg off side-on dips past the threshold for a few frames of a rep (rendered bodies),
+# an arched one stays past it.
+ARCH_HELD_PERCENTILE = 25.0
 
 
 def _lowering_seconds(ctx: Context, rep: RepSpan) -> RepValue | None:
@@ -123,8 +108,8 @@ EXERCISE = Exercise(
             cue="Stop when shoulders, hips and knees form one line; squeeze the glutes instead of arching.",
             why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
             threshold="hyperextension",
-            series_label="Hips below the shoulder to knee line (deg)",
-            run=hyperextension,
+            series_label="Hips below the shoulder to knee line at the top, below 0 arched (deg)",
+            measure=at_percentile(LINE, _top, ARCH_HELD_PERCENTILE),
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
             views=("side",),
@@ -138,8 +123,8 @@ EXERCISE = Exercise(
             cue="Drive through your heels and lift until your hips are in line with shoulders and knees.",
             why="Stopping short leaves the glutes, the muscles the exercise is for, barely working.",
             threshold="low_lift",
-            series_label="Hips below the shoulder to knee line (deg)",
-            run=low_lift,
+            series_label="Hips below the shoulder to knee line at the top, below 0 arched (deg)",
+            measure=at_percentile(LINE, _top, 50.0),
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
             max_yaw_deg=MAX_YAW_DEG,
@@ -150,8 +135,8 @@ EXERCISE = Exercise(
             cue="Move your feet so that at the top your knees sit right above your heels.",
             why="Feet too far away or too close shift the work to the hamstrings or the knees and lower back.",
             threshold="knees_over_heels",
-            series_label="Shin tilt from vertical (deg)",
-            run=knees_over_heels,
+            series_label="Shin tilt from vertical at the top (deg)",
+            measure=at_percentile("shin_incline_deg", _top, 50.0),
             body_parts=("knee", "ankle"),
             key_series="shin_incline_deg",
         ),
@@ -161,7 +146,7 @@ EXERCISE = Exercise(
             cue="Hold the top for a moment, then lower slowly over two seconds.",
             why="Dropping the hips gives up control, and control is what protects the back.",
             threshold="lowering",
-            series_label="Hip height (leg lengths)",
+            series_label="Time to lower from the top (s)",
             measure=_lowering_seconds,
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_height",

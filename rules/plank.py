@@ -98,6 +98,7 @@ def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
 def _held_fault(ctx: Context, check: Check, series: str, threshold: Threshold) -> list[Finding]:
     """A fault present for at least a second of the hold, reported from when it started."""
     rolled, in_hold = _rolling(ctx, series)
+    ctx.record(check, threshold, np.flatnonzero(in_hold), rolled[in_hold])
     bad = in_hold & ((rolled > threshold.warn) if threshold.above else (rolled < threshold.warn))
     spans = spans_where(ctx.t_ms, bad, min_ms=_persist_ms(ctx))
     if not spans:
@@ -141,7 +142,7 @@ EXERCISE = Exercise(
             cue="Squeeze your glutes and brace your belly to lift the hips into one line from shoulders to heels.",
             why="Hips that drop let the lower back arch and take the load, the 'pinching' people feel in planks.",
             threshold="sag",
-            series_label="Hips below the shoulder to ankle line (deg)",
+            series_label="Hips below the shoulder to ankle line, 1 s median, below 0 piked (deg)",
             run=sagging_hips,
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
@@ -152,7 +153,7 @@ EXERCISE = Exercise(
             cue="Lower your hips until shoulders, hips and heels form one straight line.",
             why="With the hips high the core stops working and the exercise loses its point.",
             threshold="pike",
-            series_label="Hips below the shoulder to ankle line (deg)",
+            series_label="Hips below the shoulder to ankle line, 1 s median, below 0 piked (deg)",
             run=piked_hips,
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
@@ -163,7 +164,7 @@ EXERCISE = Exercise(
             cue="Keep your neck long: look at the floor just ahead of your hands.",
             why="A hanging head strains the neck and usually comes with the shoulders sagging.",
             threshold="head_drop",
-            series_label="Head bend off the trunk line (deg)",
+            series_label="Head bend below the trunk line, 1 s median (deg)",
             run=head_dropping,
             body_parts=("ear", "shoulder"),
             key_series="neck_bend_deg",

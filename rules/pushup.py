@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, per_rep_check
+from analyzer.judging.measures import at_percentile
 from analyzer.judging.positions import prone, ramp, spread
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
-from analyzer.report import Finding
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
@@ -40,35 +39,20 @@ def looks_like(features: Features) -> float:
     return ramp(spread(features, "shoulder_height"), 0.22, 0.35) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
 
 
-def _whole_rep(rep: RepSpan) -> np.ndarray:
+def _whole_rep(ctx: Context, rep: RepSpan) -> np.ndarray:
     return np.arange(rep.start, rep.end + 1)
 
 
 def _in_position(ctx: Context, rep: RepSpan) -> np.ndarray:
     """The rep's frames in the push-up position: the body line means nothing while kneeling or
     getting up, nor in a frame where the model folded the legs onto the body."""
-    frames = _whole_rep(rep)
+    frames = _whole_rep(ctx, rep)
     return frames[prone(ctx.features)[frames]]
 
 
-def hip_sag(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["sag"]
-    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(c.features[LINE], _in_position(c, rep), threshold))
-
-
-def piking(ctx: Context, check: Check) -> list[Finding]:
-    """Held through the rep (its 25th percentile): hips lifting for a moment while getting up
-    after the last rep are not a piked push-up."""
-    return per_rep_check(
-        ctx, check, THRESHOLDS["pike"], lambda c, rep: RepValue.at(c.features[LINE], _in_position(c, rep), 25.0)
-    )
-
-
-def partial_range(ctx: Context, check: Check) -> list[Finding]:
-    """The deepest elbow bend of the rep (5th percentile: robust to one odd frame)."""
-    return per_rep_check(
-        ctx, check, THRESHOLDS["range"], lambda c, rep: RepValue.at(c.features["elbow_deg"], _whole_rep(rep), 5.0)
-    )
+# Piking is judged as held through the rep (its 25th percentile): hips lifting for a moment
+# while getting up after the last rep are not a piked push-up.
+PIKE_HELD_PERCENTILE = 25.0
 
 
 EXERCISE = Exercise(
@@ -93,8 +77,8 @@ EXERCISE = Exercise(
             cue="Brace your belly and squeeze your glutes so your body moves as one plank.",
             why="Sagging hips arch the lower back and put pressure on the spine.",
             threshold="sag",
-            series_label="Hips below the shoulder to ankle line (deg)",
-            run=hip_sag,
+            series_label="Hips below the shoulder to ankle line, below 0 piked (deg)",
+            measure=at_percentile(LINE, _in_position, 90.0),
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
         ),
@@ -104,8 +88,8 @@ EXERCISE = Exercise(
             cue="Lower your hips into one line from shoulders to heels.",
             why="Piking shortens the lever and takes the work away from chest and core.",
             threshold="pike",
-            series_label="Hips below the shoulder to ankle line (deg)",
-            run=piking,
+            series_label="Hips below the shoulder to ankle line, below 0 piked (deg)",
+            measure=at_percentile(LINE, _in_position, PIKE_HELD_PERCENTILE),
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
         ),
@@ -116,7 +100,8 @@ EXERCISE = Exercise(
             why="Half reps build strength only in the easy half of the movement.",
             threshold="range",
             series_label="Elbow angle (deg)",
-            run=partial_range,
+            # the deepest elbow bend of the rep (5th percentile: robust to one odd frame)
+            measure=at_percentile("elbow_deg", _whole_rep, 5.0),
             body_parts=("shoulder", "elbow", "wrist"),
             key_series="elbow_deg",
         ),

@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, change_between, frames_by_level, per_rep_check, percentile_at
+from analyzer.judging.measures import (
+    RepValue,
+    at_percentile,
+    change_between,
+    frames_by_level,
+    per_rep_check,
+    percentile_at,
+)
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
@@ -143,17 +150,9 @@ FEET_UNSEEN = (
 )
 
 
-def depth(ctx: Context, check: Check) -> list[Finding]:
-    """The deepest knee bend of the rep (its 10th percentile, robust to one odd frame)."""
-    return per_rep_check(
-        ctx, check, THRESHOLDS["depth"], lambda c, rep: RepValue.at(c.features["knee_deg"], bottom(c, rep), 10.0)
-    )
-
-
-def forward_lean(ctx: Context, check: Check) -> list[Finding]:
-    threshold = THRESHOLDS["lean"]
-    trunk_over_shin = ctx.features["trunk_incline_deg"] - ctx.features["shin_incline_deg"]
-    return per_rep_check(ctx, check, threshold, lambda c, rep: RepValue.worst(trunk_over_shin, bottom(c, rep), threshold))
+def trunk_over_shin(features: Features) -> np.ndarray:
+    """How much further the trunk leans forward than the shins (deg): parallel is a balanced squat."""
+    return features["trunk_incline_deg"] - features["shin_incline_deg"]
 
 
 def _knee_gap_vs_standing(ctx: Context, rep: RepSpan) -> RepValue:
@@ -182,7 +181,7 @@ EXERCISE = Exercise(
             cue="Stop the descent just above the depth where your lower back starts to round, and brace.",
             why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
             threshold="butt_wink",
-            series_label="Lower-back outline fill (% trunk)",
+            series_label="Lower-back tuck beyond your best reps of that depth (% of trunk length)",
             run=butt_wink,
             views=("side",),  # turned further, the outline is partly the flank
             needs=("img_lumbar_fill",),
@@ -195,7 +194,7 @@ EXERCISE = Exercise(
             cue="Sit the hips back and keep your whole foot on the floor, knees tracking over the toes.",
             why="Rising onto the toes shifts the load forward and makes the back round to keep balance.",
             threshold="heels",
-            series_label="Heel rise above the toes (leg lengths)",
+            series_label="Heel rise at the bottom, beyond standing (leg lengths)",
             measure=_heel_lift,
             unmeasured=FEET_UNSEEN,
             body_parts=("knee", "ankle", "heel", "foot_index"),
@@ -207,8 +206,9 @@ EXERCISE = Exercise(
             cue="Sit lower, toward thighs parallel to the floor, as far as your back stays neutral.",
             why="A partial squat trains only part of the range the exercise is meant for.",
             threshold="depth",
-            series_label="Knee angle (deg)",
-            run=depth,
+            series_label="Knee angle at the bottom (deg)",
+            # the deepest knee bend of the rep (its 10th percentile, robust to one odd frame)
+            measure=at_percentile("knee_deg", bottom, 10.0),
             body_parts=("hip", "knee", "ankle"),
             key_series="knee_deg",
         ),
@@ -218,8 +218,8 @@ EXERCISE = Exercise(
             cue="Keep your chest up and your gaze ahead; let the knees travel forward a little more.",
             why="Folding forward turns the squat into a good-morning and loads the lower back.",
             threshold="lean",
-            series_label="Trunk tilt forward from upright (deg)",
-            run=forward_lean,
+            series_label="Trunk lean beyond the shins at the bottom (deg)",
+            measure=at_percentile(trunk_over_shin, bottom, 90.0),
             body_parts=("shoulder", "hip"),
             key_series="trunk_incline_deg",
         ),
@@ -229,7 +229,7 @@ EXERCISE = Exercise(
             cue="Push your knees out so they stay over your toes all the way down and up.",
             why="Knees collapsing inward strain the knee and hip.",
             threshold="knee_cave",
-            series_label="Knee width over ankle width (ratio)",
+            series_label="Knee width at the bottom over standing (ratio)",
             measure=_knee_gap_vs_standing,
             views=("front",),
             body_parts=("hip", "knee", "ankle"),

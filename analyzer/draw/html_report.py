@@ -16,7 +16,7 @@ import jinja2
 import numpy as np
 
 from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
-from analyzer.draw.plots import figure_html, timeline_figure, timeline_rows
+from analyzer.draw.plots import figure_html, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.report import Finding, Severity
 
@@ -149,6 +149,18 @@ def _summary_lines(analysis: Analysis) -> dict[str, str]:
     }
 
 
+def _setting_text(value: object) -> str:
+    """A processing setting as a line of text: nested settings as 'name: value' pairs."""
+    if isinstance(value, dict):
+        if value and all(isinstance(v, dict) and "warn" in v for v in value.values()):  # the thresholds
+            return "; ".join(
+                f"{key.replace('_', ' ')}: warning {v['warn']:g}, danger {v['danger']:g} {v['unit']} ({v['bad_when']})"
+                for key, v in value.items()
+            )
+        return ", ".join(f"{k.replace('_', ' ')} {_setting_text(v)}" for k, v in value.items())
+    return str(value)
+
+
 def render_html(
     analysis: Analysis,
     *,
@@ -158,18 +170,11 @@ def render_html(
 ) -> str:
     """The report page as a string (see :func:`write_html_report`)."""
     report = analysis.report
-    rows = timeline_rows(analysis)
-    changed = [r.series for r in rows if r.judged == "change"]
     note = (
-        "Shaded bands: the warning (amber) and danger (red) zones of the checks that judge the plotted "
-        "value. Shaded columns: when a finding was present. Dashed lines: where each rep "
-        "(grey) or the hold (green) starts and ends."
+        "Each panel shows what a check judged, as it compared it with its limits: shaded bands are the "
+        "warning (amber) and danger (red) zones. Shaded columns: when a finding was present. Dashed "
+        "lines: where each rep (grey) or the hold (green) starts and ends."
     )
-    if changed:
-        note += (
-            f" {', '.join(changed)}: judged as a change within each rep (e.g. bottom vs. standing), "
-            "so no band is drawn."
-        )
     video_src, video_note = _video_src(annotated_video, out)
     metrics, reps = _rep_views(analysis)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -183,7 +188,7 @@ def render_html(
         reps=reps,
         video_src=video_src,
         video_note=video_note,
-        processing=[(k, v) for k, v in report.processing.items() if v is not None],
+        processing=[(k.replace("_", " "), _setting_text(v)) for k, v in report.processing.items() if v is not None],
         **_summary_lines(analysis),
     )
     return html

@@ -1,14 +1,16 @@
-"""Timeline plots (Plotly): the series each check judges, its limits, the findings and the reps over time.
+"""Timelines of a set as Plotly figures.
 
 One figure function for the CLI's HTML report and the Streamlit UI alike. No static
 PNG: kaleido 1.x renders through a Chrome it downloads (not possible offline), so the
 report inlines plotly.js and the interactive figure instead; browsers print it as vectors.
 
-Each panel is one series a check judges, titled in the user's words (the checks' titles and
-``Check.series_label``), with the warning and danger bands of the thresholds its checks
-name (``Check.threshold``), on clean sets as on faulty ones. Checks that judge a change
-within a rep (bottom against standing tall) have their bands drawn on the plotted series
-all the same; the finding spans show where the change itself passed the limit.
+Each panel shows what a check judged, exactly as it compared it with its limits
+(``Evaluation.judged``): a thin line for what it looked at frame by frame (bottom against
+standing tall where the check judges a change), a thick one for the value it judged (one
+number per rep, drawn over the frames it came from). Titled in the user's words
+(``Check.series_label``), shaded with the warning and danger zones of the threshold the check
+names: a thick line in a zone is a finding, and a clean set shows how close it came. Checks
+that look at the same values share a panel.
 """
 
 from __future__ import annotations
@@ -20,14 +22,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analyzer.judging.tempo import tempo_check
 from analyzer.report import Severity
 
 if TYPE_CHECKING:
-    from analyzer.judging.rulebook import Check, Exercise, Threshold
+    from analyzer.judging.rulebook import Threshold
     from analyzer.pipeline import Analysis
 
-__all__ = ["PLOTLY_CONFIG", "Row", "check_threshold", "figure_html", "timeline_figure", "timeline_rows"]
+__all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "timeline_figure", "timeline_rows"]
 
 SEVERITY_FILL = {Severity.warning: "rgba(255,176,0,0.22)", Severity.danger: "rgba(235,30,30,0.22)"}
 BAND_FILL = {Severity.warning: "rgba(255,176,0,0.12)", Severity.danger: "rgba(235,30,30,0.12)"}
@@ -41,67 +42,62 @@ DEFAULT_SERIES = {
 PLOTLY_CONFIG = {
     "displaylogo": False,
     "responsive": True,
-    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "toImageButtonOptions": {"format": "svg", "filename": "formcheck-timeline"},
 }
-UNIT_LABEL = {"deg": "degrees"}
+UNIT_LABEL = {"deg": "degrees", "s": "seconds"}
 
 
 @dataclass
 class Row:
-    """One panel of the timeline: a series, the checks that judge it, and the limits to shade."""
+    """One panel of the timeline: values over time, the checks that judged them, the limits to shade."""
 
-    series: str
+    label: str  # what the values are, in the user's words, with the unit
+    t_ms: np.ndarray
+    values: np.ndarray  # per frame, NaN where not looked at
+    verdicts: list[np.ndarray] = field(default_factory=list)  # the value each check judged, per frame
+    codes: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)  # what the series shows, with unit (Check.series_label)
     unit: str = ""
     bands: list[Threshold] = field(default_factory=list)
 
-    @property
-    def judged(self) -> str:
-        """Kept for html_report's note: every row's limits are now drawn, none is left without bands."""
-        return "value"
-
-
-def check_threshold(exercise: Exercise, check: Check) -> Threshold | None:
-    """The threshold a check judges against, by the key it names; None when it is not one of the
-    exercise's own (tempo: a duration, not a limit on the plotted angle)."""
-    return exercise.thresholds.get(check.threshold)
-
-
-def _checks(exercise: Exercise) -> tuple[Check, ...]:
-    """The exercise's checks and, for a rep exercise, the tempo check the evaluator adds."""
-    return exercise.checks + ((tempo_check(exercise),) if "tempo_angle" in exercise.extra else ())
-
 
 def timeline_rows(analysis: Analysis) -> list[Row]:
-    """The panels to draw: one per key series of the exercise's checks, in the checks' order."""
-    series = analysis.features.series if analysis.features is not None else {}
-    exercise = analysis.exercise
-    if exercise is None:
-        return [Row(name, labels=[label], unit="deg") for name, label in DEFAULT_SERIES.items() if name in series]
-    not_judged = {f.code for f in analysis.report.findings if not f.assessable}
-    rows: dict[str, Row] = {}
-    for check in _checks(exercise):
-        name = check.key_series
-        if not name or name not in series or check.code in not_judged:
+    """The panels to draw: one per judged quantity, in the checks' order; without an exercise,
+    the angles that describe any set."""
+    evaluation = analysis.evaluation
+    if analysis.exercise is None or evaluation is None or evaluation.features is None:
+        series = analysis.features.series if analysis.features is not None else {}
+        return [
+            Row(label, analysis.track.t_ms, series[name], unit="deg")
+            for name, label in DEFAULT_SERIES.items()
+            if name in series
+        ]
+    rows: list[Row] = []
+    for code, judged in evaluation.judged.items():
+        if not np.any(np.isfinite(judged.values)):
             continue
-        row = rows.setdefault(name, Row(name))
-        row.titles.append(check.title)
-        row.labels.append(check.series_label)
-        threshold = check_threshold(exercise, check)
-        if threshold is not None:
-            row.unit = row.unit or threshold.unit
-            if threshold not in row.bands:
-                row.bands.append(threshold)
-    for row in rows.values():
-        row.unit = row.unit or ("deg" if row.series.endswith("_deg") else "")
-    return list(rows.values())
+        row = next(
+            (r for r in rows if r.label == judged.check.series_label and _same(r.values, judged.values)), None
+        )
+        if row is None:
+            row = Row(judged.check.series_label, evaluation.features.t_ms, judged.values, unit=judged.threshold.unit)
+            rows.append(row)
+        row.codes.append(code)
+        row.titles.append(judged.check.title)
+        if not any(_same(v, judged.verdict) for v in [row.values, *row.verdicts]):
+            row.verdicts.append(judged.verdict)
+        if judged.threshold not in row.bands:
+            row.bands.append(judged.threshold)
+    return rows
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
 
 
 def _label(row: Row) -> str:
     what = " / ".join(dict.fromkeys(row.titles))
-    shown = " / ".join(dict.fromkeys(row.labels))
-    return f"{what}: {shown}" if what else shown
+    return f"{what}: {row.label}" if what else row.label
 
 
 def _band_edges(threshold: Threshold, lo: float, hi: float) -> list[tuple[float, float, Severity]]:
@@ -120,7 +116,6 @@ def _band_edges(threshold: Threshold, lo: float, hi: float) -> list[tuple[float,
 def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
     """Per exercise: its checks' series over time, threshold bands, finding spans and rep boundaries."""
     rows = timeline_rows(analysis)
-    t_s = analysis.track.t_ms / 1000.0
     n = max(1, len(rows))
     fig = make_subplots(
         rows=n,
@@ -130,25 +125,40 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
         subplot_titles=[_label(r) for r in rows] or ["nothing to plot"],
     )
     fig.update_annotations(font_size=12)  # the subplot titles
-    series = analysis.features.series if analysis.features is not None else {}
     for k, row in enumerate(rows, start=1):
-        values = series[row.series]
+        values = row.values
         finite = values[np.isfinite(values)]
         lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
         # the trace first: Plotly leaves shapes out of subplots that have no data yet
         fig.add_trace(
             go.Scatter(
-                x=t_s,
+                x=row.t_ms / 1000.0,
                 y=values,
-                mode="lines",
-                line={"color": LINE_COLOUR, "width": 1.6},
-                name=" / ".join(dict.fromkeys(row.labels)),
+                mode="lines+markers",
+                line={"color": LINE_COLOUR, "width": 1.2 if row.verdicts else 1.8},
+                marker={"color": LINE_COLOUR, "size": 2 if row.verdicts else 3},
+                opacity=0.55 if row.verdicts else 1.0,
+                name=row.label,
                 hovertemplate="%{x:.2f} s: %{y:.2f}" + (f" {row.unit}" if row.unit else "") + "<extra></extra>",
                 showlegend=False,
             ),
             row=k,
             col=1,
         )
+        for verdict in row.verdicts:
+            fig.add_trace(
+                go.Scatter(
+                    x=row.t_ms / 1000.0,
+                    y=verdict,
+                    mode="lines",
+                    line={"color": LINE_COLOUR, "width": 3.5},
+                    name="judged",
+                    hovertemplate="judged: %{y:.2f}" + (f" {row.unit}" if row.unit else "") + "<extra></extra>",
+                    showlegend=False,
+                ),
+                row=k,
+                col=1,
+            )
         for threshold in row.bands:
             for y0, y1, severity in _band_edges(threshold, lo, hi):
                 fig.add_hrect(
@@ -157,7 +167,7 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
             for limit, colour in ((threshold.warn, "rgba(200,120,0,0.8)"), (threshold.danger, "rgba(200,30,30,0.8)")):
                 fig.add_hline(y=limit, line={"color": colour, "width": 1, "dash": "dot"}, row=k, col=1)
         for f in analysis.report.findings:
-            if f.assessable and f.key_series == row.series and f.severity in SEVERITY_FILL:
+            if f.assessable and f.code in row.codes and f.severity in SEVERITY_FILL:
                 for t0, t1 in f.spans_ms:
                     fig.add_vrect(
                         x0=t0 / 1000,
@@ -191,6 +201,9 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
             fig.add_vline(
                 x=x, line={"color": "rgba(40,140,60,0.7)", "width": 1, "dash": "dash"}, row="all", col=1
             )
+    t = analysis.track.t_ms
+    if len(t):  # the whole clip, so that times match the video's even where nothing was judged
+        fig.update_xaxes(range=[float(t[0]) / 1000.0, float(t[-1]) / 1000.0])
     fig.update_xaxes(title_text="time (s)", row=n, col=1)
     fig.update_layout(
         height=90 + height_per_row * n,

@@ -46,6 +46,26 @@ def fill_short_gaps(t_ms: np.ndarray, series: np.ndarray, max_gap_ms: float = MA
     return out
 
 
+BUTTERWORTH_ORDER = 2  # applied forward and backward: order 4 in effect, no phase shift
+NYQUIST_SHARE = 0.4  # the cut-off never above this share of the sampling rate
+
+
+def applied_cutoff_hz(t_ms: np.ndarray, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> float:
+    """The cut-off :func:`lowpass` uses on this sampling: ``cutoff_hz``, capped below Nyquist."""
+    if len(t_ms) < 2:
+        return cutoff_hz
+    return min(cutoff_hz, NYQUIST_SHARE * 1000.0 / float(np.median(np.diff(t_ms))))
+
+
+def smoothing_settings(t_ms: np.ndarray, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> dict[str, object]:
+    """What :func:`lowpass` and :func:`fill_short_gaps` do to a track sampled at ``t_ms``, for the report."""
+    return {
+        "filter": f"Butterworth order {BUTTERWORTH_ORDER}, zero-phase (forward and backward)",
+        "cutoff_hz": round(applied_cutoff_hz(t_ms, cutoff_hz), 2),
+        "gaps_bridged_up_to_ms": MAX_GAP_MS,
+    }
+
+
 def lowpass(t_ms: np.ndarray, series: np.ndarray, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
     """Zero-phase low-pass along axis 0, run by run between NaN gaps.
 
@@ -58,8 +78,7 @@ def lowpass(t_ms: np.ndarray, series: np.ndarray, cutoff_hz: float = DEFAULT_CUT
     if len(t_ms) < 2:
         return out
     fs = 1000.0 / float(np.median(np.diff(t_ms)))
-    cutoff = min(cutoff_hz, 0.4 * fs)
-    sos = butter(2, cutoff, fs=fs, output="sos")
+    sos = butter(BUTTERWORTH_ORDER, applied_cutoff_hz(t_ms, cutoff_hz), fs=fs, output="sos")
     flat = out.reshape(len(out), -1)
     pad = 3 * (2 * len(sos) + 1)
     known = ~np.isnan(flat)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs
+from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs, smoothing_settings
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 
@@ -54,6 +54,8 @@ class Features:
     scale_px: float  # median torso length in pixels (shoulder to hip, near side)
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # how the series were made (smoothing, visibility floor), written by the code that applied it
+    settings: dict[str, object] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.series[name]
@@ -68,6 +70,7 @@ class Features:
             scale_px=self.scale_px,
             gaps_ms=[g for g in self.gaps_ms if g[1] >= self.t_ms[start] and g[0] <= self.t_ms[stop - 1]],
             notes=list(self.notes),
+            settings=dict(self.settings),
         )
 
     def __contains__(self, name: str) -> bool:
@@ -340,6 +343,10 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         view=estimate_view(track, side),
         facing=facing,
         scale_px=scale_px,
+        settings={
+            "smoothing": smoothing_settings(track.t_ms) if smooth else "none",
+            "visibility_floor": MIN_VISIBILITY,
+        },
     )
     features.gaps_ms = long_gaps(track.t_ms, features.valid)
     if track.size is None:

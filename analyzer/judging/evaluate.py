@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analyzer.features.kinematics import Features
+from analyzer.judging import tempo
 from analyzer.judging.measures import per_rep_check
 from analyzer.judging.reps import RepSpan, find_hold, find_reps, find_runs
-from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise
+from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise, Judged, Threshold
 from analyzer.judging.tempo import tempo_check
 from analyzer.report import Finding, Rep, Severity
 
@@ -37,6 +38,8 @@ class Evaluation:
     checked: list[str]
     notices: list[str] = field(default_factory=list)
     features: Features | None = None  # the active part the reps and hold index into
+    judged: dict[str, Judged] = field(default_factory=dict)  # by check code, on the active part's frames
+    thresholds: dict[str, Threshold] = field(default_factory=dict)  # by key: the limits of the checks run
 
 
 def _view_reason(check: Check, features: Features) -> str | None:
@@ -156,6 +159,8 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
     checked: list[str] = []
     nothing_to_judge = not reps and hold is None
     checks = exercise.checks + ((tempo_check(exercise),) if "tempo_angle" in exercise.extra else ())
+    all_thresholds = {**exercise.thresholds, tempo.THRESHOLD_KEY: tempo.THRESHOLD}
+    used: dict[str, Threshold] = {}
     for check in checks:
         reason = _view_reason(check, features) or _missing_reason(check, features)
         if reason:
@@ -164,9 +169,11 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
         if nothing_to_judge:
             continue
         checked.append(check.title)
+        used[check.threshold] = all_thresholds[check.threshold]
         findings.extend(_judge(ctx, check))
     return Evaluation(
-        reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features
+        reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features,
+        judged=ctx.judged, thresholds=used,
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.features.filtering import nan_runs
+from analyzer.features.kinematics import Features
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Threshold
 from analyzer.report import Finding
@@ -81,13 +82,22 @@ class RepValue:
         """The ``q``th percentile of ``series`` over ``frames``."""
         return cls(percentile_at(series, frames, q), frames, series[frames])
 
-    @classmethod
-    def worst(cls, series: np.ndarray, frames: np.ndarray, threshold: Threshold) -> RepValue:
-        """Judged toward the bad side (90th percentile), so one good frame cannot hide a fault."""
-        return cls.at(series, frames, 90.0 if threshold.above else 10.0)
-
 
 RepMeasure = Callable[[Context, RepSpan], "RepValue | None"]
+RepFrames = Callable[[Context, RepSpan], np.ndarray]
+Series = str | Callable[[Features], np.ndarray]
+
+
+def at_percentile(series: Series, frames: RepFrames, q: float) -> RepMeasure:
+    """A measure: the ``q``th percentile of ``series`` (a feature's name, or a function of the
+    features) over the rep's chosen ``frames``. Toward the bad side (90 for a limit from above, 10
+    from below) one good frame cannot hide a fault; 25-50 asks for the fault to be held."""
+
+    def measure(ctx: Context, rep: RepSpan) -> RepValue:
+        values = ctx.features[series] if isinstance(series, str) else series(ctx.features)
+        return RepValue.at(values, frames(ctx, rep), q)
+
+    return measure
 
 
 def per_rep_check(
@@ -105,6 +115,10 @@ def per_rep_check(
         if result is None or not len(result.frames):
             continue
         measured_any = True
+        ctx.record(
+            check, threshold, result.frames,
+            result.per_frame if result.per_frame is not None else result.value, verdict=result.value,
+        )
         severity = threshold.severity(result.value)
         if severity is None:
             continue

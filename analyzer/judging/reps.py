@@ -31,10 +31,6 @@ class RepSpan:
     turn: int
     end: int
 
-    def phases(self) -> dict[str, tuple[int, int]]:
-        """Away from rest and back: eccentric/concentric for a squat, the reverse for a deadlift."""
-        return {"out": (self.start, self.turn), "back": (self.turn, self.end)}
-
 
 def _interpolated(t_ms: np.ndarray, signal: np.ndarray) -> np.ndarray:
     known = ~np.isnan(signal)

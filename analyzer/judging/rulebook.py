@@ -54,17 +54,49 @@ class Threshold:
 
 
 @dataclass
+class Judged:
+    """What one check looked at and what it compared with its threshold, frame by frame (NaN where
+    it did not look): ``values`` per frame, ``verdict`` the value judged (a rep's one number drawn
+    over the frames it came from, or the per-frame value where each frame is judged). The timeline
+    plots both against the limits, so a ``verdict`` past a limit is a finding."""
+
+    check: Check
+    threshold: Threshold
+    values: np.ndarray
+    verdict: np.ndarray
+
+
+@dataclass
 class Context:
-    """Everything a check may look at."""
+    """Everything a check may look at, and where it leaves what it judged (``judged``, by check code)."""
 
     features: Features
     reps: list[RepSpan]
     hold: tuple[int, int] | None
     exercise: Exercise
+    judged: dict[str, Judged] = field(default_factory=dict)
 
     @property
     def t_ms(self) -> np.ndarray:
         return self.features.t_ms
+
+    def record(
+        self,
+        check: Check,
+        threshold: Threshold,
+        frames: np.ndarray,
+        values: np.ndarray | float,
+        verdict: float | None = None,
+    ) -> None:
+        """Keep what ``check`` looked at on ``frames`` (one value per frame, or one for them all) and
+        the value it judged there (``verdict``; by default each frame's own)."""
+        judged = self.judged.get(check.code)
+        if judged is None:
+            n = len(self.t_ms)
+            judged = self.judged[check.code] = Judged(check, threshold, np.full(n, np.nan), np.full(n, np.nan))
+        frames = np.asarray(frames, dtype=int)
+        judged.values[frames] = values
+        judged.verdict[frames] = values if verdict is None else verdict
 
     def span_ms(self, start: int, stop: int) -> tuple[float, float]:
         """Frame indices [start, stop] as a time span in ms."""
@@ -82,11 +114,12 @@ class Check:
     """One error the module looks for.
 
     ``threshold`` is the key into the exercise's thresholds the check judges against; the
-    findings and the timeline take the limit from there. ``series_label`` names what the
-    plotted ``key_series`` shows in the user's words, with its unit. A check is either a
-    ``measure`` of each rep (judged by ``measures.per_rep_check`` against its own threshold,
-    ``unmeasured`` saying why it could not judge when no rep could be measured) or its own
-    ``run``.
+    findings take the limit from there. ``series_label`` names, in the user's words and with its
+    unit, what the check judges: the values it records on the context (``Context.record``), which
+    the timeline plots against the limits. A check is either a ``measure`` of each rep (judged
+    by ``measures.per_rep_check`` against its own threshold, ``unmeasured`` saying why it could
+    not judge when no rep could be measured) or its own ``run``. ``key_series`` is the feature
+    whose value the video shows beside the joint.
     """
 
     code: str
@@ -103,7 +136,7 @@ class Check:
     max_yaw_deg: float | None = None
     needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
     body_parts: tuple[str, ...] = ()  # near-side joints the fault is about, drawn in colour on the video
-    key_series: str = ""  # the feature series the check measures, shown beside the joint and plotted
+    key_series: str = ""  # the feature the check is about, its value shown beside the joint on the video
 
     def finding(
         self,

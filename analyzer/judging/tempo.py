@@ -22,8 +22,6 @@ THRESHOLD = Threshold(
     "a drop or a bounce.",
 )
 THRESHOLD_KEY = "tempo"  # not one of an exercise's own thresholds: the same for every rep exercise
-# the joint angles tempo is shown on, in the user's words
-ANGLE_LABELS = {"hip_deg": "Hip angle (deg)", "knee_deg": "Knee angle (deg)", "elbow_deg": "Elbow angle (deg)"}
 
 
 def _fastest_half(ctx: Context, rep: RepSpan) -> RepValue:
@@ -53,7 +51,7 @@ def tempo_check(exercise: Exercise) -> Check:
         cue="Slow down: about two seconds down and one to two seconds up, without bouncing.",
         why="Quick, jerky reps use momentum instead of muscle and strain the muscles and discs of the back.",
         threshold=THRESHOLD_KEY,
-        series_label=ANGLE_LABELS.get(angle, f"{angle.removesuffix('_deg').replace('_', ' ').capitalize()} angle (deg)"),
+        series_label="Quicker half of the rep, down or up (s)",
         run=_run,
         views=("side", "front", "oblique"),
         key_series=angle,

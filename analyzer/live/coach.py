@@ -158,7 +158,6 @@ class LiveCoach:
         # the cue on show
         self._cue: Finding | None = None
         self._cue_until = -np.inf
-        self.last_evaluation: Evaluation | None = None
         self.evaluations = 0
         self._lock = threading.Lock()  # the counting state above, shared with the evaluation thread
         self._evaluator: LatestOnly[tuple[PoseTrack, float]] | None = (
@@ -286,7 +285,6 @@ class LiveCoach:
             self._apply(evaluation, features, now)
 
     def _apply(self, evaluation: Evaluation, features: Features, now: float) -> None:
-        self.last_evaluation = evaluation
         self.evaluations += 1
         active = evaluation.features if evaluation.features is not None else features
         if self.exercise.kind == "reps":
@@ -380,15 +378,6 @@ class LiveCoach:
     @property
     def rep_count(self) -> int:
         return len(self._reps)
-
-    @property
-    def rep_times_ms(self) -> list[tuple[float, float]]:
-        """(start, end) of every rep counted so far."""
-        with self._lock:
-            return list(self._reps)
-
-    def frames_stored(self) -> int:
-        return len(self._session)
 
     def summary(self) -> Analysis:
         """The offline analysis of the whole session (raises pipeline.InputError when too short)."""
