@@ -101,15 +101,16 @@ def _label(row: Row) -> str:
 
 
 def _band_edges(threshold: Threshold, lo: float, hi: float) -> list[tuple[float, float, Severity]]:
-    """(y0, y1, severity) of the warning and danger zones, clipped to the plotted range."""
+    """(y0, y1, severity) of the warning and danger zones; the danger zone reaches the plotted range's end."""
+    beyond = abs(threshold.danger - threshold.warn) / 2  # the danger zone shows even when no value reaches it
     if threshold.above:
         return [
             (threshold.warn, threshold.danger, Severity.warning),
-            (threshold.danger, max(hi, threshold.danger), Severity.danger),
+            (threshold.danger, max(hi, threshold.danger + beyond), Severity.danger),
         ]
     return [
         (threshold.danger, threshold.warn, Severity.warning),
-        (min(lo, threshold.danger), threshold.danger, Severity.danger),
+        (min(lo, threshold.danger - beyond), threshold.danger, Severity.danger),
     ]
 
 
