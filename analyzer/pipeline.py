@@ -216,7 +216,8 @@ def _limits(evaluation: Evaluation | None) -> dict[str, object]:
         "thresholds": {
             key: {"warn": th.warn, "danger": th.danger, "unit": th.unit, "bad_when": "above" if th.above else "below"}
             for key, th in evaluation.thresholds.items()
-        }
+        },
+        "settings": {key: {"value": s.value, "unit": s.unit} for key, s in evaluation.settings.items()},
     }
 
 

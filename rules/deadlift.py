@@ -15,11 +15,19 @@ from analyzer.features.kinematics import Features
 from analyzer.judging.measures import RepValue, at_percentile, flexion_change, frames_by_level, percentile_at
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
 REP_SIGNAL = "hip_height"
-# The outline is trusted only where the mask traced most of the back.
-MIN_OUTLINE_QUALITY = 0.55
+SETTINGS = {
+    "outline_quality": Setting(
+        0.55, "share of the back traced", "The back's outline is trusted only where the mask traced most of "
+        "the back (arms and plates cross it at the bottom of a pull).",
+    ),
+    "outline_time": Setting(
+        100.0, "ms", "A rep's rounding is measured only with at least this much clear outline at the bottom "
+        "and at lockout: silence rather than one frame's noise.",
+    ),
+}
 OUTLINE_UNSEEN = (
     "the back's outline was not clear enough in any rep (turned from the camera, or arms or plates across it); "
     "film exactly from the side, camera at hip height, in fitted clothes."
@@ -126,6 +134,7 @@ EXERCISE = Exercise(
     looks_like=looks_like,
     in_position=upright,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     extra={"rep_metrics": ["hip_deg", "knee_deg", "trunk_incline_deg"], "tempo_angle": "hip_deg"},
     checks=(
         Check(
@@ -136,7 +145,9 @@ EXERCISE = Exercise(
             "of acute lower-back strain.",
             threshold="rounding",
             series_label="Back rounding at the bottom, beyond standing tall (deg)",
-            measure=flexion_change(bottom_and_top, MIN_OUTLINE_QUALITY),
+            measure=flexion_change(
+                bottom_and_top, SETTINGS["outline_quality"].value, min_ms=SETTINGS["outline_time"].value
+            ),
             unmeasured=OUTLINE_UNSEEN,
             needs=("img_back_bend_deg",),
             body_parts=("shoulder", "hip"),

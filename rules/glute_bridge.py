@@ -15,12 +15,19 @@ from analyzer.features.kinematics import Features
 from analyzer.judging.measures import RepValue, at_percentile, frames_by_level
 from analyzer.judging.positions import ramp, spread, typical
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
 REP_SIGNAL = "hip_height"
 LINE = "hip_below_knee_line_deg"
 # Off side-on by more than this (estimated), the bridge's line is not judged (see the checks).
 MAX_YAW_DEG = 20.0
+SETTINGS = {
+    "arch_held_percentile": Setting(
+        25.0, "percentile", "The arch is judged as held at the top (its 25th percentile toward the arch): a clean "
+        "bridge filmed 30 deg off side-on dips past the threshold for a few frames of a rep (rendered bodies), "
+        "an arched one stays past it.",
+    ),
+}
 THRESHOLDS = {
     "hyperextension": Threshold(
         warn=-20.0, danger=-30.0, unit="deg", above=False,
@@ -72,10 +79,6 @@ def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
     return top[supine(ctx.features)[top]]
 
 
-# The arch is judged as held at the top (its 25th percentile toward the arch): a clean bridge
-# filmed 30 deg off side-on dips past the threshold for a few frames of a rep (rendered bodies),
-# an arched one stays past it.
-ARCH_HELD_PERCENTILE = 25.0
 
 
 def _lowering_seconds(ctx: Context, rep: RepSpan) -> RepValue | None:
@@ -100,6 +103,7 @@ EXERCISE = Exercise(
     looks_like=looks_like,
     in_position=supine,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     extra={"rep_metrics": [LINE, "knee_deg"], "tempo_angle": "hip_deg"},
     checks=(
         Check(
@@ -109,7 +113,7 @@ EXERCISE = Exercise(
             why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
             threshold="hyperextension",
             series_label="Hips below the shoulder to knee line at the top, below 0 arched (deg)",
-            measure=at_percentile(LINE, _top, ARCH_HELD_PERCENTILE),
+            measure=at_percentile(LINE, _top, SETTINGS["arch_held_percentile"].value),
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_below_knee_line_deg",
             views=("side",),

@@ -17,7 +17,7 @@ from scipy.ndimage import median_filter
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import spans_where
 from analyzer.judging.positions import prone, ramp, spread
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
 THRESHOLDS = {
@@ -39,14 +39,24 @@ THRESHOLDS = {
         "trunk line is the head hanging.",
     ),
 }
-# A fault must last this long (rolling median window and minimum span), or
-# this fraction of a short hold (a snippet).
-PERSIST_MS = 1000.0
-PERSIST_FRACTION = 0.3
-# Getting into and out of the plank is not the plank: skip this much at each
-# end, or this fraction of a short hold.
-SETTLE_MS = 1000.0
-SETTLE_FRACTION = 0.1
+SETTINGS = {
+    "persist": Setting(
+        1000.0, "ms", "A fault must last this long (the rolling median's window and the shortest span "
+        "reported): a breath or a wobble is not a sagging plank.",
+    ),
+    "persist_share": Setting(
+        0.3, "share of the hold", "In a hold shorter than about 3 s (a snippet) a fault must last this share of it.",
+    ),
+    "settle": Setting(
+        1000.0, "ms", "Getting into and out of the plank is not the plank: this much is skipped at each end.",
+    ),
+    "settle_share": Setting(0.1, "share of the hold", "What is skipped at each end of a hold shorter than 10 s."),
+    "max_body_line": Setting(
+        100.0, "deg", "A bad sag or pike is still a plank, and exactly what must be judged: real planks labelled "
+        "'hips too high' read down to -85 deg (-100 with a frame ratio estimated 25 % off). A downward dog reads "
+        "about -95 too, but prone() already leaves it out (its legs point down, its hips are high above the ankles).",
+    ),
+}
 
 
 def _hold_ms(ctx: Context) -> float:
@@ -55,19 +65,12 @@ def _hold_ms(ctx: Context) -> float:
 
 
 def _persist_ms(ctx: Context) -> float:
-    return min(PERSIST_MS, PERSIST_FRACTION * _hold_ms(ctx))
-
-
-# A bad sag or pike is still a plank, and exactly what must be judged: real planks
-# labelled "hips too high" read down to -85 deg (-100 with a frame ratio
-# estimated 25 % off). A downward dog reads about -95 too, but prone() already
-# leaves it out (its legs point down, its hips are high above the ankles).
-MAX_BODY_LINE_DEG = 100.0
+    return min(SETTINGS["persist"].value, SETTINGS["persist_share"].value * _hold_ms(ctx))
 
 
 def in_plank(features: Features) -> np.ndarray:
     """Frames in a plank: face down, level, legs straight; the body line may be far off."""
-    return prone(features) & (np.abs(features["hip_below_ankle_line_deg"]) < MAX_BODY_LINE_DEG)
+    return prone(features) & (np.abs(features["hip_below_ankle_line_deg"]) < SETTINGS["max_body_line"].value)
 
 
 def looks_like(features: Features) -> float:
@@ -84,7 +87,7 @@ def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The series smoothed by a one-second rolling median, and the mask of the hold."""
     a, b = ctx.hold  # type: ignore[misc]
     t = ctx.t_ms
-    settle = min(SETTLE_MS, SETTLE_FRACTION * _hold_ms(ctx))
+    settle = min(SETTINGS["settle"].value, SETTINGS["settle_share"].value * _hold_ms(ctx))
     frames = max(1, int(round(_persist_ms(ctx) / np.median(np.diff(t))))) if len(t) > 1 else 1
     values = ctx.features[name].copy()
     known = np.isfinite(values)
@@ -135,6 +138,7 @@ EXERCISE = Exercise(
     in_position=in_plank,
     looks_like=looks_like,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     checks=(
         Check(
             code="plank.sagging_hips",

@@ -13,7 +13,7 @@ from analyzer.features.kinematics import Features
 from analyzer.judging.measures import at_percentile
 from analyzer.judging.positions import prone, ramp, spread
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
@@ -50,9 +50,12 @@ def _in_position(ctx: Context, rep: RepSpan) -> np.ndarray:
     return frames[prone(ctx.features)[frames]]
 
 
-# Piking is judged as held through the rep (its 25th percentile): hips lifting for a moment
-# while getting up after the last rep are not a piked push-up.
-PIKE_HELD_PERCENTILE = 25.0
+SETTINGS = {
+    "pike_held_percentile": Setting(
+        25.0, "percentile", "Piking is judged as held through the rep (its 25th percentile): hips lifting for a "
+        "moment while getting up after the last rep are not a piked push-up.",
+    ),
+}
 
 
 EXERCISE = Exercise(
@@ -69,6 +72,7 @@ EXERCISE = Exercise(
     looks_like=looks_like,
     in_position=prone,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     extra={"rep_metrics": ["elbow_deg", LINE], "tempo_angle": "elbow_deg"},
     checks=(
         Check(
@@ -89,7 +93,7 @@ EXERCISE = Exercise(
             why="Piking shortens the lever and takes the work away from chest and core.",
             threshold="pike",
             series_label="Hips below the shoulder to ankle line, below 0 piked (deg)",
-            measure=at_percentile(LINE, _in_position, PIKE_HELD_PERCENTILE),
+            measure=at_percentile(LINE, _in_position, SETTINGS["pike_held_percentile"].value),
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
         ),

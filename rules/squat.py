@@ -27,21 +27,29 @@ from analyzer.judging.measures import (
 )
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
 REP_SIGNAL = "hip_height"
-# The outline is trusted only where the mask traced most of the back (a bar's
-# plates or the arms crossing it lower the quality); renders read 0.7-0.95,
-# real phone clips 0.45-0.9 (compression, clothes).
-MIN_OUTLINE_QUALITY = 0.6
-MIN_OUTLINE_FRAMES = 3
-# A rep is compared with reps at least this deep (knee angle at the bottom, deg):
-# squatting deeper reshapes the hip's outline even with a neutral spine.
-SAME_DEPTH_DEG = 5.0
-# The reference is the other reps' lower quartile, not their minimum: one rep
-# whose outline happened to read low must not make every other rep a wink.
-BEST_REPS_PERCENTILE = 25.0
+SETTINGS = {
+    "outline_quality": Setting(
+        0.6, "share of the back traced", "The outline is trusted only where the mask traced most of the back "
+        "(a bar's plates or the arms crossing it lower the quality); renders read 0.7-0.95, real phone clips "
+        "0.45-0.9 (compression, clothes).",
+    ),
+    "outline_time": Setting(
+        100.0, "ms", "A rep's tuck is measured only with at least this much clear outline at the bottom and "
+        "standing: one frame's outline noise is not a wink.",
+    ),
+    "same_depth": Setting(
+        5.0, "deg", "A rep is compared with reps at least this deep (knee angle at the bottom): squatting deeper "
+        "reshapes the hip's outline even with a neutral spine.",
+    ),
+    "best_reps_percentile": Setting(
+        25.0, "percentile", "The reference is the other reps' lower quartile, not their minimum: one rep whose "
+        "outline happened to read low must not make every other rep a wink.",
+    ),
+}
 NO_REFERENCE_REP = (
     "butt wink is judged by comparing your reps with each other, and no two reps of similar depth had a clear "
     "lower-back outline at the bottom (turned from the camera, the bar, arms or baggy clothes across it, or a "
@@ -107,8 +115,8 @@ def _bottom_and_standing_strict(ctx: Context, rep: RepSpan) -> tuple[np.ndarray,
 
 # How much the lower back rose against the buttock from standing to the very bottom of a rep.
 _tuck = change_between(
-    "img_lumbar_fill", _bottom_and_standing_strict, quality="img_quality", min_quality=MIN_OUTLINE_QUALITY,
-    percentile=50.0, min_frames=MIN_OUTLINE_FRAMES,
+    "img_lumbar_fill", _bottom_and_standing_strict, quality="img_quality",
+    min_quality=SETTINGS["outline_quality"].value, percentile=50.0, min_ms=SETTINGS["outline_time"].value,
 )
 
 
@@ -121,10 +129,10 @@ def butt_wink(ctx: Context, check: Check) -> list[Finding]:
         i = ctx.reps.index(rep)
         own = tucks[i]
         peers = [t.value for j, t in enumerate(tucks)
-                 if j != i and t is not None and depths[j] <= depths[i] + SAME_DEPTH_DEG]
+                 if j != i and t is not None and depths[j] <= depths[i] + SETTINGS["same_depth"].value]
         if own is None or not peers:
             return None
-        best = float(np.percentile(peers, BEST_REPS_PERCENTILE))
+        best = float(np.percentile(peers, SETTINGS["best_reps_percentile"].value))
         return RepValue(own.value - best, own.frames, own.per_frame - best, own.confidence)
 
     return per_rep_check(ctx, check, THRESHOLDS["butt_wink"], beyond_best_rep, unmeasured=NO_REFERENCE_REP)
@@ -173,6 +181,7 @@ EXERCISE = Exercise(
     looks_like=looks_like,
     in_position=upright,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     extra={"rep_metrics": ["knee_deg", "hip_deg", "trunk_incline_deg"], "tempo_angle": "knee_deg"},
     checks=(
         Check(

@@ -157,6 +157,8 @@ def _setting_text(value: object) -> str:
                 f"{key.replace('_', ' ')}: warning {v['warn']:g}, danger {v['danger']:g} {v['unit']} ({v['bad_when']})"
                 for key, v in value.items()
             )
+        if value and all(isinstance(v, dict) and "value" in v for v in value.values()):  # the rules' settings
+            return "; ".join(f"{key.replace('_', ' ')}: {v['value']:g} {v['unit']}" for key, v in value.items())
         return ", ".join(f"{k.replace('_', ' ')} {_setting_text(v)}" for k, v in value.items())
     return str(value)
 

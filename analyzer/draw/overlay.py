@@ -39,7 +39,8 @@ SEVERITY_COLOUR: dict[str, RGB] = {s.value: rgb for s, rgb in SEVERITY_RGB.items
 # Pairs of a finding's body parts further apart than this many skeleton edges get a straight
 # measurement line instead (bar drift: wrist to ankle), not the whole limb chain in colour.
 MAX_PATH_EDGES = 2
-# The outline is drawn only where the mask traced most of the back (as the rules trust it).
+# The outline is drawn only where the mask traced as much of the back as the exercise's checks
+# trust (its "outline_quality" setting); this for an exercise that declares none.
 MIN_OUTLINE_QUALITY = 0.5
 # Dorsal surface behind the shoulder-hip line, in chord lengths (landmarks are joint centres).
 BACK_SURFACE_OFFSET = 0.15
@@ -253,7 +254,8 @@ def overlay_plan(analysis: Analysis) -> OverlayPlan:
         back = series["img_back_flexion"].copy()
         quality = series.get("img_quality")
         if quality is not None:
-            back[~(quality >= MIN_OUTLINE_QUALITY)] = np.nan
+            trusted = analysis.exercise.settings.get("outline_quality") if analysis.exercise else None
+            back[~(quality >= (trusted.value if trusted else MIN_OUTLINE_QUALITY))] = np.nan
     return OverlayPlan(
         t_ms=np.asarray(track.t_ms, dtype=np.float64),
         xy=_display_points(analysis),

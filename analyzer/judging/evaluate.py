@@ -10,7 +10,7 @@ from analyzer.features.kinematics import Features
 from analyzer.judging import tempo
 from analyzer.judging.measures import per_rep_check
 from analyzer.judging.reps import RepSpan, find_hold, find_reps, find_runs
-from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise, Judged, Threshold
+from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise, Judged, Setting, Threshold
 from analyzer.judging.tempo import tempo_check
 from analyzer.report import Finding, Rep, Severity
 
@@ -40,6 +40,7 @@ class Evaluation:
     features: Features | None = None  # the active part the reps and hold index into
     judged: dict[str, Judged] = field(default_factory=dict)  # by check code, on the active part's frames
     thresholds: dict[str, Threshold] = field(default_factory=dict)  # by key: the limits of the checks run
+    settings: dict[str, Setting] = field(default_factory=dict)  # the exercise's other numbers
 
 
 def _view_reason(check: Check, features: Features) -> str | None:
@@ -173,7 +174,7 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
         findings.extend(_judge(ctx, check))
     return Evaluation(
         reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features,
-        judged=ctx.judged, thresholds=used,
+        judged=ctx.judged, thresholds=used, settings=dict(exercise.settings),
     )
 
 

@@ -58,6 +58,13 @@ def frames_by_level(
     return idx[u <= low], idx[u >= high]
 
 
+def frames_for(ctx: Context, duration_ms: float) -> int:
+    """How many frames of this track make ``duration_ms`` (at least one): rules count time, not frames."""
+    t = ctx.t_ms
+    frame_ms = float(np.median(np.diff(t))) if len(t) > 1 else 1000.0 / 30.0
+    return max(1, round(duration_ms / frame_ms)) if frame_ms > 0 else 1
+
+
 def percentile_at(series: np.ndarray, idx: np.ndarray, q: float) -> float:
     values = series[idx]
     values = values[np.isfinite(values)]
@@ -148,7 +155,7 @@ def change_between(
     quality: str | None = None,
     min_quality: float = 0.0,
     percentile: float = 90.0,
-    min_frames: int = 1,
+    min_ms: float = 0.0,
 ) -> RepMeasure:
     """A measure: how far ``series`` moves between two sets of frames of the same rep.
 
@@ -157,7 +164,7 @@ def change_between(
     cancel out. The judged frames' ``percentile`` (90th: toward the worst)
     against the reference's median. With ``quality``, frames whose per-frame
     quality is below ``min_quality`` are left out, and the judged frames' mean
-    quality is the finding's confidence. With fewer than ``min_frames`` left on
+    quality is the finding's confidence. With less than ``min_ms`` of frames left on
     either side the rep is not measured.
     """
 
@@ -168,7 +175,8 @@ def change_between(
         if quality is not None:
             judged = judged[ctx.features[quality][judged] >= min_quality]
             reference = reference[ctx.features[quality][reference] >= min_quality]
-        if len(judged) < max(1, min_frames) or len(reference) < max(1, min_frames):
+        least = frames_for(ctx, min_ms)
+        if len(judged) < least or len(reference) < least:
             return None
         relative = values[judged] - percentile_at(values, reference, 50.0)
         confidence = float(np.nanmean(ctx.features[quality][judged])) if quality is not None else 1.0
@@ -177,7 +185,7 @@ def change_between(
     return measure
 
 
-def flexion_change(frames: FrameSets, min_quality: float, min_frames: int = 3) -> RepMeasure:
+def flexion_change(frames: FrameSets, min_quality: float, min_ms: float = 100.0) -> RepMeasure:
     """A rep measure for rules: how much the back flexed between two sets of frames of one rep (deg).
 
     Per judged frame, the smaller of two views of the same thing, each against
@@ -190,7 +198,7 @@ def flexion_change(frames: FrameSets, min_quality: float, min_frames: int = 3) -
     renders (tools/synth, 36 reps of 14 bodies, yaw 0-30): clean hinges 0-10 deg,
     15 deg of spinal flexion 6-13, 30 deg 11-19, 45 deg 18-24 (with the 90th
     percentile clean reached 11.5 and 30 deg 11.8). Frames below ``min_quality`` are left
-    out; with fewer than ``min_frames`` left on either side the rep is not
+    out; with less than ``min_ms`` of frames left on either side the rep is not
     judged (silence rather than noise). Tracks without the hollow series (older
     CSVs) are judged on the bend alone.
     """
@@ -203,7 +211,8 @@ def flexion_change(frames: FrameSets, min_quality: float, min_frames: int = 3) -
         quality = f["img_quality"]
         judged = judged[quality[judged] >= min_quality]
         reference = reference[quality[reference] >= min_quality]
-        if len(judged) < min_frames or len(reference) < min_frames:
+        least = frames_for(ctx, min_ms)
+        if len(judged) < least or len(reference) < least:
             return None
         bend = f["img_back_bend_deg"]
         change = bend[judged] - percentile_at(bend, reference, 50.0)

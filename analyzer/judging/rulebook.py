@@ -53,6 +53,17 @@ class Threshold:
         return None
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A number a check depends on that is not a limit of a finding (how long a fault must last,
+    which percentile of a rep is judged, the outline quality trusted): declared, with its unit and
+    the reason for its value, like a threshold, and recorded in the report."""
+
+    value: float
+    unit: str
+    reason: str
+
+
 @dataclass
 class Judged:
     """What one check looked at and what it compared with its threshold, frame by frame (NaN where
@@ -200,6 +211,7 @@ class Exercise:
     # shift of the body, which moves the rep signal too, is not counted (push-up: the elbows)
     rep_min_range: tuple[str, float] | None = None
     views: tuple[View, ...] = SIDE_VIEWS
+    settings: dict[str, Setting] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
