@@ -42,3 +42,9 @@ synth-test:
 	$(SYNTH_VENV)/bin/pip install --quiet torch==2.13.0
 	$(SYNTH_VENV)/bin/pip install --quiet -e '.[synth,test]'
 	$(SYNTH_VENV)/bin/python -m pytest -q tests/test_synth.py
+
+# The library's crash test at full length: a writer adding sessions SIGKILLed at 60 random points,
+# the library checked whole after each (tests/test_library_crash.py; FORMCHECK_STRESS_SEED replays a run).
+.PHONY: stress
+stress: $(STAMP)
+	FORMCHECK_STRESS_KILLS=$${FORMCHECK_STRESS_KILLS:-60} $(PY) -m pytest -q tests/test_library_crash.py -k killed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,18 @@ ASSUMED_FPS = 30.0
 # Normalised coordinates stay near 0..1 (a landmark guessed off-frame may reach
 # a little beyond); anything this large is pixels.
 PIXEL_COORDINATES_ABOVE = 4.0
+# The longest track read: an hour at 60 fps (two at 30). One file is one set,
+# minutes long; the cap bounds memory (a frame is ~1.9 kB as float64, so ~400 MB
+# at the cap) and refuses a joined day of recordings before parsing any of it.
+MAX_FRAMES = 216_000
+# No camera frame is 100,000 pixels wide and no landmark is 100 km away: a
+# coordinate beyond this is an export error, and would squash every other
+# landmark to 0 when pixel coordinates are normalised by the largest one.
+MAX_COORDINATE = 100_000.0
+COORDINATE_SUFFIXES = ("_x", "_y", "_z", "_wx", "_wy", "_wz")
+# Rows parsed at a time: big enough for numpy to convert fast, small enough
+# that the strings of one chunk (a few MB) never matter.
+CHUNK_ROWS = 1024
 
 
 class TrackFormatError(ValueError):
@@ -42,6 +55,15 @@ def csv_header(with_world: bool, with_size: bool, channels: Iterable[str] = ()) 
         header += list(SIZE_COLUMNS)
     header += [CHANNEL_PREFIX + name for name in channels]
     return header
+
+
+# Where each part of a frame sits in csv_header(True, True, ...): frame, t_ms, image, world, size, channels.
+_IMAGE = slice(2, 2 + len(IMAGE_SUFFIXES) * NUM_LANDMARKS)
+_WORLD = slice(_IMAGE.stop, _IMAGE.stop + len(WORLD_SUFFIXES) * NUM_LANDMARKS)
+_SIZE = slice(_WORLD.stop, _WORLD.stop + len(SIZE_COLUMNS))
+# Any finite value passes a limit of this: it refuses only infinity.
+_LARGEST = np.finfo(np.float64).max
+
 
 def write_track_csv(track: PoseTrack, path: str | Path) -> None:
     """Write the interchange CSV (see DESIGN.md); NaN becomes an empty cell."""
@@ -62,62 +84,156 @@ def write_track_csv(track: PoseTrack, path: str | Path) -> None:
             row += [_fmt(track.channels[name][i]) for name in names]
             writer.writerow(row)
 
-def read_track_csv(path: str | Path) -> PoseTrack:
+def read_track_csv(path: str | Path, *, max_frames: int = MAX_FRAMES) -> PoseTrack:
     """Read the interchange CSV; columns are matched by name, empty means unknown.
 
     Tracks from other tools are taken as they come: names in any case, cells
     split by ',', ';' or tabs, extra columns (a label) ignored, landmarks left out unknown, pixel coordinates,
     and no ``t_ms`` (frames then 1/30 s apart); what was assumed goes into
     ``meta["import_notes"]`` and so into the report.
+
+    Memory stays bounded: the rows are counted first (a track over
+    ``max_frames`` is refused before any is parsed), then parsed a chunk at a
+    time straight into one float64 table that the track's arrays are views of.
+    Every refusal names the file and, where there is one, the line to fix.
     """
     name = Path(path).name
     # utf-8-sig: spreadsheets write a byte-order mark; some write ';' or tabs between cells.
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        first = fh.readline()
+        delimiter = max(",;\t", key=fh.readline().count)
         fh.seek(0)
-        delimiter = max(",;\t", key=first.count)
         reader = csv.reader(fh, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise TrackFormatError(f"{name} is empty") from None
-        rows = [r for r in reader if any(cell.strip() for cell in r)]
-    columns = {column.strip().lower(): i for i, column in enumerate(header)}
-    if not any(f"{landmark}_x" in columns and f"{landmark}_y" in columns for landmark in LANDMARK_NAMES):
-        raise TrackFormatError(
-            f"{name} is not a formcheck pose track: it has no landmark columns such as nose_x, nose_y "
-            "or left_hip_x, left_hip_y (see the interchange format in the README)"
-        )
-    if not rows:
+        header = next(reader, None)
+        if header is None:
+            raise TrackFormatError(f"{name} is empty")
+        columns = {column.strip().lower(): i for i, column in enumerate(header)}
+        if not any(f"{landmark}_x" in columns and f"{landmark}_y" in columns for landmark in LANDMARK_NAMES):
+            raise TrackFormatError(
+                f"{name} is not a formcheck pose track: its header (line 1) has no landmark columns such as "
+                "nose_x, nose_y or left_hip_x, left_hip_y (see the interchange format in the README)"
+            )
+        most, exact = _count_rows(fh, delimiter)
+        if exact and most > max_frames:
+            raise _too_long(name, max_frames)
+        fh.seek(0)  # the count read to the end: start again, past the header, so that line numbers stay true
+        reader = csv.reader(fh, delimiter=delimiter)
+        next(reader)
+        channel_names = [c[len(CHANNEL_PREFIX) :] for c in columns if c.startswith(CHANNEL_PREFIX)]
+        wanted = csv_header(True, True, channel_names)
+        table, lines = _read_table(reader, columns, wanted, min(most, max_frames), name, max_frames)
+    if not len(table):
         raise TrackFormatError(f"{name} has a header but no frames")
-    channel_names = [c[len(CHANNEL_PREFIX) :] for c in columns if c.startswith(CHANNEL_PREFIX)]
-    wanted = csv_header(True, True, channel_names)[1:]
-    table = np.array([[_parse(r, columns.get(c)) for c in wanted] for r in rows])
-    n = len(rows)
-    notes: list[str] = []
-    timed = bool(np.any(np.isfinite(table[:, 0])))  # else no t_ms column, or an empty one
-    t_ms = (
-        _checked_times(table[:, 0], name)
-        if timed
-        else _assumed_times([_parse(r, columns.get("frame")) for r in rows], notes)
+    return _track(table, lines, channel_names, name)
+
+
+def _count_rows(lines: Iterable[str], delimiter: str) -> tuple[int, bool]:
+    """How many frames the file can hold at most (its non-blank lines), and whether that is exact.
+
+    Exact unless a quote appears: only a quoted cell can span lines, so
+    without one every non-blank line is one frame.
+    """
+    blank = " \t\r\n" + delimiter
+    rows, exact = 0, True
+    for line in lines:
+        if line.strip(blank):
+            rows += 1
+            exact = exact and '"' not in line
+    return rows, exact
+
+
+def _too_long(name: str, max_frames: int) -> TrackFormatError:
+    return TrackFormatError(
+        f"{name} has more than {max_frames:,} frames (over {max_frames / 3600:g} min at 60 fps), the most formcheck "
+        "reads in one track: split it into one file a set."
     )
-    image_cols = 4 * NUM_LANDMARKS
-    image = table[:, 1 : 1 + image_cols].reshape(n, NUM_LANDMARKS, 4)
-    world = table[:, 1 + image_cols : 1 + image_cols + 3 * NUM_LANDMARKS]
-    n_channels = len(channel_names)
-    size_cells = table[0, len(wanted) - n_channels - 2 : len(wanted) - n_channels]
-    size = None if np.any(np.isnan(size_cells)) else (int(size_cells[0]), int(size_cells[1]))
+
+
+def _read_table(
+    reader: Iterator[list[str]], columns: dict[str, int], wanted: list[str], capacity: int, name: str, max_frames: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``wanted`` columns of every frame (NaN where the file has none) and the line each frame ends on."""
+    present = [c for c in wanted if c in columns]
+    into = [wanted.index(c) for c in present]
+    limits = np.array([MAX_COORDINATE if c.endswith(COORDINATE_SUFFIXES) else _LARGEST for c in present])
+    table = np.full((capacity, len(wanted)), np.nan)
+    lines = np.zeros(capacity, dtype=np.int64)
+    n = 0
+    for cells, chunk_lines in _chunks(reader, [columns[c] for c in present]):
+        stop = n + len(chunk_lines)
+        if stop > capacity:  # the count is an upper bound, so only a file over the cap gets here
+            raise _too_long(name, max_frames)
+        block = _numbers(cells, chunk_lines, present, name)
+        _check_range(block, limits, chunk_lines, present, name)
+        table[n:stop, into] = block
+        lines[n:stop] = chunk_lines
+        n = stop
+    return table[:n], lines[:n]
+
+
+def _chunks(reader: Iterator[list[str]], source: list[int]) -> Iterator[tuple[list[str], list[int]]]:
+    """The cells of ``source`` columns, row after row, a chunk of rows at a time, with each row's line.
+
+    Blank rows are skipped; a short row's missing cells are empty (unknown).
+    """
+    take = operator.itemgetter(*source)  # at least a landmark's x and y: always a tuple
+    width = max(source) + 1
+    cells: list[str] = []
+    lines: list[int] = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        cells.extend(take(row))
+        lines.append(reader.line_num)
+        if len(lines) == CHUNK_ROWS:
+            yield cells, lines
+            cells, lines = [], []
+    if lines:
+        yield cells, lines
+
+
+def _numbers(cells: list[str], lines: list[int], labels: list[str], name: str) -> np.ndarray:
+    """The chunk's cells as a (rows, columns) float array; the slow path finds the cell that is no number."""
+    try:
+        values = np.array([cell or "nan" for cell in cells], dtype=np.float64)
+    except ValueError:
+        k = len(labels)
+        values = np.array([_parse(cell, lines[i // k], labels[i % k], name) for i, cell in enumerate(cells)])
+    return values.reshape(len(lines), len(labels))
+
+
+def _check_range(block: np.ndarray, limits: np.ndarray, lines: list[int], labels: list[str], name: str) -> None:
+    """Refuse infinite values and coordinates too large to be a position (NaN, unknown, passes)."""
+    bad = np.abs(block) > limits
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise TrackFormatError(
+            f"{name}, line {lines[row]}: {block[row, col]:g} in column {labels[col]} is out of range "
+            f"(coordinates stay within ±{MAX_COORDINATE:g}, and no value may be infinite)"
+        )
+
+
+def _track(table: np.ndarray, lines: np.ndarray, channel_names: list[str], name: str) -> PoseTrack:
+    """The track over ``table`` (columns in ``csv_header`` order): its arrays are views, not copies."""
+    n = len(table)
+    notes: list[str] = []
+    timed = bool(np.any(np.isfinite(table[:, 1])))  # else no t_ms column, or an empty one
+    t_ms = _checked_times(table[:, 1], lines, name) if timed else _assumed_times(table[:, 0], notes)
+    image = table[:, _IMAGE].reshape(n, NUM_LANDMARKS, 4)
+    size_cells = table[0, _SIZE]
+    size = (int(size_cells[0]), int(size_cells[1])) if np.all(size_cells >= 1) else None
     size = _normalise_pixels(image, size, notes)
-    visibility = image[:, :, 3].copy()
+    visibility = image[:, :, 3]
     # A landmark with coordinates but no visibility column is taken as seen.
     visibility[np.isnan(visibility) & ~np.isnan(image[:, :, 0])] = 1.0
     return PoseTrack(
         t_ms=t_ms,
         image=image[:, :, :3],
         visibility=visibility,
-        world=world.reshape(n, NUM_LANDMARKS, 3),
+        world=table[:, _WORLD].reshape(n, NUM_LANDMARKS, 3),
         size=size,
-        channels={name: table[:, len(wanted) - n_channels + i] for i, name in enumerate(channel_names)},
+        channels={channel: table[:, _SIZE.stop + i] for i, channel in enumerate(channel_names)},
         meta={
             "source": name,
             "kind": "pose_track_csv",
@@ -127,9 +243,9 @@ def read_track_csv(path: str | Path) -> PoseTrack:
     )
 
 
-def _assumed_times(frames: list[float], notes: list[str]) -> np.ndarray:
+def _assumed_times(frames: np.ndarray, notes: list[str]) -> np.ndarray:
     """Times for a track without t_ms: its frame numbers (or row order) at an assumed frame rate."""
-    index = np.asarray(frames, dtype=np.float64)
+    index = frames
     if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
         index = np.arange(len(frames), dtype=np.float64)
     notes.append(
@@ -139,15 +255,16 @@ def _assumed_times(frames: list[float], notes: list[str]) -> np.ndarray:
     return index * 1000.0 / ASSUMED_FPS
 
 
-def _checked_times(t_ms: np.ndarray, name: str) -> np.ndarray:
+def _checked_times(t_ms: np.ndarray, lines: np.ndarray, name: str) -> np.ndarray:
     """The track's own t_ms, refused with the line to fix when a value is missing or goes back."""
-    if np.any(np.isnan(t_ms)):
-        raise TrackFormatError(f"{name}: every frame needs a t_ms value")
-    if np.any(np.diff(t_ms) <= 0):
-        line = int(np.flatnonzero(np.diff(t_ms) <= 0)[0]) + 3  # the header is line 1
+    missing = np.flatnonzero(np.isnan(t_ms))
+    if missing.size:
+        raise TrackFormatError(f"{name}: every frame needs a t_ms value, but line {lines[missing[0]]} has none")
+    back = np.flatnonzero(np.diff(t_ms) <= 0)
+    if back.size:
         raise TrackFormatError(
-            f"{name}: t_ms must increase from frame to frame, but line {line} of the file is not later than "
-            "the line before (one set a file: split joined recordings)"
+            f"{name}: t_ms must increase from frame to frame, but line {lines[back[0] + 1]} of the file is not "
+            "later than the frame before it (one set a file: split joined recordings)"
         )
     return t_ms
 
@@ -158,7 +275,8 @@ def _normalise_pixels(image: np.ndarray, size: tuple[int, int] | None, notes: li
     Without a frame size the largest coordinate stands for both sides: x and y
     keep their common unit, which is all the angles need.
     """
-    largest = np.nanmax(np.abs(image[:, :, :2])) if np.any(np.isfinite(image[:, :, :2])) else 0.0
+    xy = image[:, :, :2]
+    largest = max(np.nanmax(xy), -np.nanmin(xy)) if np.any(np.isfinite(xy)) else 0.0
     if largest <= PIXEL_COORDINATES_ABOVE:
         return size
     if size is None:
@@ -175,13 +293,11 @@ def _fmt(value: float) -> str:
     return "" if math.isnan(value) else repr(float(value))
 
 
-def _parse(row: list[str], index: int | None) -> float:
-    if index is None or index >= len(row):
-        return math.nan
-    cell = row[index].strip()
+def _parse(cell: str, line: int, column: str, name: str) -> float:
+    cell = cell.strip()
     if not cell:
         return math.nan
     try:
         return float(cell)
     except ValueError:
-        raise TrackFormatError(f"not a number in the pose track: {cell!r}") from None
+        raise TrackFormatError(f"{name}, line {line}: {cell!r} in column {column} is not a number") from None

@@ -30,7 +30,7 @@ from analyzer.judging.registry import UnknownExercise
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.pose.model import model_path, model_sha256
 from analyzer.report import SourceInfo
-from analyzer.store.files import data_dir, sha256_file, video_suffix
+from analyzer.store.files import atomic_file, data_dir, is_temp, sha256_file, sweep_folder, video_suffix
 
 # Uploads kept for replay and downloads; older ones are pruned (their tracks stay).
 KEEP_UPLOADS = 12
@@ -38,6 +38,9 @@ KEEP_TRACKS = 500
 # Analyses kept in memory: each holds its track (a few MB for a minute of video).
 KEEP_IN_MEMORY = 6
 DEFAULT_OPTIONS = ExtractOptions()
+# The cache's folders; every file in them is named after its video's sha256 (64 hex digits) first.
+FOLDERS = ("uploads", "tracks", "annotated", "errors")
+SHA_LENGTH = 64
 
 
 @cache
@@ -77,9 +80,8 @@ class AnalysisCache:
         sha = hashlib.sha256(data).hexdigest()
         path = self._dir("uploads") / f"{sha}{video_suffix(name)}"
         if not path.exists():
-            tmp = path.with_name(path.name + ".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            with atomic_file(path) as tmp:
+                tmp.write_bytes(data)
             if self.prune:
                 _prune(self._dir("uploads"), KEEP_UPLOADS)
         else:
@@ -91,12 +93,20 @@ class AnalysisCache:
 
     def forget(self, sha: str) -> None:
         """Drop every cached file of one video (its owner was deleted)."""
-        for folder in ("uploads", "tracks", "annotated", "errors"):
+        for folder in FOLDERS:
             for path in (self.root / folder).glob(f"{sha}*"):
                 path.unlink(missing_ok=True)
         with self._lock:
             for key in [k for k in self._memory if k[0] == sha]:
                 del self._memory[key]
+
+    def sweep(self, keep: Callable[[str], bool]) -> int:
+        """Remove writers' leftovers and the files of every video whose sha256 ``keep`` refuses.
+
+        Only for a cache whose owner knows every video it keeps (the library, inside
+        ``files.sweeping``). Returns how many files went.
+        """
+        return sum(sweep_folder(self.root / folder, lambda name: keep(name[:SHA_LENGTH])) for folder in FOLDERS)
 
     # -- analysis ------------------------------------------------------------
     def analyse(
@@ -144,7 +154,8 @@ class AnalysisCache:
                 result.report.source.file = name
                 self._save_track(stem, result)
         except pipeline.InputError as exc:
-            error_file.write_text(str(exc))
+            with atomic_file(error_file) as tmp:
+                tmp.write_text(str(exc))
             raise
         except UnknownExercise as exc:  # met on the cached path, which skips run_analysis's check
             raise pipeline.InputError(str(exc)) from None
@@ -160,16 +171,17 @@ class AnalysisCache:
             self._save_track(f"{sha}-{options_key(options)}", result)
 
     def _save_track(self, stem: str, result: Any) -> None:
+        """The side file, then the track: each whole or absent, and a track is only trusted with both."""
         folder = self._dir("tracks")
-        tmp = folder / f".{stem}.csv.part"
-        write_track_csv(result.track, tmp)
         side = {
             "source": result.report.source.model_dump(mode="json"),
             "meta": result.track.meta,
             "processing": {k: v for k, v in result.report.processing.items() if k not in result.track.meta},
         }
-        (folder / f"{stem}.json").write_text(json.dumps(side, default=str))
-        os.replace(tmp, folder / f"{stem}.csv")
+        with atomic_file(folder / f"{stem}.json") as tmp:
+            tmp.write_text(json.dumps(side, default=str))
+        with atomic_file(folder / f"{stem}.csv") as tmp:
+            write_track_csv(result.track, tmp)
         if self.prune:
             _prune(folder, KEEP_TRACKS * 2)
 
@@ -193,17 +205,17 @@ class AnalysisCache:
         exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
         out = self.annotated_path(sha, exercise)
         if not out.exists():
-            tmp = out.with_name(f".{out.stem}.part.mp4")
-            try:
+            with atomic_file(out) as tmp:
                 render_parallel(Path(video), analysis, tmp, progress=progress)
-                os.replace(tmp, out)
-            finally:
-                tmp.unlink(missing_ok=True)
         return out
 
 def _prune(folder: Path, keep: int) -> None:
-    """Delete the least recently used files beyond ``keep``."""
-    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Delete the least recently used files beyond ``keep`` (never a file still being written)."""
+    files = sorted(
+        (p for p in folder.iterdir() if p.is_file() and not is_temp(p.name)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for path in files[keep:]:
         path.unlink(missing_ok=True)
 

@@ -8,6 +8,11 @@ session keeps its report JSON (what the trainer saw, even after the rules
 change) and the pose track is kept beside the video, so opening a session
 never runs the pose model again. Functions return plain dataclasses, never
 ORM objects, so the UI cannot trip over a closed database session.
+
+A crash (a killed process, a power cut) leaves no half session: a session's
+files are written whole and flushed to disk before its row is committed, and
+what a killed writer left behind (temporary files, a video whose session was
+never committed) is swept when the library next opens.
 """
 
 from __future__ import annotations
@@ -35,10 +40,21 @@ from analyzer.draw.style import worst
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import DEFAULT_OPTIONS, AnalysisCache
-from analyzer.store.files import data_dir, sha256_file, video_suffix
+from analyzer.store.files import (
+    atomic_file,
+    data_dir,
+    sha256_file,
+    sweep_folder,
+    sweeping,
+    video_suffix,
+    writing,
+)
+from analyzer.store.migrations import upgrade as upgrade_schema
 
 DATABASE_ENV = "FORMCHECK_DATABASE_URL"
 DB_FILE = "formcheck.db"
+# Names the database whose sessions the data folder's files belong to: only that one may sweep them.
+OWNER_FILE = ".database"
 
 
 class LibraryError(ValueError):
@@ -209,13 +225,45 @@ class Library:
         self.engine: Engine = create_engine(self.url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        upgrade_schema(self.engine)
         self._db = sessionmaker(self.engine, expire_on_commit=False)
         # Tracks of library sessions are kept for good: no pruning, unlike the upload cache.
         self.cache = AnalysisCache(self.root / "library", prune=False)
+        self.swept = self.sweep()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def sweep(self) -> int:
+        """Remove what killed writers left: temporary files, and videos (with their tracks) of no session.
+
+        Runs when the library opens, and only while no writer is busy (``files.sweeping``): a video
+        copied for a session not yet committed is never taken for an orphan. Unreferenced videos are
+        only removed by the database that owns the folder (``_owns_files``). Returns how many went.
+        """
+        with sweeping(self.root) as free:
+            if not free:
+                return 0
+            keep_video = keep_sha = _everything
+            if self._owns_files():
+                with self._db() as db:
+                    in_use = list(db.execute(select(Session.video_sha256, Session.video_suffix).distinct()))
+                keep_video = {sha + suffix for sha, suffix in in_use}.__contains__
+                keep_sha = {sha for sha, _ in in_use}.__contains__
+            return sweep_folder(self.root / "videos", keep_video) + self.cache.sweep(keep_sha)
+
+    def _owns_files(self) -> bool:
+        """Whether the data folder's files belong to this database's sessions.
+
+        The first database to open a folder claims it. Another one (``FORMCHECK_DATABASE_URL`` switched
+        for a while) knows nothing of the first one's sessions and must not take their videos for orphans.
+        """
+        marker = self.root / OWNER_FILE
+        me = _database_identity(self.engine)
+        if not marker.exists():
+            with atomic_file(marker) as tmp:
+                tmp.write_text(me)
+        return marker.read_text() == me
 
     # -- clients ---------------------------------------------------------------
     def clients(self) -> list[ClientInfo]:
@@ -282,27 +330,40 @@ class Library:
         """Analyse a clip (unless ``analysis`` is given) and file it under the client.
 
         The analysis runs before anything is stored, so a clip that cannot be
-        analysed (``InputError``) or a cancelled run leaves no trace.
+        analysed (``InputError``) or a cancelled run leaves no trace. The track
+        and the video are on disk before the session is committed, and a sweep
+        waits until it is (``files.writing``).
         """
         video = Path(video)
         name = name or video.name
         with self._db() as db:
             _get(db, Client, client_id)
         sha = sha256_file(video)
-        if analysis is None:
-            analysis = self.cache.analyse(
-                video, exercise, name=name, sha=sha, options=options, progress=progress, should_cancel=should_cancel
-            )
-        else:
-            self.cache.remember(sha, analysis, options)
-        suffix = video_suffix(name)
-        target = self._video_path(sha, suffix)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".part")
-            shutil.copyfile(video, tmp)
-            os.replace(tmp, target)
-        report: Report = analysis.report
+        with writing(self.root):
+            if analysis is None:
+                analysis = self.cache.analyse(
+                    video, exercise, name=name, sha=sha, options=options, progress=progress, should_cancel=should_cancel
+                )
+            else:
+                self.cache.remember(sha, analysis, options)
+            suffix = video_suffix(name)
+            target = self._video_path(sha, suffix)
+            if not target.exists():
+                with atomic_file(target) as tmp:
+                    shutil.copyfile(video, tmp)
+            return self._commit_session(client_id, analysis.report, name, sha, suffix, exercise, recorded_at)
+
+    def _commit_session(
+        self,
+        client_id: int,
+        report: Report,
+        name: str,
+        sha: str,
+        suffix: str,
+        exercise: str,
+        recorded_at: datetime | None,
+    ) -> SessionInfo:
+        """The session's row, committed: the last step, once its files are on disk."""
         reps = len(report.reps)
         row = Session(
             client_id=client_id,
@@ -387,7 +448,8 @@ class Library:
             row = _get(db, Session, session_id)
             video = self._video_path(row.video_sha256, row.video_suffix)
             requested, name, sha, stored = row.exercise_requested, row.original_name, row.video_sha256, row.report_json
-        result = self.cache.analyse(video, requested, name=name, sha=sha)
+        with writing(self.root):  # a lost track is rebuilt and stored again
+            result = self.cache.analyse(video, requested, name=name, sha=sha)
         result.report = Report.model_validate_json(stored)
         return result
 
@@ -509,10 +571,32 @@ class Library:
 
 # -- helpers -------------------------------------------------------------------
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection."""
+    """Set on every connection: SQLite forgets all but the journal mode when one closes.
+
+    Foreign keys (and so ON DELETE CASCADE) are off unless asked. WAL with
+    synchronous=NORMAL never corrupts the database: a process killed at any
+    point loses nothing it committed (the log is already in the OS's hands),
+    and a power cut may lose only the last commits, not the file. It spares
+    the fsync of every commit that FULL pays; the session's own files are
+    fsynced before its commit anyway (``files.atomic_file``).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _everything(_name: str) -> bool:
+    return True
+
+
+def _database_identity(engine: Engine) -> str:
+    """The database an engine opens, the same however its URL spells it (a SQLite file by its full path)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return f"sqlite:///{Path(url.database).resolve()}"
+    return url.render_as_string(hide_password=True)
 
 
 def _clean_name(name: str) -> str:
