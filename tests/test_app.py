@@ -1,28 +1,25 @@
 """The Streamlit app through Streamlit's AppTest: every page, the upload flow, the library, the login.
 
-The pose model is replaced by skeleton tracks (``fake_pipeline``) except in one
+The pose model is replaced by skeleton tracks (``fake_pipeline`` in tests/conftest.py) except in one
 real run on a shared clip, so the file runs in seconds.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import analyzer.pipeline as pipeline
 import analyzer.store.auth as auth
 from analyzer.pose.extract import Cancelled
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library
-from tests.test_library import fake_clip, fake_run_analysis
+from tests.helpers.fake_library import fake_clip
+from tests.helpers.paths import REPO, shared_clip
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-CLIPS = Path(os.environ.get("FORMCHECK_CLIPS", Path(__file__).resolve().parents[2] / "shared" / "clips"))
+APP = REPO / "app.py"
 TIMEOUT = 60
 
 
@@ -37,17 +34,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pose model replaced by skeleton tracks; no annotated video (the fake clip is not a video)."""
-    seen: list[str] = []
-
-    def fake(path, *args, **kwargs):
-        seen.append(str(path))
-        return fake_run_analysis(path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "run_analysis", fake)
+def calls(fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pose model replaced by skeleton tracks (conftest); no annotated video (the fake clip is not a video)."""
     monkeypatch.setattr(AnalysisCache, "annotated", lambda self, *a, **k: None)
-    return seen
+    return fake_pipeline
 
 
 def app() -> AppTest:
@@ -83,9 +73,6 @@ def test_every_page_renders() -> None:
     assert at.selectbox(key="upload_exercise").options[0] == "Recognise it for me"
     at = library_app()
     assert not at.exception and at.title[0].value == "Trainer library"
-    if importlib.util.find_spec("webapp.live") is None:  # the live page's own tests cover it once it exists
-        live = AppTest.from_string("from webapp import live_page\nlive_page()").run()
-        assert not live.exception and "coming soon" in live.info[0].value
 
 
 def test_upload_shows_the_result_and_jumps_to_a_finding(calls: list[str]) -> None:
@@ -267,9 +254,7 @@ def test_library_asks_for_a_password_when_public(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.clips
 @pytest.mark.slow
 def test_real_clip_upload() -> None:
-    clip = CLIPS / "formfit__deadlift.mp4"
-    if not clip.exists():
-        pytest.skip(f"shared clip {clip} is not here (the clips live outside the repository)")
+    clip = shared_clip("formfit__deadlift.mp4")
     at = app()
     at.selectbox(key="upload_exercise").select("deadlift").run()
     at.file_uploader(key="upload_file").upload(clip.name, clip.read_bytes(), "video/mp4")

@@ -16,7 +16,7 @@ from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 from rules.squat import THRESHOLDS
 from tests.helpers import skeleton as sk
-from tests.test_rules import analyse, realistic
+from tests.helpers.judging import analyse, realistic
 
 WARN = THRESHOLDS["butt_wink"].warn
 

@@ -1,4 +1,9 @@
-"""The command line as a user meets it: real processes, exit codes, messages, files written or not."""
+"""The command line as a user meets it: exit codes, messages, files written or not.
+
+Commands run in this process (``typer.testing.CliRunner`` on ``analyzer.cli.app``), which is what
+they are about; the installed ``formcheck`` program runs as a real process only where the process
+is the point: its entry point, and one whole run on a real clip.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,44 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from analyzer.cli import EXIT_INPUT, app
 from analyzer.io.track_csv import read_track_csv, write_track_csv
 from analyzer.pose.model import MODEL_SHA256
 from tests.helpers import media
 from tests.helpers import skeleton as sk
+from tests.helpers.paths import shared_clip
 from tests.helpers.skeleton import Setup
 
 FORMCHECK = str(Path(sys.executable).parent / "formcheck")
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
+DEADLIFT = "formfit__deadlift.mp4"
 
 
-def run(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(*args: str | Path) -> Result:
+    """``formcheck ARGS`` in this process: exit code, stdout and stderr as the user would see them."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run_process(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The installed ``formcheck`` program in a process of its own."""
     return subprocess.run([FORMCHECK, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
 
-def assert_refused(result: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+def assert_refused(result: Result, message: str, out: Path) -> None:
     """Exit code 2, one clear sentence, no traceback, nothing written."""
-    assert result.returncode == 2, result.stderr
+    assert result.exit_code == EXIT_INPUT == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert message in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    assert "Traceback" not in result.output
     assert not out.exists()
 
 
-def test_info_names_the_model_and_its_checksum() -> None:
-    result = run("info")
-    assert result.returncode == 0
+def test_installed_command_runs_and_names_the_model_and_its_checksum() -> None:
+    """The entry point in pyproject.toml works as a program of its own."""
+    result = run_process("info")
+    assert result.returncode == 0, result.stderr
     assert MODEL_SHA256["full"] in result.stdout
     assert "plank" in result.stdout
 
@@ -64,7 +81,8 @@ def test_truncated_mp4(tmp_path: Path) -> None:
     clip = media.make_video(tmp_path / "whole.mp4", width=96, height=64, n_frames=30)
     cut = media.truncate(clip, tmp_path / "cut.mp4", 0.5)
     result = run("analyze", cut, "--out", tmp_path / "out")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "formcheck:" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -82,9 +100,12 @@ def test_pose_track_csv_runs_the_rules_without_video(tmp_path: Path) -> None:
     csv = tmp_path / "plank.csv"
     write_track_csv(track, csv)
     result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["exercise"] == {"name": "plank", "confidence": 1.0, "given": True, "candidates": report["exercise"]["candidates"]}
+    assert report["exercise"] == {
+        "name": "plank", "confidence": 1.0, "given": True, "candidates": report["exercise"]["candidates"],
+        "looks_like": None,
+    }
     assert "plank.sagging_hips" in {f["code"] for f in report["findings"] if f["assessable"]}
     assert (tmp_path / "out" / "report.json").is_file()
     back = read_track_csv(tmp_path / "out" / "track.csv")
@@ -97,7 +118,7 @@ def test_labelled_track_from_another_tool_still_judged(tmp_path: Path) -> None:
     track, _ = sk.plank(duration_s=20, hip_sag_deg=18, setup=Setup.realistic(seed=3))
     csv = media.write_foreign_track_csv(tmp_path / "bare.csv", track, media.BODY_LANDMARKS, scale=(1280, 720))
     result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert "plank.sagging_hips" in {f["code"] for f in report["findings"]}
     assert any("no t_ms column" in note for note in report["notices"])
@@ -116,17 +137,15 @@ def test_a_few_untimed_labelled_frames_are_judged(tmp_path: Path) -> None:
     track, _ = sk.plank(duration_s=6, hip_sag_deg=20, setup=Setup.realistic(seed=4))
     csv = media.write_foreign_track_csv(tmp_path / "six.csv", track[60:66], media.BODY_LANDMARKS)
     result = run("analyze", csv, "--exercise", "plank", "--json", "--out", tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "plank.sagging_hips" in {f["code"] for f in json.loads(result.stdout)["findings"]}
 
 
-needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/clips (real test clips) not present")
-
-
-@needs_clips
+@pytest.mark.clips
 @pytest.mark.slow
 def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
-    result = run("analyze", CLIPS / "formfit__deadlift.mp4", "--out", tmp_path / "out")
+    """One whole run of the installed program on a real clip, its worker processes and all."""
+    result = run_process("analyze", shared_clip(DEADLIFT), "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["source"]["width"] == 492 and report["source"]["height"] == 720
@@ -145,11 +164,11 @@ def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
 def _person_frames(n: int = 36, stride: int = 4) -> list[np.ndarray]:
     from analyzer.io.video import iter_frames
 
-    frames = [f.rgb for _, f in zip(range(n), iter_frames(CLIPS / "formfit__deadlift.mp4", stride=stride))]
+    frames = [f.rgb for _, f in zip(range(n), iter_frames(shared_clip(DEADLIFT), stride=stride))]
     return [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]
 
 
-@needs_clips
+@pytest.mark.clips
 @pytest.mark.parametrize("kind", ["gif", "images"])
 def test_gif_and_image_folder_inputs(tmp_path: Path, kind: str) -> None:
     """A GIF or a folder of frames (e.g. exported from a phone) is analysed like a video."""
@@ -172,7 +191,7 @@ def test_gif_and_image_folder_inputs(tmp_path: Path, kind: str) -> None:
             for packet in stream.encode():
                 out.mux(packet)
     result = run("analyze", source, "--exercise", "deadlift", "--json", "--out", tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["frames_total"] == len(frames)
     assert report["frames_with_pose"] >= 0.9 * len(frames)

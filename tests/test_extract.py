@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import analyzer.pose.extract as extract
 from analyzer.io.video import probe
 from analyzer.pose.extract import ExtractOptions, extract_track, plan_chunks
+from tests.helpers.paths import shared_clip
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
-CLIP = CLIPS / "formfit__deadlift.mp4"  # 492 px wide: rows padded by PyAV (the contiguity trap)
+CLIP = "formfit__deadlift.mp4"  # 492 px wide: rows padded by PyAV (the contiguity trap)
 # Tracking restarts at a chunk start: the model re-detects for a few frames.
 JOIN_FRAMES = 5
 
@@ -28,18 +26,19 @@ def test_chunks_cover_the_clip_without_overlap() -> None:
     assert plan_chunks(Info(), 64, ExtractOptions()) == plan_chunks(Info(), 20, ExtractOptions())  # >= 150 frames each
 
 
+@pytest.mark.clips
 @pytest.mark.slow
-@pytest.mark.skipif(not CLIP.is_file(), reason="../shared/clips (real test clips) not present")
 def test_parallel_track_equals_serial_except_near_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = shared_clip(CLIP)
     options = ExtractOptions(segmentation=False)
-    serial = extract_track(CLIP, workers=1, options=options)
+    serial = extract_track(clip, workers=1, options=options)
     monkeypatch.setattr(extract, "MIN_CHUNK_FRAMES", 60)
     seen: list[tuple[int, int]] = []
-    parallel = extract_track(CLIP, workers=2, options=options, progress=lambda d, t: seen.append((d, t)))
+    parallel = extract_track(clip, workers=2, options=options, progress=lambda d, t: seen.append((d, t)))
 
     np.testing.assert_array_equal(parallel.t_ms, serial.t_ms)
     assert parallel.meta["workers"] == 2
-    join = int(np.searchsorted(serial.t_ms, probe(CLIP).duration_s * 1000 / 2))
+    join = int(np.searchsorted(serial.t_ms, probe(clip).duration_s * 1000 / 2))
     far = np.ones(len(serial), dtype=bool)
     far[join : join + JOIN_FRAMES] = False
     both = far & serial.has_pose & parallel.has_pose

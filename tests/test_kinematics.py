@@ -13,6 +13,7 @@ from analyzer.features.kinematics import (
     joint_angle,
     signed_offset_angle,
 )
+from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 from tests.helpers import skeleton as sk
 from tests.helpers.skeleton import Setup
@@ -79,13 +80,43 @@ def _without_world(track: PoseTrack, keep_z: bool = True) -> PoseTrack:
 
 
 @pytest.mark.parametrize("yaw, kind", [(0, "side"), (45, "oblique"), (85, "front")])
-def test_view_from_image_depth_when_there_are_no_world_landmarks(yaw: float, kind: str) -> None:
+def test_view_from_world_landmarks_is_the_cameras_yaw(yaw: float, kind: str) -> None:
+    """The skeleton filmed from a known yaw, with realistic noise: world landmarks are plain geometry."""
     track, _ = sk.squat(reps=2, setup=Setup.realistic(seed=1, yaw_deg=yaw))
-    with_world = estimate_view(track, "left")
-    bare = estimate_view(_without_world(track), "left")
-    assert with_world.kind == bare.kind == kind
-    assert bare.yaw_deg == pytest.approx(with_world.yaw_deg, abs=8)
-    assert estimate_view(_without_world(track, keep_z=False), "left").kind == "unknown"
+    view = estimate_view(track, "left")
+    assert view.kind == kind
+    assert view.yaw_deg == pytest.approx(yaw, abs=8)
+    assert estimate_view(_without_world(track, keep_z=False), "left").kind == "unknown"  # x and y alone cannot tell
+
+
+# What MediaPipe's image z is, written out here: in frame widths like x, but about 3.5 times deeper than
+# the geometry (measured against its own world landmarks on real clips). Neither imported from the
+# analyzer (IMAGE_Z_STRETCH, its correction) nor taken from the skeleton (MEDIAPIPE_Z_DEPTH, its model of
+# MediaPipe): both are that same number, so a skeleton track would pass whatever value they shared.
+MEDIAPIPE_Z_PER_X = 3.5
+
+
+@pytest.mark.parametrize("yaw, kind", [(0, "side"), (25, "side"), (45, "oblique"), (70, "front"), (90, "front")])
+def test_view_from_image_depth_is_the_yaw_of_the_geometry(yaw: float, kind: str) -> None:
+    """Without world landmarks (other tools' CSVs) the yaw comes from the image x and z.
+
+    A body 3 m from a 1000 px lens on a 1280 px wide frame, shoulders 0.35 m and hips 0.20 m apart,
+    turned ``yaw`` from side-on: each of those lines spans width x sin(yaw) across the image and
+    width x cos(yaw) into it. The answer is the turn itself.
+    """
+    focal_px, frame_w, distance_m = 1000.0, 1280, 3.0
+    turn = np.radians(yaw)
+    image = np.full((10, len(INDEX), 3), np.nan)
+    for part, width_m, y in (("shoulder", 0.35, 0.3), ("hip", 0.20, 0.55)):
+        across = width_m * np.sin(turn) * focal_px / distance_m / frame_w
+        depth = MEDIAPIPE_Z_PER_X * width_m * np.cos(turn) * focal_px / distance_m / frame_w
+        image[:, INDEX[f"left_{part}"]] = (0.5 - across / 2, y, -depth / 2)
+        image[:, INDEX[f"right_{part}"]] = (0.5 + across / 2, y, depth / 2)
+    track = PoseTrack(t_ms=np.arange(10) * 1000 / 30, image=image, visibility=np.ones((10, len(INDEX))),
+                      world=np.full((10, len(INDEX), 3), np.nan), size=(frame_w, 720))
+    view = estimate_view(track, "left")
+    assert view.kind == kind
+    assert view.yaw_deg == pytest.approx(yaw, abs=0.5)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (640, 480), (1080, 1080)])

@@ -1,8 +1,10 @@
-"""The trainer library and the analysis cache, on skeleton tracks (no pose model, milliseconds a test)."""
+"""The trainer library and the analysis cache, on skeleton tracks (no pose model, milliseconds a test).
+
+The pose model is replaced by ``fake_pipeline`` (tests/conftest.py): clips are ``helpers.fake_library`` files.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import zipfile
@@ -13,58 +15,9 @@ import pytest
 
 import analyzer.pipeline as pipeline
 import analyzer.store.auth as auth
-from analyzer.pipeline import Analysis, analyze_track
-from analyzer.report import SourceInfo
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library, LibraryError
-from tests.helpers import skeleton as sk
-
-# Each fake clip is a distinct byte string: the library names videos by content hash.
-FAKE_CLIPS = {
-    "sag.mp4": {"hip_sag_deg": 25},
-    "sag_late.mp4": {"hip_sag_deg": 20, "sag_onset_s": 2, "head_drop_deg": 25},
-    "clean.mp4": {},
-    "pike.mp4": {"hip_pike_deg": 25},
-}
-
-
-def plank_analysis(name: str = "sag.mp4", exercise: str = "plank") -> Analysis:
-    """A real Analysis of a skeleton plank, named as if it came from ``name``."""
-    track, _ = sk.plank(duration_s=8, **FAKE_CLIPS.get(Path(name).name, FAKE_CLIPS["sag.mp4"]))
-    source = SourceInfo(file=Path(name).name, duration_s=8.0, fps=track.fps, width=1280, height=720)
-    return analyze_track(track, "plank" if exercise == "auto" else exercise, source=source)
-
-
-def fake_run_analysis(path, exercise="auto", *, progress=None, should_cancel=None, **_kw) -> Analysis:
-    """Stands in for the pose model: picks the skeleton by the first bytes of the file."""
-    data = Path(path).read_bytes()
-    if not data.startswith(b"FAKE:"):
-        raise pipeline.InputError("This file is not a video formcheck can read: upload an mp4, mov, webm, avi or gif.")
-    name = data[5:].split(b"\n")[0].decode()
-    for done in range(11):
-        if should_cancel is not None and should_cancel():
-            raise pipeline.Cancelled()
-        if progress is not None:
-            progress(done, 10)
-    return plank_analysis(name, exercise)
-
-
-def fake_clip(folder: Path, name: str) -> Path:
-    path = folder / name
-    path.write_bytes(f"FAKE:{name}\n".encode())
-    return path
-
-
-@pytest.fixture
-def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-
-    def counting(path, *args, **kwargs):
-        calls.append(str(path))
-        return fake_run_analysis(path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "run_analysis", counting)
-    return calls
+from tests.helpers.fake_library import fake_clip
 
 
 @pytest.fixture
@@ -209,8 +162,7 @@ def test_exports(library: Library, tmp_path: Path) -> None:
     assert data["sessions"][0]["report"]["findings"][0]["code"] == "plank.sagging_hips"
     names = zipfile.ZipFile(io.BytesIO(library.export_zip(client.id))).namelist()
     assert "client.json" in names and any(n.endswith("/report.json") for n in names)
-    if importlib.util.find_spec("analyzer.draw.html_report") is not None:
-        assert any(n.endswith("/report.html") for n in names)
+    assert any(n.endswith("/report.html") for n in names)
 
 
 def test_password_hash_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

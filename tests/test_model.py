@@ -6,16 +6,21 @@ from __future__ import annotations
 import importlib.util
 import io
 import zipfile
-from pathlib import Path
 
+import av
+import mediapipe as mp
 import numpy as np
 import pytest
+from mediapipe.tasks.python import vision
+from mediapipe.tasks.python.core.base_options import BaseOptions
 
 import analyzer.pose.model as model
+from analyzer.pipeline import analyze_track
 from analyzer.pose.model import MODEL_SHA256, ModelError, model_path, model_sha256, verified_sha256
+from analyzer.report import SourceInfo
+from tests.helpers import skeleton as sk
+from tests.helpers.paths import REPO, shared_clip
 
-REPO = Path(__file__).resolve().parents[1]
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
 UNREACHABLE = "http://127.0.0.1:9/pose_landmarker_{variant}.task"  # discard port: refused at once
 
 
@@ -43,14 +48,7 @@ def test_full_model_needs_no_network(monkeypatch):
 
 @pytest.mark.clips
 def test_finds_a_person_in_a_real_frame():
-    clip = CLIPS / "formfit__deadlift.mp4"
-    if not clip.is_file():
-        pytest.skip(f"real clips not present ({clip} missing)")
-    av = pytest.importorskip("av")
-    import mediapipe as mp
-    from mediapipe.tasks.python import vision
-    from mediapipe.tasks.python.core.base_options import BaseOptions
-
+    clip = shared_clip("formfit__deadlift.mp4")
     with av.open(str(clip)) as container:
         frame = next(container.decode(video=0))
         # Odd widths give padded rows: MediaPipe needs a C-contiguous HxWx3 uint8 array.
@@ -160,10 +158,6 @@ def test_hand_placed_file_is_used_and_its_sha256_recorded(monkeypatch, tmp_path)
 
 
 def test_reports_name_the_model_that_made_the_track():
-    from analyzer.pipeline import analyze_track
-    from analyzer.report import SourceInfo
-    from tests.helpers import skeleton as sk
-
     track, _ = sk.squat(reps=2)
     source = SourceInfo(file="t.csv", kind="pose_track", duration_s=1.0, fps=30.0)
     assert analyze_track(track, source=source).report.versions.model is None  # imported: unknown model

@@ -1,7 +1,7 @@
 """Annotated video: frame count, duration, codec and faststart as the browser needs them; faults in colour
 on the right segments for exactly the frames of the finding.
 
-A synthetic plank (tests.skeleton) whose hips sag from 3 s on gives a danger finding with known
+A synthetic plank (tests.helpers.plank_clip) whose hips sag from 3 s on gives a danger finding with known
 spans; it is drawn over a plain grey clip of the same timing, so pixel checks do not depend on
 the background.
 """
@@ -20,37 +20,11 @@ from analyzer.draw.annotate import EncodeSettings, render_annotated, render_para
 from analyzer.draw.overlay import SEVERITY_COLOUR, annotated_still, overlay_plan
 from analyzer.io.video import _mp4_top_boxes, probe
 from analyzer.landmarks import INDEX
-from analyzer.pipeline import Analysis, analyze_track
-from analyzer.report import SourceInfo
-from tests.helpers.media import make_video
-from tests.helpers.skeleton import Setup, plank
+from analyzer.pipeline import Analysis
+from tests.helpers.media import make_video, plain_clip
+from tests.helpers.plank_clip import FPS, SECONDS, SIZE, sagging_plank
 
-FPS = 15.0
-SIZE = (480, 360)
-SECONDS = 8.0
 RED = np.array(SEVERITY_COLOUR["danger"], dtype=float)
-
-
-def plain_clip(path: Path, size: tuple[int, int], n_frames: int, fps: float, level: int = 90) -> Path:
-    """A grey H.264 clip: whatever colour shows up was drawn by the overlay."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=int(fps), options={"crf": "18", "preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        picture = np.full((size[1], size[0], 3), level, dtype=np.uint8)
-        for _ in range(n_frames):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
-def sagging_plank() -> Analysis:
-    track, _ = plank(
-        duration_s=SECONDS, hip_sag_deg=28.0, sag_onset_s=3.0, ramp_s=1.0, setup=Setup(size=SIZE, fps=FPS)
-    )
-    source = SourceInfo(file="plank.mp4", duration_s=SECONDS, fps=FPS, width=SIZE[0], height=SIZE[1])
-    return analyze_track(track, "plank", source=source)
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
+import av
 import cv2
+import mediapipe as mp
 import numpy as np
 import pytest
+from mediapipe.tasks.python import BaseOptions, vision
 
 import analyzer.pose.back_outline as spine
 from analyzer.judging.measures import flexion_change
 from analyzer.landmarks import INDEX
+from analyzer.pose.model import model_path
+from tests.helpers.paths import shared_clip
 
 W, H = 640, 480
 CHORD = 200.0
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
-MODEL = Path(__file__).resolve().parents[1] / "analyzer" / "models" / "pose_landmarker_full.task"
 
 
 def torso(angle_deg: float, side: int, bend: float, center=(320.0, 240.0)):
@@ -80,7 +82,7 @@ def test_flexion_change_needs_bend_and_hollow_to_agree() -> None:
         "img_back_hollow_deg": np.r_[np.full(5, 20.0), np.full(5, 8.0)],  # hollow loses 12
         "img_quality": np.ones(n),
     }
-    ctx = SimpleNamespace(features=_Series(series))
+    ctx = SimpleNamespace(features=_Series(series), t_ms=np.arange(n) * 1000 / 30)  # 30 fps: 100 ms is 3 frames
     frames = lambda c, rep: (np.arange(5, 10), np.arange(0, 5))  # noqa: E731  (judged, reference)
     assert flexion_change(frames, 0.5)(ctx, None).value == pytest.approx(12.0)
     del series["img_back_hollow_deg"]  # an older track: the bend alone
@@ -195,13 +197,7 @@ def test_fast_enough() -> None:
 def test_real_deadlift_frames() -> None:
     """Hinge and standing frames of an instructional (neutral-spine) deadlift: the back is found
     with high quality and its shape barely changes, as a neutral spine should."""
-    clip = CLIPS / "formfit__deadlift.mp4"
-    if not clip.exists() or not MODEL.exists():
-        pytest.skip(f"needs {clip} and {MODEL}")
-    av = pytest.importorskip("av")
-    mp = pytest.importorskip("mediapipe")
-    from mediapipe.tasks.python import BaseOptions, vision
-
+    clip = shared_clip("formfit__deadlift.mp4")
     wanted = {0.1: None, 2.6: None, 5.0: None}  # hinge, standing, hinge (seconds)
     with av.open(str(clip)) as container:
         for frame in container.decode(container.streams.video[0]):
@@ -210,7 +206,7 @@ def test_real_deadlift_frames() -> None:
                     wanted[t] = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
             if all(v is not None for v in wanted.values()):
                 break
-    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(MODEL)),
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path("full"))),
                                         running_mode=vision.RunningMode.IMAGE,
                                         output_segmentation_masks=True)
     out = {}

@@ -17,9 +17,7 @@ import pytest
 import analyzer.io.video as video
 from analyzer.io.video import Frame, VideoError, iter_frames, probe
 from tests.helpers import media
-
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
-
+from tests.helpers.paths import shared_clip
 
 # --------------------------------------------------------------------------- helpers
 
@@ -278,6 +276,8 @@ def test_image_folder_size_mismatch_names_the_file(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- streaming
+# That decoding runs ahead while the caller works is a matter of time, not of behaviour: measured by
+# bench/prefetch.py (a ratio), never asserted here.
 
 
 def _decoder_threads() -> list[threading.Thread]:
@@ -328,23 +328,6 @@ def test_decode_errors_reach_the_consumer(tmp_path: Path, monkeypatch: pytest.Mo
             got.append(f.index)
     assert got == [0, 1, 2, 3, 4, 5]
     assert _decoder_threads() == []
-
-
-def test_decoding_overlaps_consumer_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = media.make_video(tmp_path / "c.mp4", n_frames=30)
-    real = video._to_rgb
-    step = 0.01  # pretend decoding+conversion and the caller's work each take 10 ms per frame
-
-    def slow(*a):
-        time.sleep(step)
-        return real(*a)
-
-    monkeypatch.setattr(video, "_to_rgb", slow)
-    t0 = time.perf_counter()
-    for _ in iter_frames(path, prefetch=4):
-        time.sleep(step)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 30 * step * 1.5  # sequential would be 30 * 2 * step
 
 
 # --------------------------------------------------------------------------- errors
@@ -443,23 +426,13 @@ def test_bad_arguments_are_programming_errors(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- real clips
 
-needs_clips = pytest.mark.skipif(
-    not (CLIPS / "MANIFEST.tsv").is_file(), reason=f"real clips not present at {CLIPS}"
-)
-
-
-def _manifest() -> list[dict[str, str]]:
-    with (CLIPS / "MANIFEST.tsv").open(newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
-
-
-@needs_clips
 @pytest.mark.clips
-def test_real_clips_probe_matches_manifest() -> None:
-    rows = _manifest()
+def test_real_clips_probe_matches_manifest(clips_dir: Path) -> None:
+    with (clips_dir / "MANIFEST.tsv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
     assert len(rows) == 30
     for row in rows:
-        info = probe(CLIPS / row["file"])
+        info = probe(clips_dir / row["file"])
         name = row["file"]
         assert (info.width, info.height) == (int(row["width"]), int(row["height"])), name
         assert info.fps == pytest.approx(float(row["fps"]), abs=0.02), name
@@ -470,16 +443,13 @@ def test_real_clips_probe_matches_manifest() -> None:
         assert info.frame_count == pytest.approx(info.duration_s * info.fps, rel=0.01, abs=2), name
 
 
-@needs_clips
 @pytest.mark.clips
 @pytest.mark.parametrize(
     "name",
     ["liftcheck__squat.mp4", "formfit__deadlift.mp4", "mrpose__d59181_plank.mp4", "formfit__squat.mp4"],
 )
 def test_real_clips_decode_fully_with_stride(name: str) -> None:
-    path = CLIPS / name
-    if not path.is_file():
-        pytest.skip(f"{name} not present in {CLIPS}")
+    path = shared_clip(name)
     info = probe(path)
     frames = list(iter_frames(path, stride=10, max_side=256))
     assert len(frames) == math.ceil(info.frame_count / 10)

@@ -24,8 +24,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
-# Real clips from elsewhere: read them, never ship them (nor pictures of them).
-CLIPS = Path(os.environ.get("FORMCHECK_CLIPS", ROOT.parent / "shared" / "clips"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 # Every driver gets these: no window, no sandbox (containers), nothing fetched in the background.
@@ -51,11 +49,15 @@ def browser_missing() -> str | None:
 
 
 def skip_unless_runnable(clip: Path) -> None:
-    """Skip the calling test (or fixture) when ``clip`` or the browser is missing."""
+    """Skip the calling test (or fixture) when ``clip`` or the browser is missing.
+
+    (The shared real clips' folder is ``tests.helpers.paths.CLIPS``; this module also runs as
+    part of a script, without the tests package, so it does not import it.)
+    """
     import pytest
 
     if not clip.exists():
-        pytest.skip(f"shared clip {clip} is not here (the clips live outside the repository)")
+        pytest.skip(f"clip {clip} is not here (the shared clips live outside the repository)")
     if missing := browser_missing():
         pytest.skip(missing)
 

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.by import By
 
 from tests.browser.chrome import (
     ROOT,
@@ -36,8 +37,6 @@ CAMERA_FPS = 15
 LIVE_TIMEOUT_S = 60
 FAILURE_SHOT = "live_failure.png"
 
-pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
-pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc is not installed")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
@@ -73,8 +72,6 @@ def _wait(driver: Any, condition: Any, timeout: float, what: str) -> Any:
 
 
 def _status(driver: Any) -> str:
-    from selenium.webdriver.common.by import By
-
     found = driver.find_elements(By.CSS_SELECTOR, ".st-key-live_status")
     return found[0].text if found else ""
 
@@ -85,8 +82,6 @@ def _reps(status: str) -> int:
 
 
 def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
-    from selenium.webdriver.common.by import By
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(f"{live_url}?exercise=pushup")
     _wait(browser, lambda d: "Press START" in d.find_element(By.TAG_NAME, "body").text, 60, "the live page")

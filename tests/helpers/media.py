@@ -120,6 +120,20 @@ def make_video(
     return path
 
 
+def plain_clip(path: Path, size: tuple[int, int], n_frames: int, fps: float, level: int = 90) -> Path:
+    """A grey H.264 clip: whatever colour shows up on it later was drawn by the overlay."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=int(fps), options={"crf": "18", "preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        picture = np.full((size[1], size[0], 3), level, dtype=np.uint8)
+        for _ in range(n_frames):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 def make_audio_only(path: Path, seconds: float = 0.5) -> Path:
     """An AAC-in-MP4 file with no video stream."""
     rate = 22050

@@ -1,0 +1,49 @@
+"""What every test module shares: the real clips' folder, the ``clips`` and ``slow`` markers, the
+pose model replaced by skeleton tracks.
+
+The markers are declared in pyproject.toml. A test marked ``clips`` is skipped when the shared
+clips are absent, so no test module checks for them itself; the folder is ``tests.helpers.paths.CLIPS``
+(``FORMCHECK_CLIPS``), also given by the ``clips_dir`` fixture, and ``tests.helpers.paths.shared_clip(name)``
+skips when one named clip is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import analyzer.pipeline as pipeline
+from tests.helpers.fake_library import fake_run_analysis
+from tests.helpers.paths import CLIPS, clips_missing
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = clips_missing()
+    if missing is None:
+        return
+    skip = pytest.mark.skip(reason=missing)
+    for item in items:
+        if item.get_closest_marker("clips") is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def clips_dir() -> Path:
+    """The shared real clips' folder (``FORMCHECK_CLIPS``); skips when it is not there."""
+    if (missing := clips_missing()) is not None:
+        pytest.skip(missing)
+    return CLIPS
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pose model replaced by skeleton tracks (``helpers.fake_library``); the paths it was run on."""
+    calls: list[str] = []
+
+    def counting(path, *args, **kwargs):
+        calls.append(str(path))
+        return fake_run_analysis(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_analysis", counting)
+    return calls
