@@ -230,9 +230,92 @@ def test_deadlift_truth() -> None:
         hip, shoulder = rise(sk.mid(truth.lab, "hip")[pull, 1]), rise(sk.mid(truth.lab, "shoulder")[pull, 1])
         return float(hip[np.argmax(shoulder >= 0.2)])
 
-    _, early = sk.deadlift(reps=1, hips_rise_first=0.8)
+    for lead in (0.15, 0.8):
+        _, early = sk.deadlift(reps=1, hips_rise_first=lead)
+        assert early.codes == {"deadlift.hips_rise_first"}
+        assert early.error("deadlift.hips_rise_first").magnitude == lead
+        # the trunk tips further forward, never back past upright: that would be a lockout lean, not put in
+        assert np.min(sk.trunk_lean_deg(early.lab)) > -1e-6
     assert hip_share_when_shoulders_start(early) > hip_share_when_shoulders_start(clean) + 0.2
-    assert early.error("deadlift.hips_rise_first").magnitude == 0.8
+
+
+def test_clean_programs_put_no_fault_in() -> None:
+    for name, program in {"squat": sk.squat, "deadlift": sk.deadlift, "plank": sk.plank, "pushup": sk.pushup,
+                          "glute_bridge": sk.glute_bridge}.items():
+        _, truth = program()
+        assert truth.errors == [], name
+
+
+def test_one_way_knobs_are_faults_only_the_bad_way() -> None:
+    """Deeper, more upright and slower squats are no fault; shallower, leaning more and quicker are."""
+    assert sk.squat(reps=1, depth_deg=110, forward_lean_deg=25, speed=0.7)[1].codes == set()
+    assert sk.squat(reps=1, depth_deg=60)[1].codes == {"squat.depth"}
+    assert sk.squat(reps=1, forward_lean_deg=60)[1].codes == {"squat.forward_lean"}
+    assert sk.squat(reps=1, speed=2)[1].error("squat.tempo").magnitude == pytest.approx(0.5)  # 1.0 s -> 0.5 s
+    # lowering a bridge in 0.3 s is also the quicker half of the rep by 0.7 s: both faults are in the track
+    fast = sk.glute_bridge(reps=1, lower_s=0.3)[1]
+    assert fast.codes == {"glute_bridge.lowering_fast", "glute_bridge.tempo"}
+    assert fast.error("glute_bridge.tempo").magnitude == pytest.approx(0.7)
+
+
+def test_bar_drift_swings_the_arms_forward_and_nothing_else() -> None:
+    _, clean = sk.deadlift(reps=1)
+    _, drift = sk.deadlift(reps=1, bar_drift_m=0.1)
+    assert drift.codes == {"deadlift.bar_drift"}
+    arms = [INDEX[f"{side}_{j}"] for side in ("left", "right")
+            for j in ("elbow", "wrist", "pinky", "index", "thumb")]
+    body = [i for i in range(len(INDEX)) if i not in arms]
+    np.testing.assert_allclose(drift.lab[:, body], clean.lab[:, body], atol=1e-9)
+    turn = int(np.argmin(np.abs(clean.clean.t_ms - clean.reps[0].turn_ms)))
+    ahead = drift.lab[turn, INDEX["left_wrist"], 0] - clean.lab[turn, INDEX["left_wrist"], 0]
+    assert ahead == pytest.approx(0.1, abs=1e-9)  # at the floor, exactly the drift asked for
+    np.testing.assert_allclose(drift.lab[0], clean.lab[0], atol=1e-9)  # standing tall: arms hang as before
+    gap, clean_gap = sk.hand_to_leg_gap(drift.lab), sk.hand_to_leg_gap(clean.lab)
+    leg = clean.body.m("thigh") + clean.body.m("shank")
+    # 0.1 m in leg lengths; the swinging hands also rise a little, to where the shin sits slightly further on
+    assert gap[turn] - clean_gap[turn] == pytest.approx(0.1 / leg, rel=0.03)
+    assert drift.measures["hand_to_leg_gap_max"] > clean.measures["hand_to_leg_gap_max"]
+
+
+@pytest.mark.parametrize("neck", [35.0, -35.0])
+def test_neck_bend_moves_the_head_only_and_is_measured_off_the_trunk_line(neck: float) -> None:
+    _, clean = sk.deadlift(reps=1)
+    _, bent = sk.deadlift(reps=1, neck_deg=neck)
+    assert bent.codes == {"deadlift.neck"}
+    face = [i for name, i in INDEX.items() if name.split("_")[-1] in ("ear", "eye", "nose", "inner", "outer")
+            or name.startswith("mouth")]
+    rest = [i for i in range(len(INDEX)) if i not in face]
+    np.testing.assert_allclose(bent.lab[:, rest], clean.lab[:, rest], atol=1e-9)
+    change = sk.neck_bend_deg(bent.lab) - sk.neck_bend_deg(clean.lab)
+    assert change[0] == pytest.approx(0, abs=1e-9)  # standing tall: the head in line as before
+    turn = int(np.argmin(np.abs(clean.clean.t_ms - clean.reps[0].turn_ms)))
+    assert np.sign(change[turn]) == np.sign(neck)  # + the head drops toward the chest, - it cranks up
+    # the ear sits ahead of the neck's axis, so the shoulder-ear line turns by a little more or less than the neck
+    assert 0.75 * abs(neck) < abs(change[turn]) < 1.25 * abs(neck)
+    assert bent.measures["neck_bend_change_max_deg"] == pytest.approx(np.max(np.abs(change)))
+
+
+def test_knee_cave_narrows_the_knees_only() -> None:
+    _, clean = sk.squat(reps=1)
+    _, cave = sk.squat(reps=1, knee_cave=0.3)
+    assert cave.codes == {"squat.knee_cave"}
+    assert cave.measures["knee_gap_ratio_bottom"] == pytest.approx(0.7)
+    knees = [INDEX["left_knee"], INDEX["right_knee"]]
+    rest = [i for i in range(len(INDEX)) if i not in knees]
+    np.testing.assert_allclose(cave.lab[:, rest], clean.lab[:, rest], atol=1e-12)
+    np.testing.assert_allclose(cave.lab[:, knees, :2], clean.lab[:, knees, :2], atol=1e-12)  # side view unchanged
+    ratio = sk.knee_ankle_gap_ratio(cave.lab)
+    assert ratio[0] == pytest.approx(1.0) and ratio.min() == pytest.approx(0.7)
+    # from the front the knees are seen closing in: their image gap shrinks, the ankles' does not
+    front, _ = sk.squat(reps=1, knee_cave=0.3, yaw_deg=90)
+    straight, _ = sk.squat(reps=1, yaw_deg=90)
+
+    def gap(track, part: str) -> np.ndarray:  # noqa: ANN001
+        return np.abs(track.image[:, INDEX[f"left_{part}"], 0] - track.image[:, INDEX[f"right_{part}"], 0])
+
+    turn = int(np.argmin(np.abs(cave.clean.t_ms - cave.reps[0].turn_ms)))
+    assert gap(front, "knee")[turn] < 0.8 * gap(straight, "knee")[turn]
+    np.testing.assert_allclose(gap(front, "ankle"), gap(straight, "ankle"), atol=1e-12)
 
 
 def test_butt_wink_is_nearly_invisible_to_landmarks() -> None:
@@ -268,7 +351,7 @@ def test_glute_bridge_truth() -> None:
         assert np.ptp(sk.mid(truth.lab, part)[:, :2], axis=0).max() < 1e-9, part
     _, low = sk.glute_bridge(reps=1, lift_fraction=0.5)
     assert low.measures["hip_height_top_m"] < truth.measures["hip_height_top_m"]
-    assert low.codes == {"glute_bridge.too_little_lift"}
+    assert low.codes == {"glute_bridge.low_lift"}
     _, straight = sk.glute_bridge(reps=1)
     lab = straight.lab
     top = np.argmax(sk.mid(lab, "hip")[:, 1])

@@ -85,11 +85,21 @@ ROUNDING_PELVIS_TUCK = 0.35
 # where it was (DESIGN.md: under 3 deg lean, under 1 deg hip angle on rendered bodies): landmarks miss it.
 BUTT_WINK_LUMBAR = 1.2
 LIMB_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+# The clean defaults of knobs that are a fault only one way: a shallower squat (thigh angle from
+# vertical at the bottom, deg), more forward lean (deg), a quicker lowering of a bridge (s).
+SQUAT_DEPTH_DEG = 95.0
+# Shin tilt at the floor in a kettlebell deadlift: with no bar in the way the knees travel past the bell.
+KETTLEBELL_SHANK_DEG = 15.0
+SQUAT_LEAN_DEG = 40.0
+BRIDGE_LOWER_S = 1.5
 
 
 # -- body and pose ----------------------------------------------------------
 # MediaPipe's image z is in units of the frame's width like x, but runs deeper than the
 # geometry: ~3.5 times, measured against its world landmarks on real clips and renders.
+# The analyzer's correction (features.kinematics.IMAGE_Z_STRETCH) is the same number, so a view
+# estimated from these tracks' image depth agrees with the camera whatever the two share: the
+# test of that correction writes its own geometry out (tests/test_kinematics.py).
 MEDIAPIPE_Z_DEPTH = 3.5
 
 
@@ -293,6 +303,37 @@ def trunk_lean_deg(points: np.ndarray) -> np.ndarray:
     """Inclination of the mid-hip to mid-shoulder line from vertical (lab), forward positive."""
     v = mid(points, "shoulder") - mid(points, "hip")
     return np.degrees(np.arctan2(v[:, 0], v[:, 1]))
+
+
+def knee_ankle_gap_ratio(points: np.ndarray) -> np.ndarray:
+    """Distance between the knees over distance between the ankles, across the body (lab z)."""
+    def gap(part: str) -> np.ndarray:
+        return np.abs(points[:, INDEX[f"left_{part}"], 2] - points[:, INDEX[f"right_{part}"], 2])
+
+    return gap("knee") / gap("ankle")
+
+
+def hand_to_leg_gap(points: np.ndarray, side: str = "left") -> np.ndarray:
+    """How far (lab x, + toward the front) the wrist is ahead of the thigh or shin at the wrist's own height,
+    in leg lengths (thigh + shank); NaN where the wrist is above the hip or below the ankle."""
+    p = {j: points[:, INDEX[f"{side}_{j}"], :2] for j in ("wrist", "hip", "knee", "ankle")}
+    leg = np.linalg.norm(p["hip"] - p["knee"], axis=-1) + np.linalg.norm(p["knee"] - p["ankle"], axis=-1)
+    gap = np.full(len(points), np.nan)
+    for upper, lower in (("hip", "knee"), ("knee", "ankle")):
+        a, b = p[upper], p[lower]
+        s = (p["wrist"][:, 1] - a[:, 1]) / (b[:, 1] - a[:, 1])
+        inside = (s >= 0) & (s <= 1) & np.isnan(gap)
+        gap[inside] = (p["wrist"][:, 0] - (a[:, 0] + s * (b[:, 0] - a[:, 0])))[inside]
+    return gap / leg
+
+
+def neck_bend_deg(points: np.ndarray, side: str = "left") -> np.ndarray:
+    """Angle of the shoulder-to-ear line off the hip-to-shoulder line in the sagittal plane (lab), + toward
+    the front (head dropping)."""
+    hip, shoulder, ear = (points[:, INDEX[f"{side}_{j}"], :2] for j in ("hip", "shoulder", "ear"))
+    trunk, neck = shoulder - hip, ear - shoulder
+    cross = trunk[:, 0] * neck[:, 1] - trunk[:, 1] * neck[:, 0]
+    return -np.degrees(np.arctan2(cross, np.sum(trunk * neck, axis=-1)))
 
 
 # -- camera -------------------------------------------------------------------
@@ -581,6 +622,12 @@ def _timeline(
     return _Timeline(t, seg, tau, rep_list)
 
 
+def _hurry(clean_halves_s: tuple[float, float], halves_s: tuple[float, float]) -> float:
+    """Seconds by which the quicker half of a rep (out or back) is quicker than in the clean program: the
+    tempo fault, which every rep exercise is checked for."""
+    return max(0.0, min(clean_halves_s) - min(halves_s))
+
+
 def _spans(t_s: np.ndarray, envelope: np.ndarray) -> tuple[list[tuple[float, float]], float]:
     """Spans (ms) where ``envelope`` is at least half its peak, and the time it first rises above 1%."""
     peak = float(np.max(envelope)) if len(envelope) else 0.0
@@ -593,9 +640,9 @@ def _spans(t_s: np.ndarray, envelope: np.ndarray) -> tuple[list[tuple[float, flo
 
 
 def _bisect(
-    f: Callable[[np.ndarray], np.ndarray], target: ArrayLike, lo: float, hi: float, n: int, iters: int = 40
+    f: Callable[[np.ndarray], np.ndarray], target: ArrayLike, lo: ArrayLike, hi: ArrayLike, n: int, iters: int = 40
 ) -> np.ndarray:
-    """Per-frame x in [lo, hi] with f(x) = target, for f monotonic on the interval (vectorised)."""
+    """Per-frame x in [lo, hi] (scalars or per frame) with f(x) = target, for f monotonic on the interval."""
     target = np.broadcast_to(np.asarray(target, float), (n,))
     a, b = np.full(n, lo), np.full(n, hi)
     rising = f(b) >= f(a)
@@ -693,11 +740,12 @@ def _tip_until(shape: Pose, body: Body, shoulder_y: ArrayLike) -> tuple[Pose, np
 # -- motion programs ---------------------------------------------------------------
 def squat(
     reps: int = 3,
-    depth_deg: float = 95.0,
+    depth_deg: float = SQUAT_DEPTH_DEG,
     butt_wink_deg: float = 0.0,
-    forward_lean_deg: float = 40.0,
+    forward_lean_deg: float = SQUAT_LEAN_DEG,
     knee_travel: float = 0.0,
     heel_lift_deg: float = 0.0,
+    knee_cave: float = 0.0,
     speed: float = 1.0,
     setup: Setup | None = None,
     **overrides: Any,
@@ -709,6 +757,11 @@ def squat(
     ``butt_wink_deg``: posterior pelvic tilt in the last 40% of the descent, with `BUTT_WINK_LUMBAR` times
     as much lumbar flexion, so the thorax keeps its angle: the landmarks barely move (DESIGN.md).
     ``heel_lift_deg``: heels rise with depth (foot rotating about the toes).
+    ``knee_cave``: share by which the gap between the knees narrows with depth (0.3: the knees end 30%
+    closer together than the ankles, which stay put). Only the knees move toward the midline: the thigh
+    and shin keep their side-view projection and lengthen by under 1%, a stick figure's simplification.
+    Seen only from the front (``yaw_deg`` near 90). Squatting deeper than ``SQUAT_DEPTH_DEG`` or leaning
+    less than ``SQUAT_LEAN_DEG`` is no fault; shallower, leaning more or ``speed`` above 1 is (in the truth).
     """
     setup, rng, body = _prepare(setup, overrides)
     tl = _timeline(reps, setup.fps, 1.2 / speed, 0.3 / speed, 1.0 / speed, 0.8 / speed)
@@ -728,16 +781,23 @@ def squat(
                                              lumbar_deg=BUTT_WINK_LUMBAR * butt_wink_deg * wink)
     )
     lab = place(forward_kinematics(pose, body), "foot_index")
+    for side in ("left", "right"):
+        lab[:, INDEX[f"{side}_knee"], 2] *= 1 - knee_cave * p
     turn = np.argmax(p)
     measures = {
         "depth_deg": depth_deg,
         "trunk_lean_bottom_deg": trunk_lean_deg(lab)[turn],
         "knee_past_toe_m": lab[turn, INDEX["left_knee"], 0] - lab[turn, INDEX["left_foot_index"], 0],
         "pelvic_tilt_bottom_deg": butt_wink_deg,
+        "knee_gap_ratio_bottom": knee_ankle_gap_ratio(lab)[turn] / knee_ankle_gap_ratio(lab)[0],
     }
     errors = [
         ("squat.butt_wink", butt_wink_deg, "deg", wink),
         ("squat.heels_lifting", heel_lift_deg, "deg", p),
+        ("squat.knee_cave", knee_cave, "fraction", p),
+        ("squat.depth", max(0.0, SQUAT_DEPTH_DEG - depth_deg), "deg", p),
+        ("squat.forward_lean", max(0.0, forward_lean_deg - SQUAT_LEAN_DEG), "deg", p),
+        ("squat.tempo", _hurry((1.2, 1.0), (1.2 / speed, 1.0 / speed)), "s", np.ones(len(p))),
     ]
     return _finish("squat", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
 
@@ -748,8 +808,13 @@ def deadlift(
     hips_rise_first: float = 0.0,
     hinge_deg: float = 60.0,
     lockout_lean_deg: float = 0.0,
+    bar_drift_m: float = 0.0,
+    neck_deg: float = 0.0,
     bar_height_m: float = 0.225,
     speed: float = 1.0,
+    kettlebell: bool = False,
+    rest_s: float | None = None,
+    bottom_s: float | None = None,
     setup: Setup | None = None,
     **overrides: Any,
 ) -> tuple[PoseTrack, GroundTruth]:
@@ -762,30 +827,58 @@ def deadlift(
     ``hips_rise_first`` (0..1): in the pull the knees extend ahead by that fraction of the pull while the
     shoulders keep their normal schedule, so the trunk tips toward horizontal as the hips come up.
     ``lockout_lean_deg``: leaning back at the top (half hip, half lumbar extension).
+    ``bar_drift_m``: at the floor the straight arms swing forward until the hands (and the bar) hang that
+    many metres ahead of where hanging arms put them, the body unchanged; it grows with the hinge.
+    ``neck_deg``: neck flexion at the floor, growing with the hinge (+ the head drops toward the chest,
+    - it cranks up to look ahead); standing tall the head is in line with the trunk.
+    The measures give the landmark geometry the checks judge: ``hand_to_leg_gap_max`` (leg lengths) and
+    ``neck_bend_change_max_deg`` (head off the trunk line, against standing at the start).
+    ``kettlebell``: a kettlebell held in both hands (wrists ~4 cm apart) between the legs instead of a bar,
+    the bell between the ankles: with no bar against them the shins tilt further forward, past the bell,
+    so at the floor the wrists hang behind the shin line. ``rest_s``: standing tall between reps (default
+    0.8 s), ``bottom_s``: the pause at the floor (default 0.4 s), both before ``speed``.
     """
     setup, rng, body = _prepare(setup, overrides)
-    tl = _timeline(reps, setup.fps, 1.5 / speed, 0.4 / speed, 1.3 / speed, 0.8 / speed)
+    if kettlebell:
+        body = replace(body, grip_half_width=0.012)
+    rest, bottom_pause = (0.8 if rest_s is None else rest_s), (0.4 if bottom_s is None else bottom_s)
+    tl = _timeline(reps, setup.fps, 1.5 / speed, bottom_pause / speed, 1.3 / speed, rest / speed)
     top = Pose(trunk_deg=-0.5 * lockout_lean_deg, lumbar_deg=-0.5 * lockout_lean_deg)
     shape = Pose(trunk_deg=hinge_deg, pelvic_tilt_deg=ROUNDING_PELVIS_TUCK * rounded_back_deg,
                  lumbar_deg=rounded_back_deg / 2, thoracic_deg=rounded_back_deg / 2)
     wrist_y = bar_height_m + 0.04  # the wrist sits above the bar held in the hand
 
-    def wrist(knee: np.ndarray, shank: np.ndarray) -> np.ndarray:
-        """Wrist relative to mid-foot on the floor, (n, 2)."""
-        pts = forward_kinematics(shape.with_(knee_deg=knee, shank_deg=shank), body)
+    def wrist(knee: np.ndarray, shank: np.ndarray, trunk: ArrayLike = shape.trunk_deg) -> np.ndarray:
+        """Wrist relative to mid-foot on the floor (to the ankle for a kettlebell), (n, 2)."""
+        pts = forward_kinematics(shape.with_(knee_deg=knee, shank_deg=shank, trunk_deg=trunk), body)
         foot = (pts[:, INDEX["left_heel"]] + pts[:, INDEX["left_foot_index"]]) / 2
+        if kettlebell:
+            foot = pts[:, INDEX["left_ankle"]]
         return (pts[:, INDEX["left_wrist"]] - foot)[:, :2]
 
     def shank_over_bar(knee: np.ndarray) -> np.ndarray:  # the shin angle that puts the bar over mid-foot
         return _bisect(lambda s: wrist(knee, s)[:, 0], 0.0, -30.0, 60.0, len(knee), iters=30)
 
-    knee = _bisect(lambda k: wrist(k, shank_over_bar(k))[:, 1], wrist_y, 0.0, 150.0, 1, iters=30)
-    bottom = shape.with_(knee_deg=knee, shank_deg=shank_over_bar(knee))
+    if kettlebell:  # shins at KETTLEBELL_SHANK_DEG; the hinge that hangs the bell between the ankles
+
+        def reach(trunk: np.ndarray) -> np.ndarray:  # the knee bend that brings the hands to the handle
+            shank = np.full(len(trunk), KETTLEBELL_SHANK_DEG)
+            return _bisect(lambda k: wrist(k, shank, trunk)[:, 1], wrist_y, 0.0, 150.0, len(trunk), iters=30)
+
+        hinge = _bisect(lambda h: wrist(reach(h), np.full(1, KETTLEBELL_SHANK_DEG), h)[:, 0], 0.0, 10.0, 80.0, 1)
+        shape = shape.with_(trunk_deg=hinge)
+        bottom = shape.with_(knee_deg=reach(hinge), shank_deg=KETTLEBELL_SHANK_DEG)
+    else:
+        knee = _bisect(lambda k: wrist(k, shank_over_bar(k))[:, 1], wrist_y, 0.0, 150.0, 1, iters=30)
+        bottom = shape.with_(knee_deg=knee, shank_deg=shank_over_bar(knee))
     p_trunk = tl.phase(back_from=0.5 * hips_rise_first)
     p_legs = tl.phase(back_to=1 - 0.5 * hips_rise_first)
     in_step = top.blend(bottom, p_trunk)  # everything on one schedule
     legs = top.blend(bottom, p_legs)
     pose = in_step.with_(knee_deg=legs.knee_deg, shank_deg=legs.shank_deg)
+    arm_length = body.m("upper_arm") + body.m("forearm")
+    swing = np.degrees(np.arcsin(min(bar_drift_m / arm_length, 1.0))) * p_trunk
+    pose = pose.with_(arm_deg=swing, forearm_deg=swing, hand_deg=swing, neck_deg=neck_deg * p_trunk)
     if hips_rise_first:  # the shoulders keep their schedule, so the trunk tips over while the hips lead
 
         def shoulder_y(trunk: np.ndarray) -> np.ndarray:
@@ -793,7 +886,9 @@ def deadlift(
             return mid(pts, "shoulder")[:, 1]
 
         target = mid(place(forward_kinematics(in_step, body), "foot_index"), "shoulder")[:, 1]
-        trunk = _bisect(shoulder_y, target, -20.0, hinge_deg + 40.0, len(pose))
+        # Only ever further forward than on the normal schedule: leaning back would lower the shoulders
+        # too (height is not monotonic through upright) and put a lockout lean-back into the track.
+        trunk = _bisect(shoulder_y, target, in_step.trunk_deg, hinge_deg + 40.0, len(pose))
         pose = pose.with_(trunk_deg=np.where(p_legs < p_trunk, trunk, pose.trunk_deg))
     lab = place(forward_kinematics(pose, body), "foot_index")
     turn = np.argmax(p_trunk)
@@ -802,11 +897,16 @@ def deadlift(
         "knee_bottom_deg": bottom.knee_deg[0], "shank_bottom_deg": bottom.shank_deg[0],
         "hip_height_bottom_m": mid(lab, "hip")[turn, 1],
         "spine_flexion_bottom_deg": rounded_back_deg,
+        "hand_to_leg_gap_max": float(np.nanmax(hand_to_leg_gap(lab))),
+        "neck_bend_change_max_deg": float(np.max(np.abs(neck_bend_deg(lab) - neck_bend_deg(lab)[0]))),
     }
     errors = [
         ("deadlift.rounded_back", rounded_back_deg, "deg", p_trunk),
         ("deadlift.hips_rise_first", hips_rise_first, "fraction", p_trunk - p_legs),
         ("deadlift.lockout_hyperextension", lockout_lean_deg, "deg", 1 - p_trunk),
+        ("deadlift.bar_drift", bar_drift_m, "m", p_trunk),
+        ("deadlift.neck", abs(neck_deg), "deg", p_trunk),
+        ("deadlift.tempo", _hurry((1.5, 1.3), (1.5 / speed, 1.3 / speed)), "s", np.ones(len(p_trunk))),
     ]
     return _finish("deadlift", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
 
@@ -819,6 +919,9 @@ def plank(
     head_drop_deg: float = 0.0,
     ramp_s: float = 3.0,
     sway_deg: float = 0.0,
+    lying_s: tuple[float, float] = (0.0, 0.0),
+    get_up_s: float = 1.5,
+    knees_down: bool = False,
     setup: Setup | None = None,
     **overrides: Any,
 ) -> tuple[PoseTrack, GroundTruth]:
@@ -828,6 +931,9 @@ def plank(
     landmarks (hip angle 180 - value), hips toward / away from the floor; sag is hip extension plus a
     lumbar arch. ``sag_onset_s``: the errors (sag, pike, head drop) appear from then, over ``ramp_s``;
     None: from the start. ``head_drop_deg``: neck flexion. ``sway_deg``: breathing wobble of the hip line.
+    ``lying_s`` (before, after): seconds lying on the forearms (`_on_the_floor`) before the plank and after
+    it; getting up and lowering back down take ``get_up_s`` each, outside the ``duration_s`` held (the
+    truth's hold). ``knees_down``: the whole clip is a knee plank instead, which is no plank (no hold).
     """
     setup, rng, body = _prepare(setup, overrides)
     t = np.arange(int(round(duration_s * setup.fps))) / setup.fps
@@ -849,10 +955,57 @@ def plank(
     errors = [
         ("plank.sagging_hips", hip_sag_deg, "deg", envelope),
         ("plank.piked_hips", hip_pike_deg, "deg", envelope),
-        ("plank.head_drop", head_drop_deg, "deg", envelope),
+        ("plank.head_dropping", head_drop_deg, "deg", envelope),
     ]
-    hold = (0.0, float(t[-1] * 1000 + 1000 / setup.fps))
+    hold: tuple[float, float] | None = (0.0, float(t[-1] * 1000 + 1000 / setup.fps))
+    if knees_down:
+        lab, hold = np.repeat(_on_the_floor(body, knees_down=True), len(t), axis=0), None
+        errors = []
+    elif any(lying_s):
+        lab, t, hold = _from_and_to_the_floor(lab, body, setup.fps, lying_s, get_up_s)
+        at = int(round(hold[0] * setup.fps / 1000))  # the faults are the hold's: none on the floor
+        errors = [(code, mag, unit, np.pad(env, (at, len(t) - at - len(env)))) for code, mag, unit, env in errors]
     return _finish("plank", lab, t, setup, rng, body, [], errors, measures, hold)
+
+
+# Where a knee resting on the floor has its centre (half the knee's depth), x height.
+KNEE_ON_FLOOR = 0.03
+
+
+def _on_the_floor(body: Body, knees_down: bool) -> np.ndarray:
+    """Lab points (1, 33, 3) of a body face down on its forearms (elbows on the floor under the shoulders,
+    toes tucked under) with the knees on the floor: lying, the thighs on the floor too and the trunk propped
+    up on the arms, or, ``knees_down``, a knee plank (hips in line between shoulders and knees)."""
+    shape = Pose(foot_deg=100.0, arm_deg=0.0, forearm_deg=90.0, hand_deg=90.0)
+    pts = forward_kinematics(shape, body)
+    ankle_up = pts[0, INDEX["left_ankle"], 1] - pts[0, INDEX["left_foot_index"], 1]
+    shank_dir = -np.degrees(np.arcsin((ankle_up - KNEE_ON_FLOOR * body.height) / body.m("shank")))
+
+    def pose(lift: np.ndarray) -> Pose:  # thigh (and trunk) raised by ``lift`` deg from the floor
+        thigh = lift if knees_down else np.zeros_like(lift)
+        return shape.with_(shank_deg=90 - shank_dir, knee_deg=thigh - shank_dir, trunk_deg=90 - lift)
+
+    def elbow_y(lift: np.ndarray) -> np.ndarray:
+        return place(forward_kinematics(pose(lift), body), "foot_index")[:, INDEX["left_elbow"], 1]
+
+    lift = _bisect(elbow_y, ELBOW_ON_FLOOR * body.height, 0.0, 60.0, 1)
+    return place(forward_kinematics(pose(lift), body), "foot_index")
+
+
+def _from_and_to_the_floor(
+    plank: np.ndarray, body: Body, fps: float, lying_s: tuple[float, float], get_up_s: float
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """The plank's lab points preceded and followed by lying on the forearms, getting up and lowering back
+    down over ``get_up_s`` (a minimum-jerk blend of the points): (lab, t_s, the plank's hold in ms)."""
+    floor = _on_the_floor(body, knees_down=False)
+    before, after = (int(round(s * fps)) for s in lying_s)
+    move = int(round(get_up_s * fps))
+    up = min_jerk(np.arange(move) / move)
+    weight = np.concatenate([np.zeros(before), up, np.ones(len(plank)), up[::-1], np.zeros(after)])
+    held = np.concatenate([np.repeat(plank[:1], before + move, 0), plank, np.repeat(plank[-1:], move + after, 0)])
+    lab = floor + (held - floor) * weight[:, None, None]
+    start = (before + move) / fps * 1000
+    return lab, np.arange(len(lab)) / fps, (start, start + len(plank) / fps * 1000)
 
 
 def pushup(
@@ -899,6 +1052,7 @@ def pushup(
         ("pushup.hip_sag", hip_sag_deg, "deg", p),
         ("pushup.piking", pike_deg, "deg", np.ones(n)),
         ("pushup.partial_range", 1 - range_fraction, "fraction", p),
+        ("pushup.tempo", _hurry((1.2, 1.0), (1.2 / speed, 1.0 / speed)), "s", np.ones(n)),
     ]
     return _finish("pushup", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
 
@@ -907,7 +1061,7 @@ def glute_bridge(
     reps: int = 3,
     hyperextension_deg: float = 0.0,
     lift_fraction: float = 1.0,
-    lower_s: float = 1.5,
+    lower_s: float = BRIDGE_LOWER_S,
     feet_forward_m: float = 0.0,
     speed: float = 1.0,
     setup: Setup | None = None,
@@ -975,7 +1129,9 @@ def glute_bridge(
     }
     errors = [
         ("glute_bridge.hyperextension", hyperextension_deg, "deg", p),
-        ("glute_bridge.too_little_lift", 1 - lift_fraction, "fraction", p),
-        ("glute_bridge.feet_placement", feet_forward_m, "m", np.ones(n)),
+        ("glute_bridge.low_lift", 1 - lift_fraction, "fraction", p),
+        ("glute_bridge.knees_over_heels", feet_forward_m, "m", np.ones(n)),
+        ("glute_bridge.lowering_fast", max(0.0, BRIDGE_LOWER_S - lower_s / speed), "s", p),
+        ("glute_bridge.tempo", _hurry((1.0, BRIDGE_LOWER_S), (1.0 / speed, lower_s / speed)), "s", np.ones(n)),
     ]
     return _finish("glute_bridge", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
