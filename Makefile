@@ -48,3 +48,21 @@ synth-test:
 .PHONY: stress
 stress: $(STAMP)
 	FORMCHECK_STRESS_KILLS=$${FORMCHECK_STRESS_KILLS:-60} $(PY) -m pytest -q tests/test_library_crash.py -k killed
+
+# Several people at once through one server: FORMCHECK_STRESS_SESSIONS (default 4) Chromium sessions upload
+# 1080p rendered clips together (tests/browser/test_many_users.py); prints the server's peak RSS and how
+# long each session waited (also in artifacts/many_users_<n>.json).
+.PHONY: stress-app
+stress-app: $(STAMP)
+	FORMCHECK_STRESS_SESSIONS=$${FORMCHECK_STRESS_SESSIONS:-4} $(PY) -m pytest -q -s tests/browser/test_many_users.py -k sessions_at_once
+
+# Coverage-guided fuzzing (atheris, installed here if missing) of the container probe and the
+# pose-track CSV reader, FUZZ_SECONDS each (tests/fuzz/). Any exception other than the module's own
+# VideoError / TrackFormatError is a crash: libFuzzer saves the input under $TMPDIR/formcheck-fuzz/<target>/
+# (FORMCHECK_FUZZ_DIR to choose) and the run fails; each one found becomes a case in tests/helpers/bad_inputs.py.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) -c "import atheris" 2>/dev/null || $(PY) -m pip install --quiet atheris
+	PYTHONPATH=. $(PY) tests/fuzz/fuzz_probe.py -max_total_time=$(FUZZ_SECONDS)
+	PYTHONPATH=. $(PY) tests/fuzz/fuzz_track_csv.py -max_total_time=$(FUZZ_SECONDS)

@@ -8,15 +8,22 @@ unless the analysis succeeded.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
+import importlib.util
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from analyzer.exports import (
@@ -35,6 +42,8 @@ from analyzer.pose.extract import ExtractOptions
 from analyzer.pose.model import model_path
 from analyzer.report import Report, Severity
 from analyzer.store.auth import set_password as store
+from analyzer.store.backup import BackupError, backup, restore
+from analyzer.store.files import data_dir
 from analyzer.workers import default_workers
 
 EXIT_INTERNAL = 1
@@ -45,7 +54,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Exercise-for
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
-SEVERITY_STYLE = {Severity.danger: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
+SEVERITY_STYLE = {Severity.danger: "bold red", Severity.warning: "yellow", Severity.note: "blue", Severity.info: "cyan"}
+
+
+def printable(text: object) -> str:
+    """Text as the terminal shows it: on one line, control characters written as escapes (a newline
+    in a file name must not split the summary)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
+def shown(text: object) -> str:
+    """Text that came from outside (a file name, a message quoting one) ready to print: printable,
+    and nothing in it taken for rich markup (``[bold]`` in a name is part of the name)."""
+    return escape(printable(text))
 
 
 def _summary(report: Report) -> None:
@@ -54,20 +75,20 @@ def _summary(report: Report) -> None:
     name = ex.name if ex else "unknown"
     how = "as given" if ex and ex.given else f"recognised, {ex.confidence:.0%}" if ex else ""
     view = f"{report.view.kind} view" + (f", yaw {report.view.yaw_deg:.0f} deg" if report.view.yaw_deg is not None else "")
-    out.print(f"[bold]{report.source.file}[/]: {name} ({how}), {view}")
-    out.print(f"[bold]{report.verdict}[/]" + (f"  score {report.score}/100" if report.score is not None else ""))
+    out.print(f"[bold]{shown(report.source.file)}[/]: {name} ({how}), {view}")
+    out.print(f"[bold]{shown(report.verdict)}[/]" + (f"  score {report.score}/100" if report.score is not None else ""))
     for f in report.findings:
         if not f.assessable:
             continue
         rep = f"rep {f.rep}: " if f.rep else ""
         value = f" ({f.measured:g} {f.unit}, limit {f.threshold:g})" if f.measured is not None else ""
-        out.print(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity.value:7}[/] {rep}{f.title}{value}")
-        out.print(f"          {f.cue}")
+        out.print(f"  [{SEVERITY_STYLE[f.severity]}]{f.severity.value:7}[/] {rep}{shown(f.title)}{value}")
+        out.print(f"          {shown(f.cue)}")
     for f in report.findings:
         if not f.assessable:
-            out.print(f"  [dim]not judged[/] {f.title}: {f.reason}")
+            out.print(f"  [dim]not judged[/] {shown(f.title)}: {shown(f.reason)}")
     for notice in report.notices:
-        out.print(f"  [dim]note[/] {notice}")
+        out.print(f"  [dim]note[/] {shown(notice)}")
 
 
 def _progress() -> Progress:
@@ -153,6 +174,40 @@ def _write_outputs(analysis, source: Path, out_dir: Path, *, annotate: bool, htm
     shutil.rmtree(stage, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _ctrl_c_kept_from_workers() -> Iterator[None]:
+    """Ctrl-C interrupts this process only, as KeyboardInterrupt in its main thread.
+
+    The terminal sends SIGINT to the whole process group, workers included. A worker ignores it
+    once its initializer has run, but one still in Python's own start-up dies of it with a "Fatal
+    Python error" on stderr. So SIGINT is blocked in this process (a signal mask is inherited by
+    every process it starts, across exec) and taken by one thread that turns it into the usual
+    KeyboardInterrupt; the main thread raises it within the 0.2 s its waits last at most.
+    multiprocessing unblocks SIGINT in the thread that starts its resource tracker, so the
+    tracker is started first.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    resource_tracker.ensure_running()
+    done = threading.Event()
+
+    def forward() -> None:
+        while signal.sigwait({signal.SIGINT}) and not done.is_set():
+            _thread.interrupt_main()
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    taker = threading.Thread(target=forward, name="formcheck-ctrl-c", daemon=True)  # inherits the mask
+    taker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.pthread_kill(taker.ident, signal.SIGINT)  # type: ignore[arg-type]  # wakes it to end
+        taker.join()
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 @app.command()
 def analyze(
     input: Path = typer.Argument(..., help="video file, image folder, or pose-track CSV"),
@@ -173,16 +228,17 @@ def analyze(
     if annotate and input.suffix.lower() == ".csv":
         err.print("formcheck: --annotate needs the video itself, not a pose track; writing the rest.")
     try:
-        _check_target(target)  # before any work: an unusable --out is known now
-        with _progress() as progress:
-            task = progress.add_task("pose", total=None)
-            analysis = run_analysis(
-                input, exercise, workers=workers, options=options,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-        _write_outputs(analysis, input, target, annotate=annotate, html=html, workers=workers)
+        with _ctrl_c_kept_from_workers():
+            _check_target(target)  # before any work: an unusable --out is known now
+            with _progress() as progress:
+                task = progress.add_task("pose", total=None)
+                analysis = run_analysis(
+                    input, exercise, workers=workers, options=options,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
+            _write_outputs(analysis, input, target, annotate=annotate, html=html, workers=workers)
     except InputError as exc:
-        err.print(f"[bold red]formcheck:[/] {exc}")
+        err.print(f"[bold red]formcheck:[/] {shown(exc)}")
         raise typer.Exit(EXIT_INPUT) from None
     except (KeyboardInterrupt, Cancelled):
         err.print("formcheck: interrupted, nothing written.")
@@ -191,7 +247,7 @@ def analyze(
         if os.environ.get("FORMCHECK_DEBUG"):
             raise
         err.print(
-            f"[bold red]formcheck:[/] internal error ({type(exc).__name__}: {exc}); nothing written. "
+            f"[bold red]formcheck:[/] internal error ({type(exc).__name__}: {shown(exc)}); nothing written. "
             "Run again with FORMCHECK_DEBUG=1 for the details and report it."
         )
         raise typer.Exit(EXIT_INTERNAL) from None
@@ -200,7 +256,7 @@ def analyze(
     else:
         _summary(analysis.report)
         written = ", ".join(sorted(p.name for p in target.iterdir() if p.name in OWN_FILES))
-        out.print(f"[dim]written to {target}/: {written}[/]")
+        out.print(f"[dim]written to {shown(target)}/: {written}[/]")
 
 
 @app.command()
@@ -211,14 +267,14 @@ def report(
 ) -> None:
     """(Re)build report.html from a report folder, without running the pose model again."""
     if not (report_dir / "report.json").is_file():
-        err.print(f"[bold red]formcheck:[/] {report_dir} has no report.json: run 'formcheck analyze' first.")
+        err.print(f"[bold red]formcheck:[/] {shown(report_dir)} has no report.json: run 'formcheck analyze' first.")
         raise typer.Exit(EXIT_INPUT)
     if video is not None and not video.is_file():
-        err.print(f"[bold red]formcheck:[/] {video} does not exist: check the path.")
+        err.print(f"[bold red]formcheck:[/] {shown(video)} does not exist: check the path.")
         raise typer.Exit(EXIT_INPUT)
     analysis = load_analysis(report_dir)
     written = add_outputs(analysis, video, report_dir, annotate=annotate and video is not None, html=True)
-    out.print(f"[dim]written: {', '.join(str(p) for p in written)}[/]")
+    out.print(f"[dim]written: {shown(', '.join(str(p) for p in written))}[/]")
 
 
 @app.command("set-password")
@@ -248,5 +304,54 @@ def list_exercises() -> None:
             out.print(f"  {check.code:36} {check.title}  [dim][{'/'.join(check.views)} view][/]")
 
 
+@app.command("library-backup")
+def library_backup(
+    archive: Path = typer.Argument(..., help="the archive to write: name.tar, or name.tar.gz to compress it"),
+) -> None:
+    """Back up the trainer library (a snapshot of its SQLite database, its videos and pose tracks) as one archive."""
+    try:
+        manifest = backup(data_dir(), archive)
+    except BackupError as exc:
+        err.print(f"[bold red]formcheck:[/] {shown(exc)}")
+        raise typer.Exit(EXIT_INPUT) from None
+    for name in manifest["missing"]:
+        err.print(f"formcheck: {shown(name)} was not in the data folder: its session is backed up without it.")
+    counts = manifest["counts"]
+    out.print(f"written {shown(archive)}: {counts['clients']} clients, {counts['sessions']} sessions, "
+              f"{counts['notes']} notes, {counts['videos']} videos")
+
+
+@app.command("library-restore")
+def library_restore(
+    archive: Path = typer.Argument(..., help="an archive written by 'formcheck library-backup'"),
+    force: bool = typer.Option(False, "--force", help="replace the library already in the data folder"),
+) -> None:
+    """Restore the trainer library from an archive into the data folder (stop the app first).
+
+    Every file is checked against the archive's sha256 before anything in the data folder changes.
+    """
+    try:
+        manifest = restore(archive, data_dir(), force=force)
+    except BackupError as exc:
+        err.print(f"[bold red]formcheck:[/] {shown(exc)}")
+        raise typer.Exit(EXIT_INPUT) from None
+    counts = manifest["counts"]
+    out.print(f"restored into {shown(data_dir())}: {counts['clients']} clients, {counts['sessions']} sessions, "
+              f"{counts['notes']} notes, {counts['videos']} videos (backed up {manifest['created_at']})")
+
+def _workers_start_light() -> None:
+    """Make the worker processes this program spawns start from ``analyzer.workers``, not from here.
+
+    A spawned process first imports its parent's main module (this one: every stage, scipy and
+    all, seconds on two busy cores) and only then runs the pool's initializer, which makes it die
+    with the program and leave Ctrl-C to it. Killed or interrupted in those seconds, the program
+    left workers running on, or printing KeyboardInterrupt tracebacks. Started from the standard
+    library module ``analyzer.workers`` the initializer runs at once; what a task needs is
+    imported after it.
+    """
+    sys.modules["__main__"].__spec__ = importlib.util.find_spec("analyzer.workers")
+
+
 def main() -> None:
+    _workers_start_light()
     app()

@@ -1,21 +1,29 @@
-"""What the pages share: the library opened once per server, its login, the upload picker's choices.
+"""What the pages share: the library opened once per server, its login, the upload picker's choices, and
+the one pool every analysis of the server runs in.
 
 One module that every page imports, so that no page imports another.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import threading
 import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 import analyzer.store.auth as auth
 from analyzer.judging.registry import exercises
+from analyzer.pose.extract import Cancelled
 from analyzer.store.files import data_dir
 from analyzer.store.library import DATABASE_ENV, Library
+from analyzer.workers import default_workers
 
 UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "gif"]
 # Backslash-escaped wherever user-written text (client names, notes, file names, messages quoting them) is
@@ -90,3 +98,156 @@ def login_gate(key: str = "login") -> bool:
         LOGIN_LIMITER.failed(remote_ip)
         st.error("Wrong password.")
     return False
+
+
+# -- analyses: one bounded pool for the whole server ---------------------------------
+# How many analyses run at once (default: one per core). Each gets cores // this many worker processes,
+# so the server never runs more pose models than it has cores, however many people upload at once.
+ANALYSES_ENV = "FORMCHECK_ANALYSES"
+# Waiting and running jobs together. Past this a new one is refused, not queued: each holds an upload on
+# disk (the upload cache keeps 12) and, once running, a decoder, a pose model and a track in memory.
+MAX_UNFINISHED = 8
+# A job nobody has watched this long (its browser tab was closed, its page left) stops at its next check.
+ABANDONED_S = 60.0
+
+
+class PoolFull(RuntimeError):
+    """Too many analyses are waiting: the visitor is asked to try again shortly."""
+
+
+class Job:
+    """One piece of work in the pool, owned by one browser session (kept in its ``st.session_state``).
+
+    The work runs on a pool thread and the session's script only reads ``progress`` and the result, so
+    a rerun of the page (any click) neither stops nor restarts it; the rerun finds it and watches again.
+    """
+
+    def __init__(self, key: Hashable, seq: int, pool: AnalysisPool) -> None:
+        self.key = key
+        self.seq = seq
+        self.pool = pool
+        self.future: Future[Any] = Future()
+        self.started = False
+        self.done_total = (0, 0)
+        self._stop = threading.Event()
+        self._seen = time.monotonic()
+
+    def progress(self, done: int, total: int) -> None:
+        """The pipeline's progress callback (called on the pool thread)."""
+        self.done_total = (done, total)
+
+    def should_cancel(self) -> bool:
+        """Polled by the pipeline: cancelled by its session, or abandoned by it."""
+        return self._stop.is_set() or time.monotonic() - self._seen > ABANDONED_S
+
+    def touch(self) -> None:
+        """Someone is still watching (see ``ABANDONED_S``)."""
+        self._seen = time.monotonic()
+
+    def cancel(self) -> None:
+        """Leave the queue, or stop at the pipeline's next check (rendering is not interruptible: it ends)."""
+        self._stop.set()
+        self.future.cancel()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def ahead(self) -> int:
+        """Jobs queued before this one that have not finished (running or waiting)."""
+        return self.pool.ahead(self)
+
+    def cancelled(self) -> bool:
+        return self.future.cancelled() or (self.future.done() and isinstance(self.future.exception(), Cancelled))
+
+    def result(self) -> Any:
+        """What the work returned; raises what it raised (``Cancelled`` when it never ran)."""
+        try:
+            return self.future.result()
+        except CancelledError:
+            raise Cancelled() from None
+
+
+class AnalysisPool:
+    """At most ``slots`` jobs at once, first come first served, each told to use ``workers_each`` processes.
+
+    Threads, not processes: a job spends its time waiting on the pose model's worker processes (or, for a
+    short clip, inside MediaPipe, which releases the GIL), and its result stays in this process for the page.
+    """
+
+    def __init__(self, slots: int, cores: int, max_unfinished: int = MAX_UNFINISHED) -> None:
+        self.slots = max(1, min(slots, cores))
+        self.workers_each = max(1, cores // self.slots)
+        self.max_unfinished = max_unfinished
+        self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="formcheck-analysis")
+        self._lock = threading.Lock()
+        self._unfinished: dict[int, Job] = {}
+        self._numbers = itertools.count()
+
+    def submit(self, key: Hashable, work: Callable[[Job], Any]) -> Job:
+        """Queue ``work(job)``; raises ``PoolFull`` when ``max_unfinished`` jobs are already in."""
+        with self._lock:
+            if len(self._unfinished) >= self.max_unfinished:
+                raise PoolFull(f"{len(self._unfinished)} analyses are already running or waiting")
+            job = Job(key, next(self._numbers), self)
+            self._unfinished[job.seq] = job
+            job.future = self._executor.submit(self._run, job, work)
+        job.future.add_done_callback(lambda _future: self._forget(job))
+        return job
+
+    def ahead(self, job: Job) -> int:
+        """Jobs queued before this one that have not finished (running or waiting)."""
+        with self._lock:
+            return sum(1 for seq in self._unfinished if seq < job.seq)
+
+    def unfinished(self) -> int:
+        with self._lock:
+            return len(self._unfinished)
+
+    @staticmethod
+    def _run(job: Job, work: Callable[[Job], Any]) -> Any:
+        job.started = True
+        if job.should_cancel():  # abandoned while it waited
+            raise Cancelled()
+        return work(job)
+
+    def _forget(self, job: Job) -> None:
+        with self._lock:
+            self._unfinished.pop(job.seq, None)
+
+
+def _sized_pool() -> AnalysisPool:
+    cores = default_workers()
+    return AnalysisPool(int(os.environ.get(ANALYSES_ENV) or cores), cores)
+
+
+ANALYSIS_POOL = _sized_pool()
+
+
+def session_job(name: str, key: Hashable, work: Callable[[Job], Any]) -> Job:
+    """This browser session's job ``name`` for ``key``: the one already in, else ``work`` newly queued.
+
+    Kept in ``st.session_state`` and nowhere else, so no session ever sees another's result. A job for
+    another key (another clip or exercise) is cancelled and dropped: a session holds one result per name.
+    """
+    held: Job | None = st.session_state.get(name)
+    if held is not None and held.key == key and not held.cancelled():
+        return held
+    drop_session_jobs(name)
+    job = ANALYSIS_POOL.submit(key, work)
+    st.session_state[name] = job
+    return job
+
+
+def drop_session_jobs(*names: str) -> None:
+    """Cancel this session's jobs ``names`` and forget their results (the clip was removed or replaced)."""
+    for name in names:
+        job: Job | None = st.session_state.pop(name, None)
+        if job is not None:
+            job.cancel()
+
+
+def cancel_session_job(name: str) -> None:
+    """Stop this session's job ``name`` but keep it (its page says it was cancelled)."""
+    job: Job | None = st.session_state.get(name)
+    if job is not None:
+        job.cancel()

@@ -5,15 +5,27 @@ Run by ``st.navigation`` as a page script; ``page()`` is also importable for tes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from analyzer.pipeline import InputError
+from analyzer.pipeline import Cancelled, InputError
 from webapp import widgets
-from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate, plain
+from webapp.state import (
+    ANALYSIS_POOL,
+    UPLOAD_TYPES,
+    PoolFull,
+    cancel_session_job,
+    drop_session_jobs,
+    exercise_options,
+    get_library,
+    login_gate,
+    plain,
+    session_job,
+)
 
 TIPS = (
     "Film from the side, the whole body in the frame, the camera steady at hip height, "
@@ -21,63 +33,75 @@ TIPS = (
 )
 
 
-def _cancel(job: tuple[str, str]) -> None:
-    st.session_state["upload_cancelled"] = job
+# This session's jobs in the server's pool (st.session_state keys): the analysis, then the drawing.
+ANALYSIS_JOB, RENDER_JOB = "upload_analysis_job", "upload_render_job"
+
+
+def _cancel(name: str, key: tuple[str, ...]) -> None:
+    st.session_state["upload_cancelled"] = key
+    cancel_session_job(name)
 
 
 def _retry() -> None:
     st.session_state.pop("upload_cancelled", None)
 
 
+def _cancelled(say: Callable[[str], Any], message: str, again: str) -> None:
+    say(message)
+    st.button(again, on_click=_retry)
+
+
 def analyse_with_progress(path: Path, exercise: str, *, name: str, sha: str, slot: Any) -> Any | None:
-    """The cached or freshly computed analysis, with a progress bar and Cancel; None after an error."""
-    job = (sha, exercise)
-    if st.session_state.get("upload_cancelled") == job:
-        st.warning("Analysis cancelled.")
-        st.button("Analyse again", on_click=_retry)
+    """The cached or freshly computed analysis, with the place in the queue, a progress bar and Cancel;
+    None after an error. It runs in the server's pool (``state.ANALYSIS_POOL``), as this session's job."""
+    key = (sha, exercise, name)
+    if st.session_state.get("upload_cancelled") == key:
+        _cancelled(st.warning, "Analysis cancelled.", "Analyse again")
         return None
-    cache = widgets.current_cache()
-    run = widgets.CancellableRun(
-        "Finding the body in each frame…", key="upload_cancel", on_cancel=lambda: _cancel(job), slot=slot
-    )
+    cache, workers = widgets.current_cache(), ANALYSIS_POOL.workers_each
     try:
-        return run.run(
-            lambda progress, should_cancel: cache.analyse(
-                path, exercise, name=name, sha=sha, progress=progress, should_cancel=should_cancel
-            )
-        )
+        job = session_job(ANALYSIS_JOB, key, lambda job: cache.analyse(
+            path, exercise, name=name, sha=sha, workers=workers, progress=job.progress, should_cancel=job.should_cancel
+        ))
+        return widgets.wait_for_job(job, "Finding the body in each frame…", key="upload_cancel", slot=slot,
+                                    on_cancel=lambda: _cancel(ANALYSIS_JOB, key))
+    except PoolFull:
+        st.warning("The server is busy with other people's analyses. Try again in a minute.")
+        st.button("Try again", key="upload_busy_retry")
+    except Cancelled:
+        _cancelled(st.warning, "Analysis cancelled.", "Analyse again")
     except InputError as exc:
-        run.clear()
         st.error(plain(exc))
-        return None
     except Exception as exc:  # noqa: BLE001 - a clip nobody foresaw: say so on the page, log the details
         widgets.LOG.exception("analysis of %s failed", name)
-        run.clear()
         st.error(f"formcheck could not analyse {plain(name)} ({type(exc).__name__}: {plain(exc)}). Try another recording of the set; "
                  "if it keeps happening, report it with the clip.")
-        return None
+    return None
 
 
 def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> Path | None:
-    """Render the annotated clip once (cached); None when rendering is unavailable or fails."""
+    """Render the annotated clip once (cached), in the server's pool; None when unavailable or it fails."""
     cache = widgets.current_cache()
     exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
     if cache.annotated_path(sha, exercise).exists():
         return cache.annotated_path(sha, exercise)
-    if st.session_state.get("upload_cancelled") == (sha, "render"):
-        with slot.container():
-            st.caption("Annotated video cancelled.")
-            st.button("Draw the annotated video", on_click=_retry)
-        return None
-    run = widgets.CancellableRun(
-        "Drawing the annotated video…", key="render_cancel", on_cancel=lambda: _cancel((sha, "render")), slot=slot
-    )
+    key = (sha, exercise, "render")
+    with slot.container():
+        if st.session_state.get("upload_cancelled") == key:
+            _cancelled(st.caption, "Annotated video cancelled.", "Draw the annotated video")
+            return None
     try:
-        return run.run(lambda progress, _should_cancel: cache.annotated(path, analysis, sha, progress=progress))
+        job = session_job(RENDER_JOB, key, lambda job: cache.annotated(path, analysis, sha, progress=job.progress))
+        return widgets.wait_for_job(job, "Drawing the annotated video…", key="render_cancel", slot=slot,
+                                    on_cancel=lambda: _cancel(RENDER_JOB, key))
+    except PoolFull:
+        slot.caption("The annotated video waits for a quieter moment: the server is busy. Showing the original clip.")
+    except Cancelled:
+        with slot.container():
+            _cancelled(st.caption, "Annotated video cancelled.", "Draw the annotated video")
     except Exception as exc:  # noqa: BLE001 - the analysis still stands without its drawing
-        run.clear()
-        st.warning(f"The annotated video could not be made ({plain(exc)}); showing the original clip.")
-        return None
+        slot.warning(f"The annotated video could not be made ({plain(exc)}); showing the original clip.")
+    return None
 
 
 def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> None:
@@ -114,6 +138,7 @@ def page() -> None:
     exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="upload_exercise")
     upload = st.file_uploader("Drop a clip here", type=UPLOAD_TYPES, key="upload_file")
     if upload is None:
+        drop_session_jobs(ANALYSIS_JOB, RENDER_JOB)
         st.info("Nothing is sent anywhere: the clip is analysed on this computer.")
         return
     sha, path = widgets.current_cache().store_upload(upload.getvalue(), upload.name)

@@ -7,6 +7,7 @@ import math
 import operator
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,12 @@ MAX_FRAMES = 216_000
 # landmark to 0 when pixel coordinates are normalised by the largest one.
 MAX_COORDINATE = 100_000.0
 COORDINATE_SUFFIXES = ("_x", "_y", "_z", "_wx", "_wy", "_wz")
+# A track spans at most as long as MAX_FRAMES at the assumed rate (two hours): a t_ms further from
+# the first frame is a unit mistake (microseconds) or a joined recording, and would make every
+# duration in the report absurd.
+MAX_SPAN_MS = MAX_FRAMES / ASSUMED_FPS * 1000.0
+# Frame numbers beyond a year of frames at 30 fps are not frame numbers: row order is used instead.
+MAX_FRAME_NUMBER = 1e9
 # Rows parsed at a time: big enough for numpy to convert fast, small enough
 # that the strings of one chunk (a few MB) never matter.
 CHUNK_ROWS = 1024
@@ -98,12 +105,20 @@ def read_track_csv(path: str | Path, *, max_frames: int = MAX_FRAMES) -> PoseTra
     Every refusal names the file and, where there is one, the line to fix.
     """
     name = Path(path).name
+    try:
+        return _read(path, name, max_frames)
+    except UnicodeDecodeError:
+        raise _not_utf8(path, name) from None
+
+
+def _read(path: str | Path, name: str, max_frames: int) -> PoseTrack:
+    """read_track_csv's work; it turns the decoding error of a file that is not UTF-8 into a refusal."""
     # utf-8-sig: spreadsheets write a byte-order mark; some write ';' or tabs between cells.
     with open(path, newline="", encoding="utf-8-sig") as fh:
         delimiter = max(",;\t", key=fh.readline().count)
         fh.seek(0)
         reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, None)
+        header = next(_rows(reader, name), None)
         if header is None:
             raise TrackFormatError(f"{name} is empty")
         columns = {column.strip().lower(): i for i, column in enumerate(header)}
@@ -124,6 +139,23 @@ def read_track_csv(path: str | Path, *, max_frames: int = MAX_FRAMES) -> PoseTra
     if not len(table):
         raise TrackFormatError(f"{name} has a header but no frames")
     return _track(table, lines, channel_names, name)
+
+
+def _not_utf8(path: str | Path, name: str) -> TrackFormatError:
+    """The refusal of a file that is not UTF-8 (a spreadsheet's legacy encoding, UTF-16), naming its first bad line."""
+    with open(path, "rb") as fh:
+        line_number = next((n for n, line in enumerate(fh, 1) if not _is_utf8(line)), 1)
+    return TrackFormatError(
+        f"{name}, line {line_number}: the file is not UTF-8 text; save it as CSV with UTF-8 encoding"
+    )
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _count_rows(lines: Iterable[str], delimiter: str) -> tuple[int, bool]:
@@ -154,11 +186,13 @@ def _read_table(
     """The ``wanted`` columns of every frame (NaN where the file has none) and the line each frame ends on."""
     present = [c for c in wanted if c in columns]
     into = [wanted.index(c) for c in present]
-    limits = np.array([MAX_COORDINATE if c.endswith(COORDINATE_SUFFIXES) else _LARGEST for c in present])
+    limits = np.array(
+        [MAX_COORDINATE if c.endswith(COORDINATE_SUFFIXES) or c in SIZE_COLUMNS else _LARGEST for c in present]
+    )
     table = np.full((capacity, len(wanted)), np.nan)
     lines = np.zeros(capacity, dtype=np.int64)
     n = 0
-    for cells, chunk_lines in _chunks(reader, [columns[c] for c in present]):
+    for cells, chunk_lines in _chunks(reader, [columns[c] for c in present], name):
         stop = n + len(chunk_lines)
         if stop > capacity:  # the count is an upper bound, so only a file over the cap gets here
             raise _too_long(name, max_frames)
@@ -170,7 +204,15 @@ def _read_table(
     return table[:n], lines[:n]
 
 
-def _chunks(reader: Iterator[list[str]], source: list[int]) -> Iterator[tuple[list[str], list[int]]]:
+def _rows(reader: Any, name: str) -> Iterator[list[str]]:
+    """The reader's rows; a row the csv module cannot split (a cell over its size limit) is refused with its line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise TrackFormatError(f"{name}, line {reader.line_num}: the CSV cannot be read ({exc})") from None
+
+
+def _chunks(reader: Any, source: list[int], name: str) -> Iterator[tuple[list[str], list[int]]]:
     """The cells of ``source`` columns, row after row, a chunk of rows at a time, with each row's line.
 
     Blank rows are skipped; a short row's missing cells are empty (unknown).
@@ -179,7 +221,7 @@ def _chunks(reader: Iterator[list[str]], source: list[int]) -> Iterator[tuple[li
     width = max(source) + 1
     cells: list[str] = []
     lines: list[int] = []
-    for row in reader:
+    for row in _rows(reader, name):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < width:
@@ -210,7 +252,7 @@ def _check_range(block: np.ndarray, limits: np.ndarray, lines: list[int], labels
         row, col = np.argwhere(bad)[0]
         raise TrackFormatError(
             f"{name}, line {lines[row]}: {block[row, col]:g} in column {labels[col]} is out of range "
-            f"(coordinates stay within ±{MAX_COORDINATE:g}, and no value may be infinite)"
+            f"(coordinates and frame sizes stay within ±{MAX_COORDINATE:g}, and no value may be infinite)"
         )
 
 
@@ -246,7 +288,9 @@ def _track(table: np.ndarray, lines: np.ndarray, channel_names: list[str], name:
 def _assumed_times(frames: np.ndarray, notes: list[str]) -> np.ndarray:
     """Times for a track without t_ms: its frame numbers (or row order) at an assumed frame rate."""
     index = frames
-    if not (np.all(np.isfinite(index)) and np.all(np.diff(index) > 0)):
+    with np.errstate(over="ignore", invalid="ignore"):  # frame numbers near the float limit: not used
+        usable = np.all(np.abs(index) <= MAX_FRAME_NUMBER) and np.all(np.diff(index) > 0)
+    if not usable:
         index = np.arange(len(frames), dtype=np.float64)
     notes.append(
         f"The track has no t_ms column: its frames were taken to be 1/{ASSUMED_FPS:.0f} s apart. "
@@ -260,11 +304,18 @@ def _checked_times(t_ms: np.ndarray, lines: np.ndarray, name: str) -> np.ndarray
     missing = np.flatnonzero(np.isnan(t_ms))
     if missing.size:
         raise TrackFormatError(f"{name}: every frame needs a t_ms value, but line {lines[missing[0]]} has none")
-    back = np.flatnonzero(np.diff(t_ms) <= 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # times near the float limit differ by infinity
+        back = np.flatnonzero(np.diff(t_ms) <= 0)
     if back.size:
         raise TrackFormatError(
             f"{name}: t_ms must increase from frame to frame, but line {lines[back[0] + 1]} of the file is not "
             "later than the frame before it (one set a file: split joined recordings)"
+        )
+    late = np.flatnonzero(t_ms > t_ms[0] + MAX_SPAN_MS)
+    if late.size:
+        raise TrackFormatError(
+            f"{name}, line {lines[late[0]]}: t_ms {t_ms[late[0]]:g} is more than {MAX_SPAN_MS / 3.6e6:g} hours "
+            "after the first frame (t_ms is in milliseconds; one set a file)"
         )
     return t_ms
 

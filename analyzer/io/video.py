@@ -42,13 +42,36 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# A library does not print: what goes wrong with a clip reaches the user as a VideoError or, for a
+# clip that is still analysed (cut short), as a report notice made by the pipeline. Without a
+# handler here Python's last-resort handler would write these records raw onto stderr, worker
+# processes included; an application that wants them configures logging.
+log.addHandler(logging.NullHandler())
 
 VIDEO_SUFFIXES: frozenset[str] = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".gif"})
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png"})
 DEFAULT_IMAGE_FPS = 30.0
 
+# Caps read from the container's header and checked before any frame is decoded. One file is one
+# set, minutes long; the caps keep a mistaken or hostile file from taking a machine of 2 cores and
+# 24 GiB for hours: 30 min at 60 fps is 108,000 frames (about an hour of pose estimation on 2
+# cores), and a 4096 px side covers every 4K format (DCI 4096x2160, phones' 2160x3840) while a
+# frame at the cap is 48 MiB as RGB, a few of them held per decoding thread.
+MAX_DURATION_S = 30 * 60
+MAX_SIDE_PX = 4096
+# Under one frame a second nothing moving can be judged; a header claiming so has broken
+# timestamps (a time scale of 0 or 1 makes every frame fall at the same instant).
+MIN_FPS = 1.0
+# Frames whose timestamps repeat an earlier one are dropped; once more are dropped than kept,
+# the timestamps are broken and the clip's timing (holds, tempo) cannot be trusted.
+MAX_DROPPED_FRAMES = 10
+
 _MP4_SUFFIXES = {".mp4", ".m4v", ".mov"}
 _ERRORS = (av.error.FFmpegError, OSError, EOFError)
+# Demuxers FFmpeg picks for a single still picture, whatever the file is called (a GIF, which
+# may be animated, is read as a video).
+_PICTURE_FORMATS = {"png_pipe": "PNG", "jpeg_pipe": "JPEG", "webp_pipe": "WebP", "bmp_pipe": "BMP",
+                    "tiff_pipe": "TIFF", "image2": "image", "heif": "HEIF"}
 
 
 class VideoError(Exception):
@@ -87,15 +110,23 @@ def _list_images(folder: Path) -> list[Path]:
     files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise VideoError(
-            f"The folder {folder} contains no images; put .jpg or .png frames in it or pass a video file."
+            f"The folder {folder.name} contains no images; put .jpg or .png frames in it or pass a video file."
         )
     return sorted(files, key=lambda p: _natural_key(p.name))
 
 
 def _mp4_top_boxes(path: Path) -> list[str] | None:
     """Top-level MP4/MOV box types, or None if the file does not look like MP4 at all."""
+    found = _mp4_scan(path)
+    return None if found is None else found[0]
+
+
+def _mp4_scan(path: Path) -> tuple[list[str], bool] | None:
+    """Top-level MP4/MOV box types and whether the last one runs past the end of the file (a cut
+    copy), or None if the file does not look like MP4 at all."""
     boxes: list[str] = []
     size_total = path.stat().st_size
+    cut = False
     with path.open("rb") as fh:
         pos = 0
         while pos + 8 <= size_total and len(boxes) < 64:
@@ -105,26 +136,43 @@ def _mp4_top_boxes(path: Path) -> list[str] | None:
             if not re.fullmatch(rb"[a-zA-Z0-9 ]{4}", kind):
                 break
             if size == 1:
-                size = int.from_bytes(fh.read(8), "big")
+                size = int.from_bytes(fh.read(8).ljust(8, b"\0"), "big")
             elif size == 0:
                 size = size_total - pos
             boxes.append(kind.decode("ascii"))
             if size < 8:
                 break
+            cut = pos + size > size_total
             pos += size
-    return boxes if boxes and boxes[0] in {"ftyp", "wide", "free", "skip", "mdat", "moov"} else None
+    if not boxes or boxes[0] not in {"ftyp", "wide", "free", "skip", "mdat", "moov"}:
+        return None
+    return boxes, cut
+
+
+def _mp4_damage(path: Path) -> VideoError | None:
+    """The sentence for an MP4 whose index is missing or cut off, else None."""
+    if path.suffix.lower() not in _MP4_SUFFIXES:
+        return None
+    found = _mp4_scan(path)
+    if found is None:
+        return None
+    boxes, cut = found
+    if "moov" not in boxes:
+        return VideoError(
+            f"The video {path.name} is incomplete or corrupt (its index, the 'moov' atom, is missing, "
+            "usually because recording or copying was interrupted); re-export or re-copy the video."
+        )
+    if cut and boxes[-1] == "moov":
+        return VideoError(
+            f"The video {path.name} is incomplete (the file ends inside its index, the 'moov' atom, "
+            "usually because recording or copying was interrupted); re-export or re-copy the video."
+        )
+    return None
 
 
 def _open_error(path: Path, exc: BaseException) -> VideoError:
     """Turn an FFmpeg open failure into one clear sentence."""
-    if path.suffix.lower() in _MP4_SUFFIXES:
-        boxes = _mp4_top_boxes(path)
-        if boxes is not None and "moov" not in boxes:
-            return VideoError(
-                f"The video {path.name} is incomplete or corrupt (its index, the 'moov' atom, is missing, "
-                "usually because recording or copying was interrupted); re-export or re-copy the video."
-            )
-    return VideoError(
+    return _mp4_damage(path) or VideoError(
         f"The file {path.name} is not a readable video ({exc.__class__.__name__}); "
         "export it again as MP4 (H.264) and retry."
     )
@@ -144,27 +192,70 @@ def _check_path(path: str | Path) -> Path:
             else ""
         )
         accepted = ", ".join(sorted(VIDEO_SUFFIXES))
-        raise VideoError(f"Unsupported file type '{p.suffix or p.name}'{hint}; use one of {accepted}.")
+        raise VideoError(
+            f"Unsupported file type '{p.suffix or 'none'}' ({p.name}){hint}; use one of {accepted}."
+        )
     if p.stat().st_size == 0:
         raise VideoError(f"The file {p.name} is empty (0 bytes); copy or export the video again.")
     return p
 
 
 def _open_video(path: Path) -> tuple[Any, Any]:
+    """The container and its video stream, refused from the header alone (see :func:`_check_header`)."""
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except _ERRORS as exc:
         raise _open_error(path, exc) from None
-    if not container.streams.video:
+    try:
+        if not container.streams.video:
+            raise _mp4_damage(path) or VideoError(
+                f"The file {path.name} has no video stream (audio only?); pass a file that contains video."
+            )
+        stream = container.streams.video[0]
+        _check_header(path, container, stream)
+    except BaseException:
         container.close()
-        raise VideoError(
-            f"The file {path.name} has no video stream (audio only?); pass a file that contains video."
-        )
-    stream = container.streams.video[0]
+        raise
     # No extra decoder threads: decoding already runs beside inference in its own
     # thread, and with one worker process per core, codec threads only steal CPU
     # from the pose model (1080p: 3.8 ms CPU a frame without them, 4.6 with AUTO).
     return container, stream
+
+
+def _check_header(path: Path, container: Any, stream: Any) -> None:
+    """Refuse, before decoding anything, a picture named as a video and a clip over the caps."""
+    if stream.codec_context is None:  # FFmpeg knows no decoder for it (or the sample entry is garbled)
+        raise VideoError(
+            f"The video {path.name} is in a format formcheck cannot decode; export it again as MP4 (H.264)."
+        )
+    picture = _PICTURE_FORMATS.get(container.format.name)
+    if picture is not None:
+        raise VideoError(
+            f"The file {path.name} is a single {picture} picture, not a video; pass the video of the set "
+            "(or a folder of its frames)."
+        )
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if max(width, height) > MAX_SIDE_PX:
+        raise VideoError(
+            f"The video {path.name} is {width}x{height} pixels, larger than formcheck analyses "
+            f"({MAX_SIDE_PX} px a side at most); export it at 4K (3840x2160) or less."
+        )
+    duration = _stream_duration_s(container, stream)
+    if duration > MAX_DURATION_S:
+        raise VideoError(
+            f"The video {path.name} says it lasts {_hours_minutes(duration)}, longer than formcheck "
+            f"analyses ({MAX_DURATION_S // 60} min at most); trim it to the set you want checked."
+        )
+    if _stream_rate(stream) < MIN_FPS:
+        raise VideoError(
+            f"The video {path.name} has broken timestamps (under {MIN_FPS:g} frame a second); "
+            "export it again as MP4 (H.264) and retry."
+        )
+
+
+def _hours_minutes(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:,.0f} hours"
 
 
 def _tag_rotation(stream: Any) -> int:
@@ -184,10 +275,12 @@ def _frame_rotation(frame: Any, fallback: int) -> int:
 
 
 def _stream_rate(stream: Any) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate and 0 < float(rate) < 1000:
-            return float(rate)
-    return DEFAULT_IMAGE_FPS
+    """The average frame rate; a header rate under MIN_FPS is kept, for _check_header to refuse."""
+    rates = [float(r) for r in (stream.average_rate, stream.guessed_rate, stream.base_rate) if r]
+    for rate in rates:
+        if MIN_FPS <= rate < 1000:
+            return rate
+    return min(rates) if rates and max(rates) < MIN_FPS else DEFAULT_IMAGE_FPS
 
 
 def _stream_duration_s(container: Any, stream: Any) -> float:
@@ -269,14 +362,15 @@ def probe(path: str | Path, *, image_fps: float = DEFAULT_IMAGE_FPS) -> VideoInf
 
 
 def _image_header(path: Path) -> tuple[int, int, str]:
+    """Width, height and codec of one image of a folder; a file that is no picture (0x0) is refused."""
     try:
         with av.open(str(path)) as c:
             cc = c.streams.video[0].codec_context
-            return cc.width, cc.height, cc.name
+            if cc.width > 0 and cc.height > 0:
+                return cc.width, cc.height, cc.name
     except (*_ERRORS, IndexError):
-        raise VideoError(
-            f"The image {path.name} in {path.parent} is not readable; remove or replace it."
-        ) from None
+        pass
+    raise VideoError(f"The image {path.name} in {path.parent.name} is not readable; remove or replace it.")
 
 
 def _probe_images(folder: Path, image_fps: float) -> VideoInfo:
@@ -390,7 +484,7 @@ def _video_source(path: Path, start_ms: float | None, stop: threading.Event) -> 
                 pending, index = [], 0
 
         last_t = -math.inf
-        dropped = 0
+        dropped = kept = 0
         while not stop.is_set():
             if pending:
                 fr = pending.pop()
@@ -420,8 +514,14 @@ def _video_source(path: Path, start_ms: float | None, stop: threading.Event) -> 
             if t <= last_t:  # duplicate / out-of-order PTS: keep the first, drop the rest
                 dropped += 1
                 index += 1
+                if dropped > max(MAX_DROPPED_FRAMES, kept):
+                    raise VideoError(
+                        f"The video {path.name} has broken timestamps (frame after frame claims the same "
+                        "time); export it again as MP4 (H.264) and retry."
+                    )
                 continue
             last_t = t
+            kept += 1
             yield index, t, fr, rotation
             index += 1
         if dropped:
@@ -451,7 +551,7 @@ def _image_source(folder: Path, image_fps: float, start_ms: float | None) -> Ite
                 fr = next(c.decode(video=0))
         except (*_ERRORS, StopIteration):
             raise VideoError(
-                f"The image {files[i].name} in {folder} is not readable; remove or replace it."
+                f"The image {files[i].name} in {folder.name} is not readable; remove or replace it."
             ) from None
         rot = _frame_rotation(fr, 0)
         upright = (fr.height, fr.width) if rot in (90, 270) else (fr.width, fr.height)

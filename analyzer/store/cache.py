@@ -27,6 +27,7 @@ from analyzer import pipeline
 from analyzer.draw.annotate import render_parallel
 from analyzer.io.track_csv import TrackFormatError, read_track_csv, write_track_csv
 from analyzer.judging.registry import UnknownExercise
+from analyzer.pipeline import Analysis
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.pose.model import model_path, model_sha256
 from analyzer.report import SourceInfo
@@ -149,7 +150,8 @@ class AnalysisCache:
                 )
             else:
                 result = pipeline.run_analysis(
-                    video, exercise, workers=workers, options=options, progress=progress, should_cancel=should_cancel
+                    video, exercise, workers=workers, options=options, progress=progress,
+                    should_cancel=should_cancel, name=name,
                 )
                 result.report.source.file = name
                 self._save_track(stem, result)
@@ -165,12 +167,12 @@ class AnalysisCache:
                 self._memory.popitem(last=False)
         return result
 
-    def remember(self, sha: str, result: Any, options: ExtractOptions = DEFAULT_OPTIONS) -> None:
+    def remember(self, sha: str, result: Analysis, options: ExtractOptions = DEFAULT_OPTIONS) -> None:
         """Keep the track of an analysis made elsewhere (the upload page's, when filed in the library)."""
         if not (self.root / "tracks" / f"{sha}-{options_key(options)}.csv").exists():
             self._save_track(f"{sha}-{options_key(options)}", result)
 
-    def _save_track(self, stem: str, result: Any) -> None:
+    def _save_track(self, stem: str, result: Analysis) -> None:
         """The side file, then the track: each whole or absent, and a track is only trusted with both."""
         folder = self._dir("tracks")
         side = {
@@ -200,7 +202,7 @@ class AnalysisCache:
         return track, source, dict(side.get("processing") or {})
 
     # -- annotated video -----------------------------------------------------
-    def annotated(self, video: Path, analysis: Any, sha: str, progress: Progress | None = None) -> Path | None:
+    def annotated(self, video: Path, analysis: Analysis, sha: str, progress: Progress | None = None) -> Path | None:
         """The annotated MP4 for this analysis, rendered once."""
         exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
         out = self.annotated_path(sha, exercise)
