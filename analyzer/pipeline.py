@@ -1,8 +1,10 @@
 """The whole analysis as one call: input -> track -> features -> exercise -> findings -> report.
 
 Every failure a user can cause (not a video, no person, too short, unknown
-exercise) surfaces as :class:`InputError` with one sentence saying what to
-do; nothing is written before the analysis has succeeded.
+exercise) surfaces as :class:`InputError` with one sentence that names the
+user's file and says what to do; nothing is written before the analysis has
+succeeded. An input that can still be analysed but not wholly (a video cut
+short) says so in the report's notices.
 """
 
 from __future__ import annotations
@@ -14,15 +16,22 @@ from pathlib import Path
 import numpy as np
 
 import analyzer
-from analyzer.features.kinematics import Features, compute_features
+from analyzer.features.kinematics import MIN_VISIBILITY, Features, compute_features
 from analyzer.io.track_csv import TrackFormatError, read_track_csv
 from analyzer.io.video import VideoError, VideoInfo, probe
 from analyzer.judging.evaluate import Evaluation, evaluate, rep_records, score
-from analyzer.judging.registry import UnknownExercise, confident_choice, get_exercise, recognise
-from analyzer.judging.rulebook import Exercise
+from analyzer.judging.registry import (
+    MIN_RECOGNITION_SCORE,
+    UnknownExercise,
+    confident_choice,
+    get_exercise,
+    recognise,
+)
+from analyzer.judging.rulebook import HOW_TO_FILM, Exercise
+from analyzer.landmarks import INDEX
 from analyzer.pose.extract import Cancelled, ExtractOptions, Progress, extract_track
 from analyzer.pose.model import MODEL_SHA256, ModelError, model_path
-from analyzer.report import ExerciseInfo, Finding, Hold, Report, Severity, SourceInfo, Versions, ViewInfo
+from analyzer.report import ExerciseInfo, Finding, Hold, Outcome, Report, Severity, SourceInfo, Versions, ViewInfo
 from analyzer.track import PoseTrack
 
 TRACK_SUFFIXES = (".csv",)
@@ -33,6 +42,9 @@ MIN_DURATION_S = 0.5
 DARK_BRIGHTNESS = 0.12
 # A person in fewer than this fraction of frames: the report says so.
 LOW_COVERAGE = 0.6
+# A video whose frames stop more than this many frame steps before the end its header states was
+# cut short (an interrupted copy); its real clips end within a frame of what they state.
+CUT_SHORT_FRAMES = 3
 
 __all__ = ["Analysis", "Cancelled", "InputError", "analyze_path", "analyze_track", "run_analysis"]
 
@@ -69,10 +81,10 @@ def shipped_model_versions() -> Versions:
     return versions(path.name, MODEL_SHA256["full"])
 
 
-def _source_info(path: Path, track: PoseTrack, info: VideoInfo | None) -> SourceInfo:
+def _source_info(name: str, track: PoseTrack, info: VideoInfo | None) -> SourceInfo:
     if info is not None:
         return SourceInfo(
-            file=path.name,
+            file=name,
             kind=info.kind,
             duration_s=round(info.duration_s, 3),
             fps=round(info.fps, 3),
@@ -82,7 +94,7 @@ def _source_info(path: Path, track: PoseTrack, info: VideoInfo | None) -> Source
         )
     width, height = track.size if track.size else (None, None)
     return SourceInfo(
-        file=path.name,
+        file=name,
         kind="pose_track",
         duration_s=round(track.duration_ms / 1000.0, 3),
         fps=round(track.fps, 3),
@@ -91,25 +103,50 @@ def _source_info(path: Path, track: PoseTrack, info: VideoInfo | None) -> Source
     )
 
 
+def _is_dark(track: PoseTrack) -> bool:
+    brightness = track.channels.get("brightness")
+    known = brightness[np.isfinite(brightness)] if brightness is not None else np.array([])
+    return bool(known.size) and float(known.mean()) < DARK_BRIGHTNESS
+
+
+def _trunk_frames(track: PoseTrack) -> int:
+    """Frames where a shoulder and the hip of the same side are both seen: every check measures from
+    that line, so a track without it (a CSV without hip columns) has nothing to judge."""
+    seen = np.zeros(len(track), dtype=bool)
+    for side in ("left", "right"):
+        both = np.ones(len(track), dtype=bool)
+        for joint in ("shoulder", "hip"):
+            j = INDEX[f"{side}_{joint}"]
+            both &= ~np.isnan(track.image[:, j, 0]) & (track.visibility[:, j] >= MIN_VISIBILITY)
+        seen |= both
+    return int(seen.sum())
+
+
 def _check_usable(track: PoseTrack) -> None:
     """Refuse inputs that cannot be judged, with the reason a user can act on."""
+    csv = track.meta.get("kind") == "pose_track_csv"
+    what = f"the {'pose track' if csv else 'video'} {track.meta.get('source', '')}".rstrip()
     found = int(track.has_pose.sum())
+    if found == 0 and csv:
+        raise InputError(f"No person is in {what}: every landmark cell is empty; export the track again.")
+    if found == 0 and _is_dark(track):
+        raise InputError(f"No person was found in {what}, which is very dark: film with more light on the body.")
     if found == 0:
-        brightness = track.channels.get("brightness")
-        if brightness is not None and np.nanmean(brightness) < DARK_BRIGHTNESS:
-            raise InputError(
-                "No person was found, and the video is very dark: film with more light on the body."
-            )
         raise InputError(
-            "No person was found in the video: film the whole body, side-on, with the camera steady "
+            f"No person was found in {what}: film the whole body, side-on, with the camera steady "
             "and nothing in front of you."
+        )
+    if _trunk_frames(track) == 0:
+        raise InputError(
+            f"The hips and shoulders are never seen together in {what}, so there is no body line to judge: "
+            + ("include the *_hip and *_shoulder columns." if csv else "film the whole body, side-on.")
         )
     # Without timestamps (other tools' labelled snippets) only the frame count is known.
     timed = track.meta.get("timed", True)
     if found < MIN_POSE_FRAMES or (timed and track.duration_ms / 1000.0 < MIN_DURATION_S):
         raise InputError(
-            f"The clip is too short to judge ({track.duration_ms / 1000.0:.1f} s with a person in "
-            f"{found} frames): film the whole set, at least one full rep or a few seconds of the hold."
+            f"{what[0].upper()}{what[1:]} is too short to judge ({track.duration_ms / 1000.0:.1f} s with a "
+            f"person in {found} frames): film the whole set, at least one full rep or a few seconds of the hold."
         )
 
 
@@ -120,8 +157,7 @@ def _notices(track: PoseTrack, features: Features) -> list[str]:
         notes.append(
             f"A person was found in only {coverage:.0%} of the frames: keep the whole body in the frame."
         )
-    brightness = track.channels.get("brightness")
-    if brightness is not None and np.nanmean(brightness) < DARK_BRIGHTNESS:
+    if _is_dark(track):
         notes.append("The video is dark, which makes the pose less reliable: add light if you can.")
     notes.extend(features.notes)
     for start, end in features.gaps_ms:
@@ -133,39 +169,76 @@ def _choose_exercise(name: str, features: Features) -> tuple[Exercise | None, Ex
     scores = recognise(features)
     if name != "auto":
         exercise = get_exercise(name)
-        return exercise, ExerciseInfo(name=exercise.name, confidence=1.0, given=True, candidates=scores[:3])
+        return exercise, ExerciseInfo(
+            name=exercise.name, confidence=1.0, given=True, candidates=scores[:3],
+            looks_like=_looks_like_another(exercise.name, scores),
+        )
     chosen = confident_choice(scores)
     if chosen is None:
         return None, ExerciseInfo(name="unknown", confidence=scores[0][1] if scores else 0.0, candidates=scores[:3])
     return get_exercise(chosen), ExerciseInfo(name=chosen, confidence=scores[0][1], candidates=scores[:3])
 
 
-def verdict(exercise: Exercise | None, evaluation: Evaluation | None, hold: Hold | None) -> str:
-    """The result in one sentence."""
-    if exercise is None or evaluation is None:
-        return "Could not tell which exercise this is: choose it with --exercise."
-    what = (
-        f"{len(evaluation.reps)} rep{'s' if len(evaluation.reps) != 1 else ''} of {exercise.title.lower()}"
-        if exercise.kind == "reps"
-        else f"{exercise.title.lower()} held for {hold.duration_s:.{1 if hold.duration_s < 10 else 0}f} s"
-        if hold
-        else exercise.title.lower()
-    )
-    real = [f for f in evaluation.findings if f.assessable and f.severity != Severity.info]
-    if not evaluation.checked:
-        return f"{what.capitalize()}: nothing could be judged from this video."
-    if not real:
-        return f"{what.capitalize()}: clean, no form error found in {len(evaluation.checked)} checks."
-    worst: dict[str, Finding] = {}
-    for f in real:
-        if f.code not in worst or f.severity == Severity.danger:
-            worst[f.code] = f
+def _a(title: str) -> str:
+    return f"{'an' if title[:1].lower() in 'aeiou' else 'a'} {title.lower()}"
+
+
+def _what(exercise: Exercise, evaluation: Evaluation, hold: Hold | None) -> str:
+    if exercise.kind == "reps":
+        n = len(evaluation.reps)
+        return f"{n} rep{'s' if n != 1 else ''} of {exercise.title.lower()}"
+    if hold:
+        return f"{exercise.title.lower()} held for {hold.duration_s:.{1 if hold.duration_s < 10 else 0}f} s"
+    return exercise.title.lower()
+
+
+def _faults(real: list[Finding]) -> str:
+    """Each fault once, worst severity first named, with its reps; a mild form said as such."""
     parts = []
-    for code, f in worst.items():
-        reps = sorted({x.rep for x in real if x.code == code and x.rep})
+    for code in dict.fromkeys(f.code for f in real):
+        group = [f for f in real if f.code == code]
+        reps = sorted({f.rep for f in group if f.rep})
         where = f" (rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))})" if reps else ""
-        parts.append(f"{f.title.lower()}{where}")
-    return f"{what.capitalize()}: {'; '.join(parts)}."
+        mild = " (slightly)" if all(f.severity == Severity.note for f in group) else ""
+        parts.append(f"{group[0].title.lower()}{mild}{where}")
+    return "; ".join(parts)
+
+
+def _looks_like_another(given: str, scores: list[tuple[str, float]]) -> str | None:
+    """The exercise the clip clearly shows when it is not the one given (which then scores too low
+    to be it): judging a squat by a plank's rules only misleads."""
+    shown = confident_choice(scores)
+    given_score = dict(scores).get(given, 0.0)
+    return shown if shown is not None and shown != given and given_score < MIN_RECOGNITION_SCORE else None
+
+
+def verdict(
+    exercise: Exercise | None, evaluation: Evaluation | None, hold: Hold | None, info: ExerciseInfo | None = None
+) -> tuple[str, Outcome]:
+    """The result in one sentence, saying no more than was seen, and what that sentence can claim."""
+    if exercise is None or evaluation is None:
+        return "Could not tell which exercise this is: choose it with --exercise.", "not_recognised"
+    if info is not None and info.looks_like:
+        looks = get_exercise(info.looks_like).title
+        return (
+            f"This looks like {_a(looks)}, not {_a(exercise.title)}: choose the exercise that was filmed.",
+            "mismatch",
+        )
+    what = _what(exercise, evaluation, hold).capitalize()
+    if not evaluation.checked:
+        return f"{what}: nothing could be judged from this video.", "nothing_judged"
+    real = [f for f in evaluation.findings if f.assessable and f.severity != Severity.info]
+    headline = {c.code: c for c in exercise.checks if c.headline}
+    unjudged = [f for f in evaluation.findings if not f.assessable and f.code in headline]
+    missing = "; ".join(
+        f"{f.title.lower()} not judged: {HOW_TO_FILM[headline[f.code].views[0]]}" for f in unjudged
+    )
+    if real:
+        return f"{what}: {_faults(real)}{'; ' + missing if missing else ''}.", "faults"
+    total = len(evaluation.checked) + len({f.code for f in evaluation.findings if not f.assessable})
+    if missing:
+        return f"{what}: no fault found in {len(evaluation.checked)} of {total} checks; {missing}.", "partly_judged"
+    return f"{what}: clean, no fault found in {len(evaluation.checked)} checks.", "clean"
 
 
 def analyze_track(
@@ -189,6 +262,7 @@ def analyze_track(
     if chosen is None:
         names = ", ".join(f"{n} ({s:.0%})" for n, s in exercise_info.candidates)
         notices.append(f"Could not tell the exercise with confidence (candidates: {names}): name it with --exercise.")
+    said, outcome = verdict(chosen, evaluation, hold, exercise_info)
     report = Report(
         source=source,
         frames_total=len(track),
@@ -200,7 +274,8 @@ def analyze_track(
         findings=evaluation.findings if evaluation else [],
         checked=evaluation.checked if evaluation else [],
         score=score(evaluation.findings, evaluation.checked) if evaluation else None,
-        verdict=verdict(chosen, evaluation, hold),
+        verdict=said,
+        outcome=outcome,
         notices=notices + (evaluation.notices if evaluation else []),
         processing={**track.meta, **(processing or {}), **features.settings, **_limits(evaluation)},
         versions=versions(track.meta.get("model"), track.meta.get("model_sha256")),
@@ -214,11 +289,56 @@ def _limits(evaluation: Evaluation | None) -> dict[str, object]:
         return {}
     return {
         "thresholds": {
-            key: {"warn": th.warn, "danger": th.danger, "unit": th.unit, "bad_when": "above" if th.above else "below"}
+            key: {
+                "note": th.note, "warn": th.warn, "danger": th.danger, "unit": th.unit,
+                "bad_when": "above" if th.above else "below",
+            }
             for key, th in evaluation.thresholds.items()
         },
         "settings": {key: {"value": s.value, "unit": s.unit} for key, s in evaluation.settings.items()},
     }
+
+
+def _sentence(message: str, path: Path, name: str) -> str:
+    """A message about the file on disk as one sentence naming it as the user knows it (an upload
+    is kept under its hash: the user never saw that name)."""
+    if name != path.name:
+        message = message.replace(str(path), name).replace(path.name, name)
+    return message if message.endswith((".", "?", "!")) else message + "."
+
+
+def _video_notes(name: str, track: PoseTrack, info: VideoInfo, options: ExtractOptions) -> list[str]:
+    """What the report must say about a video that was analysed but is not quite what it claims."""
+    notes = []
+    if info.kind == "video" and info.rotation:
+        notes.append(f"The video is stored turned by {info.rotation} deg (a phone's metadata); it was analysed upright.")
+    step_s = max(options.stride / info.fps, 1.0 / options.fps if options.fps else 0.0)
+    end_s = float(track.t_ms[-1]) / 1000.0 + step_s if len(track) else 0.0
+    if info.kind == "video" and info.duration_s - end_s > CUT_SHORT_FRAMES * step_s:
+        notes.append(
+            f"The video {name} ends at {end_s:.1f} s although it says it lasts {info.duration_s:.1f} s: the "
+            f"file looks cut short (an interrupted copy?), so only its first {end_s:.1f} s were analysed."
+        )
+    return notes
+
+
+def _read(
+    path: Path,
+    name: str,
+    options: ExtractOptions,
+    workers: int | None,
+    progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> tuple[PoseTrack, VideoInfo | None]:
+    """The track of the file (and the video's header), with what the report must say about it."""
+    if path.suffix.lower() in TRACK_SUFFIXES:
+        return read_track_csv(path), None
+    info = probe(path)
+    track = extract_track(
+        path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, info=info
+    )
+    track.meta["import_notes"] = [*track.meta.get("import_notes", []), *_video_notes(name, track, info, options)]
+    return track, info
 
 
 def load_input(
@@ -228,24 +348,25 @@ def load_input(
     options: ExtractOptions = ExtractOptions(),
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    name: str | None = None,
 ) -> tuple[PoseTrack, SourceInfo]:
-    """The pose track of any supported input, with what the report says about the source."""
+    """The pose track of any supported input, with what the report says about the source.
+
+    ``name`` is what the user calls the file (an upload is stored under its hash): every message and
+    the report use it. Refusals are :class:`InputError`, one sentence naming the file.
+    """
     path = Path(path)
+    name = name or path.name
     try:
-        if path.suffix.lower() in TRACK_SUFFIXES:
-            track = read_track_csv(path)
-            return track, _source_info(path, track, None)
-        info = probe(path)
-        track = extract_track(
-            path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, info=info
-        )
+        track, info = _read(path, name, options, workers, progress, should_cancel)
     except (VideoError, TrackFormatError, ModelError) as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError(_sentence(str(exc), path, name)) from exc
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist: check the path.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not a pose-track CSV (it is not text).") from None
-    return track, _source_info(path, track, info)
+        raise InputError(f"{name} does not exist: check the path.") from None
+    except OSError as exc:
+        raise InputError(f"{name} cannot be read ({exc.strerror or exc}): check the file.") from None
+    track.meta["source"] = name
+    return track, _source_info(name, track, info)
 
 
 def run_analysis(
@@ -256,14 +377,17 @@ def run_analysis(
     options: ExtractOptions = ExtractOptions(),
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    name: str | None = None,
 ) -> Analysis:
-    """Analyse a video, image folder or pose-track CSV."""
+    """Analyse a video, image folder or pose-track CSV (``name``: what the user calls it, see load_input)."""
     if exercise != "auto":
         try:
             get_exercise(exercise)  # fail before minutes of pose estimation, not after
         except UnknownExercise as exc:
             raise InputError(str(exc)) from None
-    track, source = load_input(path, workers=workers, options=options, progress=progress, should_cancel=should_cancel)
+    track, source = load_input(
+        path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name
+    )
     processing = {
         "stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model
     }

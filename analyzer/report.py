@@ -17,9 +17,11 @@ SCHEMA_VERSION = "1.1"
 
 
 class Severity(str, Enum):
-    """How much a finding matters: info < warning < danger."""
+    """How much a finding matters: info (not a fault: a check that could not judge) < note (a mild
+    form of a fault, worth a word) < warning < danger."""
 
     info = "info"
+    note = "note"
     warning = "warning"
     danger = "danger"
 
@@ -36,6 +38,7 @@ class Finding(BaseModel):
     threshold: float | None = Field(default=None, description="the warning limit")
     threshold_key: str = Field(default="", description="which of the exercise's thresholds was judged against")
     threshold_danger: float | None = Field(default=None, description="the danger limit")
+    threshold_note: float | None = Field(default=None, description="the limit of a mild form, where there is one")
     unit: str = ""
     confidence: float = 1.0
     cue: str = ""
@@ -63,6 +66,16 @@ class ExerciseInfo(BaseModel):
     confidence: float = 1.0
     given: bool = False
     candidates: list[tuple[str, float]] = Field(default_factory=list)
+    looks_like: str | None = Field(
+        default=None, description="when the exercise was given: the one the clip clearly shows instead, if another"
+    )
+
+
+# What the verdict can honestly say, for the UI's colour and the library's filters:
+# faults found; every check, the headline ones included, judged with no fault; no fault found but a
+# headline check could not be judged; nothing could be judged; the exercise not recognised; the
+# exercise given is not the one the clip shows.
+Outcome = Literal["faults", "clean", "partly_judged", "nothing_judged", "not_recognised", "mismatch"]
 
 
 class ViewInfo(BaseModel):
@@ -108,6 +121,7 @@ class Report(BaseModel):
     checked: list[str] = Field(default_factory=list, description="titles of the checks that were run")
     score: int | None = Field(default=None, description="0-100, None when nothing could be judged")
     verdict: str = ""
+    outcome: Outcome = Field(default="nothing_judged", description="what the verdict can honestly say")
     notices: list[str] = Field(default_factory=list, description="caveats for the user (lighting, gaps, view)")
     processing: dict[str, object] = Field(default_factory=dict, description="model, smoothing, stride")
     versions: Versions

@@ -9,13 +9,24 @@ CSV) the check says it cannot judge instead of guessing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, at_percentile, flexion_change, frames_by_level, percentile_at
+from analyzer.judging.measures import (
+    RepMeasure,
+    RepValue,
+    at_percentile,
+    flexion_change,
+    frames_by_level,
+    per_rep_check,
+    percentile_at,
+)
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
+from analyzer.judging.rulebook import Check, CheckFn, Context, Exercise, Setting, Threshold
+from analyzer.report import Finding
 
 REP_SIGNAL = "hip_height"
 SETTINGS = {
@@ -27,7 +38,28 @@ SETTINGS = {
         100.0, "ms", "A rep's rounding is measured only with at least this much clear outline at the bottom "
         "and at lockout: silence rather than one frame's noise.",
     ),
+    "bar_in_front": Setting(
+        -0.03, "leg lengths", "Bar drift is judged only with the wrists at least this far ahead of the shin line "
+        "at the bottom of the reps (median): a bar rests against the shins' front, ~4 cm ahead of the bone line "
+        "the landmarks give, and reads 0.02 to 0.15 on the real barbell clips (skeleton: 0.07 side-on, 0.0 at 35 "
+        "deg off it); a kettlebell between the ankles or dumbbells beside the legs hang behind it (skeleton: "
+        "-0.09 side-on, -0.055 at 20 deg), where the bar's path means nothing.",
+    ),
 }
+# The lean at lockout is judged within this many degrees of side-on: the near shoulder sits ~8 cm further
+# out from the body's midline than the near hip, which turning from the camera shifts sideways in the
+# image; clean lockouts of the skeleton read 2-3 deg further back at 20 deg off side-on and 5-6 at 35-45,
+# on top of the 2-5 deg real lifters lean back at a good lockout.
+LOCKOUT_MAX_YAW_DEG = 20.0
+LOCKOUT_SETTLE_MS = 500.0  # standing tall this long either side of a rep still counts as its lockout
+NO_BAR = (
+    "no bar in front of the legs: at the bottom the hands hang between or beside the legs (a kettlebell or "
+    "dumbbells), where the bar's path cannot be judged."
+)
+HANDS_UNSEEN = (
+    "the hands were not seen against the shins at the bottom of any rep, so whether a bar was in front of the legs "
+    "is unknown: film from the side with the whole body and the weight in the frame."
+)
 OUTLINE_UNSEEN = (
     "the back's outline was not clear enough in any rep (turned from the camera, or arms or plates across it); "
     "film exactly from the side, camera at hip height, in fitted clothes."
@@ -110,9 +142,39 @@ def lower_part(ctx: Context, rep: RepSpan) -> np.ndarray:
     return frames_by_level(ctx, rep, REP_SIGNAL, low=0.7)[0]
 
 
+def bar_in_front_of_shins(ctx: Context) -> str | None:
+    """Premise of bar drift: the hands hold a bar in front of the shins. None when they do, else why not.
+
+    Read where no bar can hide it, at the bottom of every rep (the lowest 15 % of its hip travel): a bar
+    cannot pass the shins, a kettlebell or dumbbells can (the knees travel past them).
+    """
+    bottoms = [frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)[0] for rep in ctx.reps]
+    gap = percentile_at(ctx.features["hand_to_leg_gap"], np.concatenate(bottoms or [np.arange(0)]), 50.0)
+    if not np.isfinite(gap):
+        return HANDS_UNSEEN
+    return None if gap >= SETTINGS["bar_in_front"].value else NO_BAR
+
+
+def _premised(premise: Callable[[Context], str | None], measure: RepMeasure) -> CheckFn:
+    """A check's run: ``measure`` each rep, only where ``premise`` holds; otherwise not judged, saying why."""
+
+    def run(ctx: Context, check: Check) -> list[Finding]:
+        reason = premise(ctx)
+        if reason is not None:
+            return [check.not_assessable(reason)]
+        return per_rep_check(ctx, check, THRESHOLDS[check.threshold], measure)
+
+    return run
+
+
 def lockout(ctx: Context, rep: RepSpan) -> np.ndarray:
-    """The rep's frames standing tall (top 15 % of its hip travel)."""
-    return frames_by_level(ctx, rep, REP_SIGNAL, high=0.85)[1]
+    """The frames standing tall (top 15 % of the rep's hip travel) in the rep and the moment either side
+    of it: the hips arrive before the lean back at the top is complete, so a rep's edges cut through it."""
+    t = ctx.t_ms
+    settle = int(np.searchsorted(t, t[rep.end] + LOCKOUT_SETTLE_MS))
+    before = int(np.searchsorted(t, t[rep.start] - LOCKOUT_SETTLE_MS))
+    widened = RepSpan(before, rep.turn, min(settle, len(t) - 1))
+    return frames_by_level(ctx, widened, REP_SIGNAL, high=0.85)[1]
 
 
 def _neck_off_standing(ctx: Context, rep: RepSpan) -> RepValue:
@@ -143,6 +205,7 @@ EXERCISE = Exercise(
             cue="Push your hips back, keep your chest up and brace: lower the weight until your back stays flat.",
             why="A rounded back puts the load on the spinal discs and ligaments instead of the hips: a high risk "
             "of acute lower-back strain.",
+            headline=True,
             threshold="rounding",
             series_label="Back rounding at the bottom, beyond standing tall (deg)",
             measure=flexion_change(
@@ -171,7 +234,8 @@ EXERCISE = Exercise(
             why="Every centimetre the bar drifts forward adds leverage on the lower back.",
             threshold="bar_drift",
             series_label="Gap between hands and legs (leg lengths)",
-            measure=at_percentile("hand_to_leg_gap", lower_part, 90.0),
+            # premise: a bar in front of the shins (a kettlebell or dumbbells hang between or beside the legs)
+            run=_premised(bar_in_front_of_shins, at_percentile("hand_to_leg_gap", lower_part, 90.0)),
             body_parts=("wrist", "knee", "ankle"),
             key_series="hand_to_leg_gap",
         ),
@@ -183,6 +247,7 @@ EXERCISE = Exercise(
             threshold="lockout_lean",
             series_label="Trunk lean at lockout, below 0 leaning back (deg)",
             measure=at_percentile("trunk_lean_deg", lockout, 10.0),
+            max_yaw_deg=LOCKOUT_MAX_YAW_DEG,  # premise: near side-on, where a lean is not the body's turn
             body_parts=("shoulder", "hip"),
             key_series="trunk_lean_deg",
         ),

@@ -30,12 +30,13 @@ SETTINGS = {
 }
 THRESHOLDS = {
     "hyperextension": Threshold(
-        warn=-20.0, danger=-30.0, unit="deg", above=False,
+        warn=-20.0, danger=-30.0, unit="deg", above=False, note=-16.0,
         reason="ERRORS.md glute bridge: hyperextension. Target is shoulders, hips and knees in one line. "
         "MediaPipe's shoulder point sits off the joint, so a bridge with the joints in line reads -4 to -12 "
         "side-on and down to -19 filmed 30 deg off it (renders of varied bodies); 10 deg of lumbar arching "
         "reads ~-14, 20 deg -26 to -36 (tools/synth). 20 is a hip ~7 cm above where the landmarks put a "
-        "straight bridge.",
+        "straight bridge; a note from -16, past every clean bridge within the 20 deg view gate (10 deg of "
+        "arching starts there).",
     ),
     "low_lift": Threshold(
         warn=20.0, danger=35.0, unit="deg",
@@ -111,6 +112,7 @@ EXERCISE = Exercise(
             title="Hips too high, lower back arching",
             cue="Stop when shoulders, hips and knees form one line; squeeze the glutes instead of arching.",
             why="Lifting past the line makes the lower back do the work and compresses the spinal discs.",
+            headline=True,
             threshold="hyperextension",
             series_label="Hips below the shoulder to knee line at the top, below 0 arched (deg)",
             measure=at_percentile(LINE, _top, SETTINGS["arch_held_percentile"].value),

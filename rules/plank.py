@@ -16,22 +16,25 @@ from scipy.ndimage import median_filter
 
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import spans_where
-from analyzer.judging.positions import prone, ramp, spread
+from analyzer.judging.positions import knees_down, prone, ramp, spread
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
 THRESHOLDS = {
     "sag": Threshold(
-        warn=10.0, danger=20.0, unit="deg",
+        warn=10.0, danger=20.0, unit="deg", note=6.0,
         reason="ERRORS.md plank: sagging hips. ~5 cm below the shoulder-ankle line; 20 deg is a ~12 cm sag, "
-        "visible to any coach. Geometry of a 1.75 m body; checked on our skeleton tracks.",
+        "visible to any coach. Geometry of a 1.75 m body; checked on our skeleton tracks. A note from 6 deg "
+        "(~3 cm, starting to sag): good-form real planks read -5 to -25, never on the sagging side.",
     ),
     "pike": Threshold(
-        warn=-35.0, danger=-50.0, unit="deg", above=False,
+        warn=-35.0, danger=-50.0, unit="deg", above=False, note=-28.0,
         reason="ERRORS.md plank: piked hips, the body an upside-down V. Measured on real planks: good-form "
         "ones read -5 to -25 (median; two real clips and 8 planks labelled correct in a public "
         "exercise-correction dataset, none past -28 at its 5th percentile), the 7 labelled 'hips too high' "
-        "-64 to -85 (none short of -51); 35 deg is a hip ~20 cm above the shoulder-ankle line.",
+        "-64 to -85 (none short of -51); 35 deg is a hip ~20 cm above the shoulder-ankle line. A note from "
+        "-28 (hips a little high, ~15 cm): past the labelled correct planks' 5th percentile, so a coach's "
+        "'lower the hips a bit' is said without calling good form a fault.",
     ),
     "head_drop": Threshold(
         warn=25.0, danger=40.0, unit="deg",
@@ -69,8 +72,10 @@ def _persist_ms(ctx: Context) -> float:
 
 
 def in_plank(features: Features) -> np.ndarray:
-    """Frames in a plank: face down, level, legs straight; the body line may be far off."""
-    return prone(features) & (np.abs(features["hip_below_ankle_line_deg"]) < SETTINGS["max_body_line"].value)
+    """Frames in a plank: face down, level, legs straight, the knees off the floor (lying on the floor,
+    on the forearms too, and a knee plank are not a plank); the body line may be far off."""
+    line_ok = np.abs(features["hip_below_ankle_line_deg"]) < SETTINGS["max_body_line"].value
+    return prone(features) & ~knees_down(features) & line_ok
 
 
 def looks_like(features: Features) -> float:
@@ -102,7 +107,7 @@ def _held_fault(ctx: Context, check: Check, series: str, threshold: Threshold) -
     """A fault present for at least a second of the hold, reported from when it started."""
     rolled, in_hold = _rolling(ctx, series)
     ctx.record(check, threshold, np.flatnonzero(in_hold), rolled[in_hold])
-    bad = in_hold & ((rolled > threshold.warn) if threshold.above else (rolled < threshold.warn))
+    bad = in_hold & ((rolled > threshold.first) if threshold.above else (rolled < threshold.first))
     spans = spans_where(ctx.t_ms, bad, min_ms=_persist_ms(ctx))
     if not spans:
         return []
@@ -145,6 +150,7 @@ EXERCISE = Exercise(
             title="Sagging hips",
             cue="Squeeze your glutes and brace your belly to lift the hips into one line from shoulders to heels.",
             why="Hips that drop let the lower back arch and take the load, the 'pinching' people feel in planks.",
+            headline=True,
             threshold="sag",
             series_label="Hips below the shoulder to ankle line, 1 s median, below 0 piked (deg)",
             run=sagging_hips,

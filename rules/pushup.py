@@ -11,16 +11,17 @@ import numpy as np
 
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import at_percentile
-from analyzer.judging.positions import prone, ramp, spread
+from analyzer.judging.positions import knees_down, prone, ramp, spread
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
 LINE = "hip_below_ankle_line_deg"
 THRESHOLDS = {
     "sag": Threshold(
-        warn=15.0, danger=25.0, unit="deg",
+        warn=15.0, danger=25.0, unit="deg", note=13.0,
         reason="ERRORS.md push-up: hips sagging while lowering. Above the plank's 10 deg: the hips lag a "
-        "little behind the shoulders in every rep, and good-form real clips reach 12-14 deg.",
+        "little behind the shoulders in every rep, and good-form real clips reach 12-14 deg; a note from 13, "
+        "a warning from 15 (a rendered 20 deg sag reads 19).",
     ),
     "pike": Threshold(
         warn=-18.0, danger=-30.0, unit="deg", above=False,
@@ -43,11 +44,24 @@ def _whole_rep(ctx: Context, rep: RepSpan) -> np.ndarray:
     return np.arange(rep.start, rep.end + 1)
 
 
+# Elbows straighter than this are the upper part of a push-up, where the knees are well off the floor:
+# only at the bottom do a sagging push-up's knees come near it (skeleton, 25 deg sag: 0.09 leg lengths).
+STRAIGHT_ARMS_DEG = 120.0
+
+
+def in_pushup(features: Features) -> np.ndarray:
+    """Frames in the push-up position: face down on the hands, not resting on the knees with the arms
+    straight (a knee push-up, kneeling before or after the set); at the bottom, with the elbows bent,
+    knees near the floor are a sagging push-up's and stay in."""
+    on_knees = knees_down(features) & (features["elbow_deg"] > STRAIGHT_ARMS_DEG)
+    return prone(features) & ~on_knees
+
+
 def _in_position(ctx: Context, rep: RepSpan) -> np.ndarray:
     """The rep's frames in the push-up position: the body line means nothing while kneeling or
     getting up, nor in a frame where the model folded the legs onto the body."""
     frames = _whole_rep(ctx, rep)
-    return frames[prone(ctx.features)[frames]]
+    return frames[in_pushup(ctx.features)[frames]]
 
 
 SETTINGS = {
@@ -70,7 +84,7 @@ EXERCISE = Exercise(
     # walking the hands out into the plank moves the shoulders as much with the elbows straight
     rep_min_range=("elbow_deg", 30.0),
     looks_like=looks_like,
-    in_position=prone,
+    in_position=in_pushup,
     thresholds=THRESHOLDS,
     settings=SETTINGS,
     extra={"rep_metrics": ["elbow_deg", LINE], "tempo_angle": "elbow_deg"},
@@ -80,6 +94,7 @@ EXERCISE = Exercise(
             title="Hips sagging",
             cue="Brace your belly and squeeze your glutes so your body moves as one plank.",
             why="Sagging hips arch the lower back and put pressure on the spine.",
+            headline=True,
             threshold="sag",
             series_label="Hips below the shoulder to ankle line, below 0 piked (deg)",
             measure=at_percentile(LINE, _in_position, 90.0),

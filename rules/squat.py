@@ -30,7 +30,9 @@ from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
-REP_SIGNAL = "hip_height"
+# The hips' height over the feet, not in the frame: stepping toward the camera between reps moves the
+# whole body down the frame as far as a squat does (mrpose__squat2, filmed from the front).
+REP_SIGNAL = "hip_above_feet"
 SETTINGS = {
     "outline_quality": Setting(
         0.6, "share of the back traced", "The outline is trusted only where the mask traced most of the back "
@@ -189,6 +191,7 @@ EXERCISE = Exercise(
             title="Butt wink (pelvis tucking under)",
             cue="Stop the descent just above the depth where your lower back starts to round, and brace.",
             why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
+            headline=True,
             threshold="butt_wink",
             series_label="Lower-back tuck beyond your best reps of that depth (% of trunk length)",
             run=butt_wink,

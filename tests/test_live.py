@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,16 +16,13 @@ from analyzer.io.video import iter_frames
 from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live
 from analyzer.pipeline import InputError
 from analyzer.report import Severity
-
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
+from analyzer.store.library import Library
+from tests.helpers.paths import REPO, shared_clip
+from webapp.live import save_live_session
 
 
 def _frames(name: str, *, stride: int, start_ms: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
-    from analyzer.io.video import iter_frames
-
-    clip = CLIPS / name
-    if not clip.exists():
-        pytest.skip(f"shared clip {clip} is not here (the clips live outside the repository)")
+    clip = shared_clip(name)
     for frame in iter_frames(clip, stride=stride, start_ms=start_ms, max_side=640):
         yield frame.t_ms, frame.rgb
 
@@ -53,7 +50,7 @@ def test_squat_counts_reps_like_the_offline_analysis() -> None:
 
 def test_pushup_with_sagging_hips_is_cued_live() -> None:
     """Our rendered push-up with 20 deg of hip sag (sample_videos): the sag is cued while it happens."""
-    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "pushup_hip_sag.mp4"
+    clip = REPO / "sample_videos" / "pushup_hip_sag.mp4"
     with LiveCoach("pushup") as coach:
         states = _run(coach, ((f.t_ms, f.rgb) for f in iter_frames(clip, stride=2)))
     cued = [s for s in states if s.cue_code]
@@ -70,10 +67,7 @@ def test_clean_squat_counts_reps_without_false_cues_and_files_the_set(tmp_path: 
     assert states[-1].rep_count == 3
     assert not any(s.cue for s in states)
 
-    library_module = pytest.importorskip("analyzer.store.library")
-    from webapp.live import save_live_session
-
-    library = library_module.Library(root=tmp_path)
+    library = Library(root=tmp_path)
     client = library.create_client("Ann")
     info = save_live_session(library, client.id, coach.summary(), "squat", datetime(2026, 1, 2, 3, 4, 5))
     assert info.reps == 3 and info.exercise == "squat"
@@ -83,83 +77,107 @@ def test_clean_squat_counts_reps_without_false_cues_and_files_the_set(tmp_path: 
 
 
 @pytest.mark.clips
-def test_plank_hold_timer_runs_and_the_late_sag_is_cued() -> None:
-    """fitmon__plank, from 24 s: the hold goes on, and the hips sag in the last seconds (as offline)."""
+def test_plank_hold_timer_stops_when_she_lowers_to_the_floor() -> None:
+    """fitmon__plank from 24 s: the hold goes on to about 34 s, when she lowers her body to the floor
+    (frames 34-35.5 s). Getting down is not the plank: the timer stops there, as the offline hold
+    does, and lowering is not cued as sagging hips."""
     with LiveCoach("plank") as coach:
         states = _run(coach, _frames("fitmon__plank.mp4", stride=2, start_ms=24000.0))
         summary = coach.summary().report
     held = [s.hold_s for s in states if s.hold_s is not None]
-    assert held and held[-1] >= 10.0
-    assert all(b >= a for a, b in itertools.pairwise(held)), "one hold: the timer does not restart"
+    assert held and 8.0 <= held[-1] <= 11.0
+    # one hold: the timer does not restart; it may take back the second or two it ran on while she
+    # began to lower, once that movement shows (live cannot see the end of a hold coming)
+    assert all(b >= a - 2.0 for a, b in itertools.pairwise(held)), "the timer restarted"
+    assert summary.hold is not None and 32000.0 <= summary.hold.end_ms <= 35000.0
+    assert abs(held[-1] - summary.hold.duration_s) < 1.0, "live and offline time the same hold"
     assert states[-1].rep_count == 0
-    sag = [s for s in states if s.cue_title == "Sagging hips"]
-    assert sag and sag[0].t_ms > 34000.0, "cued when the hips drop, not before"
-    assert any(f.code == "plank.sagging_hips" for f in summary.findings if f.assessable)
-    assert sag[-1].key_angle is not None and sag[-1].key_angle[0] == "hip_below_ankle_line_deg"
+    assert not [s for s in states if s.cue_code == "plank.sagging_hips" and s.t_ms > summary.hold.end_ms]
+    assert not any(f.code == "plank.sagging_hips" and f.severity != Severity.note
+                   for f in summary.findings if f.assessable)
 
 
-class _SlowCoach:
-    """Stands in for LiveCoach: takes ``delay_s`` a frame and records what it was given."""
+class _GatedCoach:
+    """Stands in for LiveCoach: records each frame it is given, then (when ``gated``) holds it until the
+    test lets it through, so the test decides what arrives while a frame is being processed."""
 
     error = None
 
-    def __init__(self, delay_s: float, latest: list[float]) -> None:
-        self.delay_s = delay_s
-        self.latest = latest  # the newest submitted t_ms, kept by the test
-        self.seen: list[tuple[float, float]] = []  # (processed t_ms, newest submitted when it started)
+    def __init__(self, *, gated: bool = True) -> None:
+        self.gated = gated
+        self.seen: list[float] = []
+        self.started = threading.Semaphore(0)  # one release per frame taken
+        self.go = threading.Semaphore(0)  # one release per frame the test lets finish
         self.closed = False
 
     def feed(self, rgb: np.ndarray, t_ms: float, *, arrived: float) -> LiveState:
-        self.seen.append((t_ms, self.latest[0]))
-        time.sleep(self.delay_s)
-        return LiveState(t_ms=t_ms, landmarks=None, visibility=None, kind="reps",
-                         latency_ms=(time.perf_counter() - arrived) * 1000.0)
+        self.seen.append(t_ms)
+        self.started.release()
+        if self.gated:
+            assert self.go.acquire(timeout=10), "the test never let the frame through"
+        return LiveState(t_ms=t_ms, landmarks=None, visibility=None, kind="reps", latency_ms=0.0)
 
     def close(self) -> None:
         self.closed = True
 
 
+def _wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 5.0) -> None:
+    """Wait for something to happen (a deadline against hanging, not a timing check)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
 def test_worker_processes_only_the_newest_frame_when_frames_come_faster() -> None:
-    latest = [-1.0]
-    coach = _SlowCoach(delay_s=0.03, latest=latest)
+    """Frames arriving while one is processed replace each other: the next one processed is the newest,
+    never a queue of old ones, and every frame skipped is counted."""
+    coach = _GatedCoach()
     worker = LatestFrameWorker(coach)  # type: ignore[arg-type]
     frame = np.zeros((4, 4, 3), np.uint8)
-    submitted = 150
-    latencies = []
-    for i in range(submitted):  # 500 frames/s against 33 frames/s of processing
-        latest[0] = float(i)
-        worker.submit(frame, float(i))
-        if worker.state is not None:
-            latencies.append(worker.state.latency_ms)
-        time.sleep(0.002)
-    deadline = time.monotonic() + 2.0
-    while (worker.state is None or worker.state.t_ms != submitted - 1) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    submitted = 0
+
+    def submit() -> float:
+        nonlocal submitted
+        worker.submit(frame, float(submitted))
+        submitted += 1
+        return float(submitted - 1)
+
+    submit()
+    assert coach.started.acquire(timeout=5), "the worker never took the first frame"
+    newest = []
+    for burst in (10, 1, 25):  # frames that arrive while the one in hand is processed
+        for _ in range(burst):
+            last = submit()
+        newest.append(last)
+        coach.go.release()  # the frame in hand is done
+        assert coach.started.acquire(timeout=5), "the worker never took the next frame"
+        assert coach.seen[-1] == last, "the frame taken next is the newest one"
+    coach.go.release()
+    _wait_until(lambda: worker.state is not None and worker.state.t_ms == newest[-1], "the last frame's state")
     worker.stop()
-    processed = [t for t, _ in coach.seen]
-    assert processed[-1] == submitted - 1, "the last frame is processed, not lost"
-    assert processed == sorted(set(processed)), "never an older frame after a newer one"
-    assert all(newest - t <= 1 for t, newest in coach.seen), "each frame taken was the newest one"
-    assert len(processed) < submitted / 3 and worker.dropped == submitted - len(processed)
-    assert max(latencies) < 3 * 30.0 + 50.0, "no queue builds up: latency stays near one processing time"
+    assert coach.seen == [0.0, *newest]
+    assert worker.processed == len(coach.seen)
+    assert worker.dropped == submitted - len(coach.seen) == (10 - 1) + (1 - 1) + (25 - 1)
+    assert worker.state.dropped == worker.dropped
     assert coach.closed
 
 
 def test_worker_survives_an_error_and_reports_it() -> None:
-    class Broken(_SlowCoach):
+    class Broken(_GatedCoach):
         def feed(self, rgb: np.ndarray, t_ms: float, *, arrived: float) -> LiveState:
             if t_ms == 0:
                 raise ValueError("bad frame")
             return super().feed(rgb, t_ms, arrived=arrived)
 
-    coach = Broken(0.0, [0.0])
+    coach = Broken(gated=False)
     with LatestFrameWorker(coach) as worker:  # type: ignore[arg-type]
         worker.submit(np.zeros((2, 2, 3), np.uint8), 0.0)
-        time.sleep(0.1)
+        _wait_until(lambda: worker.error is not None, "the error to be reported")
         worker.submit(np.zeros((2, 2, 3), np.uint8), 1.0)
-        time.sleep(0.1)
+        _wait_until(lambda: worker.state is not None, "the next frame's state")
         assert isinstance(worker.error, ValueError)
-        assert worker.state is not None and worker.state.t_ms == 1.0
+        assert worker.state.t_ms == 1.0
     assert coach.closed
 
 

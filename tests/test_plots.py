@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from analyzer.draw.plots import timeline_figure, timeline_rows
@@ -12,7 +13,8 @@ from analyzer.judging.rulebook import Exercise
 from analyzer.pipeline import Analysis
 from analyzer.report import Finding
 from rules import deadlift
-from tests.test_rules import _with_back_outline, analyse, realistic, sk
+from tests.helpers import skeleton as sk
+from tests.helpers.judging import analyse, realistic, with_back_outline
 
 INTERNAL_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # img_back_bend_deg, hip_height, ...
 
@@ -20,7 +22,7 @@ INTERNAL_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # img_back_bend_deg, hip_
 @pytest.fixture(scope="module")
 def rounded() -> Analysis:
     track, truth = sk.deadlift(rounded_back_deg=35, **realistic(5))
-    return analyse(_with_back_outline(track, truth, 35, seed=5))
+    return analyse(with_back_outline(track, truth, 35, seed=5))
 
 
 @pytest.fixture(scope="module")
@@ -49,23 +51,40 @@ def test_rounded_back_finding_gets_its_own_band_although_another_threshold_share
     for f in findings:
         assert (f.threshold_key, f.threshold, f.threshold_danger, f.unit) == ("rounding", 10.0, 20.0, "deg")
     rows = timeline_rows(rounded)
-    k, row = next((k, r) for k, r in enumerate(rows, start=1) if r.series == "img_back_bend_deg")
+    k, row = next((k, r) for k, r in enumerate(rows, start=1) if "deadlift.rounded_back" in r.codes)
     assert row.bands == [rounding]
     bands = _bands_on(timeline_figure(rounded), k)
     assert (rounding.warn, rounding.danger) in bands and any(y0 == rounding.danger for y0, _ in bands)
 
 
-def test_clean_set_has_bands_for_its_checked_series(clean_squat: Analysis) -> None:
+def test_the_plot_shows_what_was_judged_so_a_judged_value_past_the_limit_is_a_finding(rounded: Analysis) -> None:
+    """The rounding is judged bottom against standing, one value per rep: the panel shows that
+    change per frame and each rep's judged value, past the limit exactly in the reps with a finding."""
+    row = next(r for r in timeline_rows(rounded) if "deadlift.rounded_back" in r.codes)
+    looked = np.isfinite(row.values)
+    assert 0 < looked.sum() < len(row.values)  # the bottoms of the reps, not the whole clip
+    (verdict,) = row.verdicts
+    rounding = deadlift.THRESHOLDS["rounding"]
+    flagged = {f.rep for f in rounded.report.findings if f.code == "deadlift.rounded_back" and f.assessable}
+    assert flagged
+    for rep in rounded.report.reps:
+        in_rep = np.isfinite(verdict) & (row.t_ms >= rep.start_ms) & (row.t_ms <= rep.end_ms)
+        assert in_rep.any(), f"rep {rep.index} has no judged value"
+        assert bool(np.all(verdict[in_rep] > rounding.warn)) == (rep.index in flagged), rep.index
+
+
+def test_clean_set_shows_every_judged_quantity_with_its_limits(clean_squat: Analysis) -> None:
     assert not [f for f in clean_squat.report.findings if f.assessable]
     rows = timeline_rows(clean_squat)
     fig = timeline_figure(clean_squat)
-    exercise = clean_squat.exercise
-    judged = {c.key_series for c in exercise.checks if c.threshold in exercise.thresholds}
-    banded = [r for r in rows if r.series in judged]
-    assert banded, "no checked series plotted"
+    judged = {code for code, j in clean_squat.evaluation.judged.items() if np.isfinite(j.values).any()}
+    assert {"squat.depth", "squat.forward_lean", "squat.tempo"} <= judged
+    assert {code for r in rows for code in r.codes} == judged
     for k, row in enumerate(rows, start=1):
-        if row.series in judged:
-            assert row.bands and _bands_on(fig, k), f"{row.series} plotted without its limits"
+        assert row.bands and _bands_on(fig, k), f"{row.label} plotted without its limits"
+        finite = row.values[np.isfinite(row.values)]
+        for band in row.bands:  # clean: every plotted value on the good side of every limit
+            assert np.all(finite <= band.warn) if band.above else np.all(finite >= band.warn)
 
 
 @pytest.mark.parametrize("which", ["rounded", "clean_squat"])

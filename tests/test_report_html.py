@@ -14,7 +14,8 @@ from analyzer.draw.plots import timeline_figure, timeline_rows
 from analyzer.exports import add_outputs, load_analysis, write_exports
 from analyzer.pipeline import Analysis
 from tests.browser.chrome import browser_missing
-from tests.test_render import FPS, SECONDS, SIZE, plain_clip, sagging_plank
+from tests.helpers.media import plain_clip
+from tests.helpers.plank_clip import FPS, SECONDS, SIZE, sagging_plank
 
 URL_ATTRIBUTES = {"src", "href", "poster", "data", "action", "srcset", "xlink:href"}
 
@@ -114,9 +115,10 @@ def test_not_judged_findings_say_how_to_film(tmp_path: Path, analysis: Analysis)
 
 
 def test_timeline_marks_limits_findings_and_hold(analysis: Analysis) -> None:
-    rows = {r.series: r for r in timeline_rows(analysis)}
-    line = rows["hip_below_ankle_line_deg"]
-    assert any(b.warn == 10.0 for b in line.bands)
+    rows = {code: r for r in timeline_rows(analysis) for code in r.codes}
+    line = rows["plank.sagging_hips"]
+    assert rows["plank.piked_hips"] is line  # both judge the same body line: one panel, both limits
+    assert {b.warn for b in line.bands} == {10.0, -35.0}
     fig = timeline_figure(analysis)
     shapes = fig.layout.shapes
     assert any(s.type == "rect" and s.fillcolor and "235,30,30" in s.fillcolor for s in shapes)  # danger span

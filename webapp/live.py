@@ -36,9 +36,9 @@ from streamlit_webrtc import VideoProcessorBase, WebRtcMode, webrtc_streamer
 from analyzer.io.track_csv import write_track_csv
 from analyzer.judging.registry import exercises
 from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live, key_angle_label
-from analyzer.pipeline import InputError
+from analyzer.pipeline import Analysis, InputError
 from analyzer.report import Severity
-from analyzer.store.library import LibraryError
+from analyzer.store.library import Library, LibraryError, SessionInfo
 from webapp.state import get_library, login_gate, plain
 
 LOG = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ STATUS_REFRESH_S = 0.5
 WORKER_KEY = "live_worker"
 SUMMARY_KEY = "live_summary"
 BEEP_KEY = "live_last_beep"
-BEEP_HZ = {Severity.warning: 660.0, Severity.danger: 880.0}
+BEEP_HZ = {Severity.note: 520.0, Severity.warning: 660.0, Severity.danger: 880.0}
 
 
 def enable_loopback_ice() -> None:
@@ -194,7 +194,7 @@ def _show_summary(result: dict[str, Any]) -> None:
     _save_to_library(result)
 
 
-def save_live_session(library: Any, client_id: int, analysis: Any, exercise: str, when: datetime) -> Any:
+def save_live_session(library: Library, client_id: int, analysis: Analysis, exercise: str, when: datetime) -> SessionInfo:
     """File the live set under a client. The library stores sessions by file, so the pose track is the file."""
     name = f"live-{exercise}-{when:%Y%m%d-%H%M%S}.csv"
     with tempfile.TemporaryDirectory() as tmp:

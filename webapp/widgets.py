@@ -1,4 +1,5 @@
-"""The result view shared by the upload page and the library, and the progress-with-cancel runner.
+"""The result view shared by the upload page and the library, and the progress bars with Cancel (around
+work in the script run, or around a job of the server's pool).
 
 Nothing here computes a measurement: it lays out what ``analyzer`` produced.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +20,14 @@ import streamlit as st
 
 from analyzer.draw.html_report import write_html_report
 from analyzer.draw.plots import timeline_figure
+from analyzer.draw.style import SEVERITY_RANK
+from analyzer.draw.style import worst as worst_finding
 from analyzer.exports import write_exports
 from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.files import data_dir
-from webapp.state import plain
+from webapp.state import Job, plain
 
 try:  # Streamlit interrupts a running script with these when the user clicks during a run
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
@@ -35,7 +39,8 @@ LOG = logging.getLogger("formcheck.app")
 SEVERITY_LOOK = {
     Severity.danger: ("red", "Danger"),
     Severity.warning: ("orange", "Warning"),
-    Severity.info: ("blue", "Note"),
+    Severity.note: ("blue", "Note"),
+    Severity.info: ("gray", "Not judged"),
 }
 BROWSER_PLAYABLE = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/mp4", ".webm": "video/webm"}
 MAX_JUMPS_PER_CARD = 8
@@ -54,8 +59,54 @@ def current_cache() -> AnalysisCache:
 
 
 # -- long work -------------------------------------------------------------------
+# How often a page looks at its job: each look is also where Streamlit delivers a click (Cancel).
+POLL_S = 0.25
+
+
+def bar_with_cancel(slot: Any, label: str, *, key: str, on_cancel: Callable[[], None]) -> Any:
+    """A progress bar and a Cancel button in ``slot``; returns the bar.
+
+    One placeholder for both: the page keeps the same element count whether or not the work is
+    needed (a cached result), so Streamlit does not show stale copies while rerunning.
+    """
+    with slot.container():
+        bar = st.progress(0.0, text=label)
+        st.button("Cancel", key=key, on_click=on_cancel)
+    return bar
+
+
+def _plural(n: int, word: str, many: str) -> str:
+    return f"{n} {word if n == 1 else many}"
+
+
+def job_status(job: Job, label: str) -> tuple[float, str]:
+    """The bar's fraction and text: the place in the queue while waiting, then the work's progress."""
+    if not job.started:
+        ahead = _plural(job.ahead(), "analysis", "analyses")
+        return 0.0, f"Waiting for a free analyser: {ahead} ahead of yours."
+    done, total = job.done_total
+    return (min(1.0, done / total), f"{label} {done}/{total}") if total else (0.0, label)
+
+
+def wait_for_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None], slot: Any) -> Any:
+    """The job's result once done, showing meanwhile its place in the queue, its progress and Cancel.
+
+    The work is not in this script run: a click (Cancel or any other) reruns the page, which finds the
+    same job in the session state and watches it again. Raises what the work raised.
+    """
+    bar = bar_with_cancel(slot, label, key=key, on_cancel=on_cancel)
+    while not job.done():
+        job.touch()
+        bar.progress(*job_status(job, label))  # sent even unchanged: an st call is where a click arrives
+        time.sleep(POLL_S)
+    job.touch()
+    slot.empty()
+    return job.result()
+
+
 class CancellableRun:
-    """A progress bar and a Cancel button around work that runs in the script thread.
+    """A progress bar and a Cancel button around work that runs in the script thread (the library's
+    batch of clips; the upload page's analyses run in the server's pool: :func:`wait_for_job`).
 
     Streamlit stops a running script by raising a control exception from the
     next ``st`` call when the user clicks anything (here: Cancel). Raised
@@ -67,12 +118,8 @@ class CancellableRun:
 
     def __init__(self, label: str, *, key: str, on_cancel: Callable[[], None], slot: Any = None) -> None:
         self.label = label
-        # One placeholder for bar and button: the page keeps the same element count whether or not
-        # the work is needed (a cached result), so Streamlit does not show stale copies while rerunning.
         self.slot = slot if slot is not None else st.empty()
-        with self.slot.container():
-            self.bar = st.progress(0.0, text=label)
-            st.button("Cancel", key=key, on_click=on_cancel)
+        self.bar = bar_with_cancel(self.slot, label, key=key, on_cancel=on_cancel)
         self.interrupted: BaseException | None = None
         self._shown = -1
 
@@ -189,12 +236,11 @@ def group_findings(report: Report) -> dict[str, list[Finding]]:
     for f in report.findings:
         if f.assessable:
             groups.setdefault(f.code, []).append(f)
-    rank = {Severity.danger: 0, Severity.warning: 1, Severity.info: 2}
-    return dict(sorted(groups.items(), key=lambda kv: min(rank[f.severity] for f in kv[1])))
+    return dict(sorted(groups.items(), key=lambda kv: -max(SEVERITY_RANK[f.severity] for f in kv[1])))
 
 
 def finding_card(code: str, group: list[Finding], *, key: str, hooks: NoteHooks | None) -> None:
-    first = max(group, key=lambda f: {Severity.info: 0, Severity.warning: 1, Severity.danger: 2}[f.severity])
+    first = worst_finding(group)
     colour, word = SEVERITY_LOOK[first.severity]
     with st.container(border=True):
         st.markdown(f":{colour}[**{word}**] **{first.title}**")
@@ -255,7 +301,8 @@ def rep_table(report: Report) -> list[dict[str, Any]]:
 def _not_judged(report: Report) -> None:
     missing = [f for f in report.findings if not f.assessable]
     if not missing:
-        st.caption("Every check could be judged from this view.")
+        if report.outcome in ("clean", "faults"):
+            st.caption("Every check could be judged from this view.")
         return
     for f in missing:
         st.markdown(f"- **{f.title}**: {f.reason or 'could not be judged from this video.'}")
@@ -338,8 +385,10 @@ def result_view(
     with right:
         groups = group_findings(report)
         real = {c: g for c, g in groups.items() if any(f.severity != Severity.info for f in g)}
-        if not real:
-            st.success("No form error found in the checks that could be judged.")
+        if report.outcome == "clean":
+            st.success("No form error found, and every check could be judged.")
+        elif not real:
+            st.warning(report.verdict)
         for code, group in groups.items():
             finding_card(code, group, key=key, hooks=hooks)
     st.markdown("#### Timeline")

@@ -30,8 +30,16 @@ if TYPE_CHECKING:
 
 __all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "timeline_figure", "timeline_rows"]
 
-SEVERITY_FILL = {Severity.warning: "rgba(255,176,0,0.22)", Severity.danger: "rgba(235,30,30,0.22)"}
-BAND_FILL = {Severity.warning: "rgba(255,176,0,0.12)", Severity.danger: "rgba(235,30,30,0.12)"}
+SEVERITY_FILL = {
+    Severity.note: "rgba(60,140,220,0.16)",
+    Severity.warning: "rgba(255,176,0,0.22)",
+    Severity.danger: "rgba(235,30,30,0.22)",
+}
+BAND_FILL = {
+    Severity.note: "rgba(60,140,220,0.08)",
+    Severity.warning: "rgba(255,176,0,0.12)",
+    Severity.danger: "rgba(235,30,30,0.12)",
+}
 LINE_COLOUR = "#1f4e79"
 # Shown when no exercise was recognised: the angles that say most about a set, in the user's words.
 DEFAULT_SERIES = {
@@ -101,17 +109,14 @@ def _label(row: Row) -> str:
 
 
 def _band_edges(threshold: Threshold, lo: float, hi: float) -> list[tuple[float, float, Severity]]:
-    """(y0, y1, severity) of the warning and danger zones; the danger zone reaches the plotted range's end."""
-    beyond = abs(threshold.danger - threshold.warn) / 2  # the danger zone shows even when no value reaches it
-    if threshold.above:
-        return [
-            (threshold.warn, threshold.danger, Severity.warning),
-            (threshold.danger, max(hi, threshold.danger + beyond), Severity.danger),
-        ]
-    return [
-        (threshold.danger, threshold.warn, Severity.warning),
-        (min(lo, threshold.danger - beyond), threshold.danger, Severity.danger),
-    ]
+    """(y0, y1, severity) of the note, warning and danger zones; the danger zone reaches the plotted
+    range's end (or half its width past the limit when no value gets there)."""
+    beyond = abs(threshold.danger - threshold.warn) / 2
+    end = max(hi, threshold.danger + beyond) if threshold.above else min(lo, threshold.danger - beyond)
+    edges = [(threshold.warn, threshold.danger, Severity.warning), (threshold.danger, end, Severity.danger)]
+    if threshold.note is not None:
+        edges.insert(0, (threshold.note, threshold.warn, Severity.note))
+    return [(min(a, b), max(a, b), severity) for a, b, severity in edges]
 
 
 def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
@@ -165,8 +170,13 @@ def timeline_figure(analysis: Analysis, height_per_row: int = 190) -> go.Figure:
                 fig.add_hrect(
                     y0=y0, y1=y1, fillcolor=BAND_FILL[severity], line_width=0, layer="below", row=k, col=1
                 )
-            for limit, colour in ((threshold.warn, "rgba(200,120,0,0.8)"), (threshold.danger, "rgba(200,30,30,0.8)")):
-                fig.add_hline(y=limit, line={"color": colour, "width": 1, "dash": "dot"}, row=k, col=1)
+            for limit, colour in (
+                (threshold.note, "rgba(60,140,220,0.8)"),
+                (threshold.warn, "rgba(200,120,0,0.8)"),
+                (threshold.danger, "rgba(200,30,30,0.8)"),
+            ):
+                if limit is not None:
+                    fig.add_hline(y=limit, line={"color": colour, "width": 1, "dash": "dot"}, row=k, col=1)
         for f in analysis.report.findings:
             if f.assessable and f.code in row.codes and f.severity in SEVERITY_FILL:
                 for t0, t1 in f.spans_ms:

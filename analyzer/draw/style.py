@@ -16,8 +16,12 @@ __all__ = ["MIN_VISIBILITY", "SEVERITY_RANK", "SEVERITY_RGB", "worst", "wrap_wor
 
 RGB = tuple[int, int, int]
 # Worse is higher: sort with reverse=True (or negate) to put the worst first.
-SEVERITY_RANK: dict[Severity, int] = {Severity.info: 0, Severity.warning: 1, Severity.danger: 2}
-SEVERITY_RGB: dict[Severity, RGB] = {Severity.warning: (255, 176, 0), Severity.danger: (235, 30, 30)}
+SEVERITY_RANK: dict[Severity, int] = {Severity.info: 0, Severity.note: 1, Severity.warning: 2, Severity.danger: 3}
+SEVERITY_RGB: dict[Severity, RGB] = {
+    Severity.note: (60, 140, 220),
+    Severity.warning: (255, 176, 0),
+    Severity.danger: (235, 30, 30),
+}
 
 
 def worst(findings: Iterable[Finding]) -> Finding:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs, smoothing_settings
 from analyzer.landmarks import INDEX
@@ -83,9 +84,14 @@ class Features:
 
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Angle ABC in degrees (180 = straight), for (..., D) point arrays."""
+    """Angle ABC in degrees (180 = straight), for (..., D) point arrays.
+
+    NaN where A or C coincides with B: a segment of no length has no direction (a degenerate
+    track puts every landmark on one point), and NumPy is not asked to warn about it.
+    """
     ba, bc = a - b, c - b
-    cos = np.sum(ba * bc, axis=-1) / (np.linalg.norm(ba, axis=-1) * np.linalg.norm(bc, axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(ba * bc, axis=-1) / (np.linalg.norm(ba, axis=-1) * np.linalg.norm(bc, axis=-1))
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
@@ -94,15 +100,30 @@ def signed_offset_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarr
 
     For a plank (A shoulder, B hip, C ankle) positive is sagging, negative
     piking; for a bridge (A shoulder, B hip, C knee) negative is the hip
-    pushed above the line.
+    pushed above the line. Measured as the oriented angle at B, wrapped into
+    [-180, 180) around a straight line, and signed by which way A->C points in
+    the clip as a whole (not frame by frame): it runs continuously through any
+    bend and only wraps when the body folds right back on itself. Deciding
+    "below" per frame from A->C flipped the sign whenever that line stood
+    near vertical (a bridge filmed close up read -166 and +179 on
+    neighbouring frames).
     """
-    bend = 180.0 - joint_angle(a, b, c)
-    ac = c - a
-    ab = b - a
-    cross = ac[..., 0] * ab[..., 1] - ac[..., 1] * ab[..., 0]
-    # cross > 0: B is clockwise of A->C; turn that into "below" whichever way A->C runs.
-    below = np.sign(cross) * np.sign(ac[..., 0])
-    return bend * np.where(below == 0, 1.0, below)
+    ba, bc = a - b, c - b
+    cross = ba[..., 0] * bc[..., 1] - ba[..., 1] * bc[..., 0]
+    dot = ba[..., 0] * bc[..., 0] + ba[..., 1] * bc[..., 1]
+    deviation = np.mod(np.degrees(np.arctan2(cross, dot)), 360.0) - 180.0
+    return -deviation * _rightward(c - a)
+
+
+def _rightward(direction: np.ndarray) -> float | np.ndarray:
+    """+1 when ``direction`` (T, 2) points to +x over the clip (the median of the frames where it is
+    more level than steep), -1 to -x; per frame where no frame is level enough to tell."""
+    dx, dy = direction[..., 0], direction[..., 1]
+    with np.errstate(invalid="ignore"):
+        level = np.isfinite(dx) & (np.abs(dx) >= np.abs(dy))
+    if direction.ndim == 2 and level.any():
+        return 1.0 if float(np.median(dx[level])) >= 0 else -1.0
+    return np.where(np.sign(dx) == 0, 1.0, np.sign(dx))
 
 
 def inclination_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -242,11 +263,31 @@ def estimate_view(track: PoseTrack, side: str) -> ViewEstimate:
     return ViewEstimate(kind, round(yaw, 1), side)
 
 
+def _median(values: np.ndarray) -> float:
+    """The median of the known values, NaN (without NumPy's all-NaN warning) when none is known:
+    a track may lack a landmark altogether (a CSV without hips, a face never seen)."""
+    return float(np.nanmedian(values)) if np.any(np.isfinite(values)) else float("nan")
+
+
+def _length(values: np.ndarray) -> float:
+    """The median of known lengths, NaN if it is not positive: a body drawn as one point has no scale,
+    and the series measured in its units are unknown rather than infinite."""
+    length = _median(values)
+    return length if length > 0 else float("nan")
+
+
+def _width_ratio(xy: np.ndarray, top: str, bottom: str) -> np.ndarray:
+    """Gap between the left and right ``top`` landmarks over that between the ``bottom`` ones (x only);
+    NaN, not infinity, where the bottom ones are at the very same x."""
+    gap = {j: np.abs(xy[:, INDEX[f"left_{j}"], 0] - xy[:, INDEX[f"right_{j}"], 0]) for j in (top, bottom)}
+    return np.divide(gap[top], gap[bottom], out=np.full(len(xy), np.nan), where=gap[bottom] > 0)
+
+
 def _facing(points: dict[str, np.ndarray]) -> int:
     """+1 if the body's front points to +x: by the toes when standing, else by the head."""
-    toes = np.nanmedian(points["foot_index"][:, 0] - points["heel"][:, 0])
-    head = np.nanmedian(points["nose"][:, 0] - points["hip"][:, 0])
-    standing = np.nanmedian(np.abs(points["shoulder"][:, 1] - points["hip"][:, 1])) > np.nanmedian(
+    toes = _median(points["foot_index"][:, 0] - points["heel"][:, 0])
+    head = _median(points["nose"][:, 0] - points["hip"][:, 0])
+    standing = _median(np.abs(points["shoulder"][:, 1] - points["hip"][:, 1])) > _median(
         np.abs(points["shoulder"][:, 0] - points["hip"][:, 0])
     )
     cue = toes if standing and np.isfinite(toes) else head
@@ -284,11 +325,11 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     points["nose"] = xy[:, INDEX["nose"]]
     facing = _facing(points)
     torso = np.linalg.norm(points["shoulder"] - points["hip"], axis=-1)
-    scale_px = float(np.nanmedian(torso)) if np.any(np.isfinite(torso)) else float("nan")
+    scale_px = _length(torso)
     leg = np.linalg.norm(points["hip"] - points["knee"], axis=-1) + np.linalg.norm(
         points["knee"] - points["ankle"], axis=-1
     )
-    leg_px = float(np.nanmedian(leg)) if np.any(np.isfinite(leg)) else float("nan")
+    leg_px = _length(leg)
     p = points
     trunk_incline = inclination_from_vertical(p["hip"], p["shoulder"])
     foot_clear = _clear_of_edges(p["heel"], scale) & _clear_of_edges(p["foot_index"], scale)
@@ -322,8 +363,12 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "heel_height": np.where(foot_clear, -p["heel"][:, 1] / leg_px, np.nan),
         "heel_rise": np.where(foot_clear, (p["foot_index"][:, 1] - p["heel"][:, 1]) / leg_px, np.nan),  # heel above the toes
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
+        # over where the feet stand (see _feet_level): the same wherever in the frame the lifter is
+        "hip_above_feet": (_feet_level(track.t_ms, p["ankle"][:, 1]) - p["hip"][:, 1]) / leg_px,
         # hands ahead of the legs at their own height (toward the body's front), in leg lengths
         "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
+        # the knee's height above the floor a face-down body rests on (see _above_floor), in leg lengths
+        "knee_above_floor": _above_floor(p["knee"], p["wrist"], p["foot_index"]) / leg_px,
         # the more upright arm segment: ~0 when the body rests on the arms (plank, push-up:
         # upper arm or forearm vertical), ~90 when the arms lie on the floor (superman)
         "arm_support_incline_deg": np.fmin(
@@ -332,8 +377,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         # + nose higher than the ear (lying face up), - face down; in torso lengths
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)
-        "knee_ankle_width_ratio": np.abs(xy[:, INDEX["left_knee"], 0] - xy[:, INDEX["right_knee"], 0])
-        / np.abs(xy[:, INDEX["left_ankle"], 0] - xy[:, INDEX["right_ankle"], 0]),
+        "knee_ankle_width_ratio": _width_ratio(xy, "knee", "ankle"),
     }
     for name, values in track.channels.items():
         series[f"img_{name}"] = lowpass(track.t_ms, fill_short_gaps(track.t_ms, values)) if smooth else values
@@ -374,6 +418,49 @@ def _gap_to_leg(point: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.
         leg_x = upper[:, 0] + s * (lower[:, 0] - upper[:, 0])
         gap[inside] = (point[:, 0] - leg_x)[inside]
     return gap
+
+
+# The feet's level is the ankle's height over this long: it changes when the lifter steps, not in a rep.
+FEET_LEVEL_MS = 2000.0
+
+
+def _feet_level(t_ms: np.ndarray, ankle_y: np.ndarray) -> np.ndarray:
+    """(T,) image y of where the feet stand: the ankle's running median over ``FEET_LEVEL_MS``.
+
+    Stepping toward the camera between two squats moves the whole body down the frame as far as a
+    squat does (filmed from the front); the hips' height over the feet does not move. Over a couple
+    of seconds, the ankle's own misreads (a plate or the other leg in front of it, heels rising at the
+    bottom of a rep) do not move its level either.
+    """
+    known = np.isfinite(ankle_y)
+    if known.sum() < 2:
+        return np.full(len(ankle_y), np.nan)
+    frames = int(round(FEET_LEVEL_MS / float(np.median(np.diff(t_ms))))) | 1
+    return median_filter(np.interp(t_ms, t_ms[known], ankle_y[known]), size=frames, mode="nearest")
+
+
+# A line through the hands and the toes steeper than this is no floor (standing, the hands raised).
+FLOOR_MAX_TILT_DEG = 30.0
+
+
+def _above_floor(point: np.ndarray, wrist: np.ndarray, toes: np.ndarray) -> np.ndarray:
+    """Signed distance (px, + up) of ``point`` from the line through the wrist and the toes.
+
+    Face down (plank, push-up, lying prone) the hands and the toes are on the
+    floor, so this is the point's height above it, whatever the camera's roll:
+    a hip or knee resting on the floor reads its joint centre's ~5-10 cm, a
+    plank's hips and knees are carried well above. NaN where the line is
+    steeper than ``FLOOR_MAX_TILT_DEG`` (then the hands or the toes are not on
+    the floor) or a point is unknown.
+    """
+    along = toes - wrist
+    length = np.linalg.norm(along, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tilt = np.degrees(np.arctan2(np.abs(along[:, 1]), np.abs(along[:, 0])))
+        # the line's normal, turned to point up in the image (y runs down)
+        normal = np.stack([along[:, 1], -along[:, 0]], axis=-1) * np.where(along[:, 0] >= 0, 1.0, -1.0)[:, None]
+        height = np.sum((point - wrist) * normal, axis=-1) / length
+    return np.where(tilt <= FLOOR_MAX_TILT_DEG, height, np.nan)
 
 
 def _clear_of_edges(points: np.ndarray, scale: np.ndarray, margin: float = FOOT_EDGE_MARGIN) -> np.ndarray:

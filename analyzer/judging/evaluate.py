@@ -9,13 +9,14 @@ import numpy as np
 from analyzer.features.kinematics import Features
 from analyzer.judging import tempo
 from analyzer.judging.measures import per_rep_check
+from analyzer.judging.positions import moving
 from analyzer.judging.reps import RepSpan, find_hold, find_reps, find_runs
 from analyzer.judging.rulebook import HOW_TO_FILM, Check, Context, Exercise, Judged, Setting, Threshold
 from analyzer.judging.tempo import tempo_check
 from analyzer.report import Finding, Rep, Severity
 
 # Score: what one finding costs, per severity; repeated reps add a little more.
-SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.info: 0}
+SEVERITY_COST = {Severity.danger: 30, Severity.warning: 12, Severity.note: 3, Severity.info: 0}
 REPEAT_COST = 4
 
 
@@ -28,6 +29,10 @@ MIN_HOLD_MS = 2000.0
 # minimum lengths shrink to this fraction of its duration.
 SHORT_TRACK_FRACTION = 0.6
 MIN_REP_IN_POSITION = 0.5  # fraction of a rep's frames
+# No body moves through a rep's depth faster than this: a half rep (leaving rest to the turn, or back)
+# that quick is the video cutting away or the model jumping to another person (0.13-0.14 s on the shared
+# clips where it happens; their quickest real half reps take 0.46 s, the tempo check's danger is 0.25 s).
+MIN_HALF_REP_MS = 150.0
 
 
 @dataclass
@@ -90,9 +95,12 @@ def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
 
 
 def _is_a_rep(exercise: Exercise, features: Features, in_position: np.ndarray, rep: RepSpan) -> bool:
-    """Mostly in the exercise's position (not the walk between two sets), and moving what the
-    exercise must move (``rep_min_range``)."""
+    """Mostly in the exercise's position (not the walk between two sets), at a human pace, and moving
+    what the exercise must move (``rep_min_range``)."""
+    t = features.t_ms
     if np.mean(in_position[rep.start : rep.end + 1]) < MIN_REP_IN_POSITION:
+        return False
+    if min(t[rep.turn] - t[rep.start], t[rep.end] - t[rep.turn]) < MIN_HALF_REP_MS:
         return False
     if exercise.rep_min_range is None:
         return True
@@ -149,7 +157,8 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
     else:
         features = active
         hold = find_hold(
-            features.t_ms, exercise.in_position(features), min_duration_ms=_at_most(MIN_HOLD_MS, features)
+            features.t_ms, exercise.in_position(features), min_duration_ms=_at_most(MIN_HOLD_MS, features),
+            moving=moving(features),
         )
         if hold is None:
             notices.append(
@@ -169,9 +178,12 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
             continue
         if nothing_to_judge:
             continue
+        judged = _judge(ctx, check)
+        findings.extend(judged)
+        if judged and not any(f.assessable for f in judged):
+            continue  # its premise did not hold (no bar in front of the legs, no clear outline): not checked
         checked.append(check.title)
         used[check.threshold] = all_thresholds[check.threshold]
-        findings.extend(_judge(ctx, check))
     return Evaluation(
         reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features,
         judged=ctx.judged, thresholds=used, settings=dict(exercise.settings),

@@ -131,7 +131,7 @@ def per_rep_check(
             continue
         spans: list[tuple[float, float]] = []
         if result.per_frame is not None:
-            past = result.per_frame > threshold.warn if threshold.above else result.per_frame < threshold.warn
+            past = result.per_frame > threshold.first if threshold.above else result.per_frame < threshold.first
             bad = np.zeros(len(ctx.t_ms), dtype=bool)
             bad[result.frames[past]] = True
             spans = spans_where(ctx.t_ms, bad)

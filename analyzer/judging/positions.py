@@ -30,6 +30,45 @@ def prone(features: Features) -> np.ndarray:
     )
 
 
+# A knee resting on the floor has its centre ~5 cm above it (half the knee's depth): 0.04-0.07 leg lengths
+# above the hands-toes line; 0.00-0.09 measured on the real clips' frames lying on the floor. Straight legs
+# carry a plank's knees at about half its hips' height: 0.16 with the hips sagging onto the floor (skeleton,
+# 30 deg), 0.10 even at an impossible 45 deg (the hip joint 2.5 cm off the floor), 0.22-0.48 on real planks.
+KNEE_ON_FLOOR = 0.10  # leg lengths above the line through the hands and the toes, ~8.5 cm
+
+
+def knees_down(features: Features) -> np.ndarray:
+    """Frames with the knees on the floor: lying face down (on the forearms too), kneeling, a knee plank.
+
+    The knees tell lying from a plank where the hips cannot: MediaPipe puts the hip of a body lying
+    prone 0.1-0.3 leg lengths above the floor (real clips), as high as a plank sagging 20 deg carries
+    it (0.18). Unknown (hands or toes unseen, a track without them) counts as not down.
+    """
+    if "knee_above_floor" not in features:
+        return np.zeros(len(features.t_ms), dtype=bool)
+    return features["knee_above_floor"] < KNEE_ON_FLOOR
+
+
+# Holding still, the hips move by breathing and landmark jitter: at most 0.046 leg lengths a second
+# (over a second) in the real planks; getting into or out of one moves them at 0.1-0.3.
+STILL_MAX_SPEED = 0.06  # leg lengths per second, ~5 cm/s
+STILL_WINDOW_MS = 1000.0
+
+
+def moving(features: Features) -> np.ndarray:
+    """Frames where the hips rise or sink faster than a body holding still (over a second around
+    each frame): getting into or out of a hold. Unknown counts as still."""
+    t, hip = features.t_ms, features["hip_height"]
+    known = np.isfinite(hip)
+    if known.sum() < 2:
+        return np.zeros(len(t), dtype=bool)
+    half = STILL_WINDOW_MS / 2
+    ahead, behind = (np.interp(t + d, t[known], hip[known]) for d in (half, -half))
+    width = (np.minimum(t + half, t[-1]) - np.maximum(t - half, t[0])) / 1000.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(ahead - behind) / width > STILL_MAX_SPEED
+
+
 def ramp(value: float, zero_at: float, one_at: float) -> float:
     """0..1, rising linearly from ``zero_at`` to ``one_at`` (either order); NaN counts as 0."""
     if not np.isfinite(value):

@@ -1,10 +1,15 @@
 """Reps, phases and holds from a feature series.
 
-Reps are excursions of one signal (hip height for a squat, elbow angle for a
-push-up) away from its resting level and back. Two thresholds on the signal
-normalised to its own range give hysteresis, so jitter around one level
-never makes an extra rep; an excursion smaller than the exercise's minimum
-amplitude is not a rep at all (shuffling, breathing).
+Reps are excursions of one signal (hip height for a squat, shoulder height
+for a push-up) away from its resting level and back. Each is measured
+against its own surroundings, not the clip's range: its turn (the bottom of
+a squat) must lie deep enough below the rest on *both* sides, the lower of
+the two (the turn's prominence). So pauses of any length at the top or the
+bottom, levels that drift (the lifter stepping, the camera's perspective)
+and getting up after the set neither merge reps nor stretch one into the
+next; a dip shallower than the exercise's minimum amplitude, or than a good
+part of the set's typical rep, is not a rep (shuffling, breathing, a bounce
+at the bottom).
 """
 
 from __future__ import annotations
@@ -13,14 +18,25 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.ndimage import median_filter
+from scipy.signal import find_peaks
 
 from analyzer.features.filtering import nan_runs
 
-# Normalised levels: leave "rest" below ENTER, come back above LEAVE.
-ENTER_WORK = 0.35
-BACK_AT_REST = 0.65
-# Robust range of the signal: percentiles, so a stray frame cannot set it.
-RANGE_PERCENTILES = (3.0, 97.0)
+# A rep's depth (its turn's prominence) must be at least this share of the set's typical rep: the
+# 75th percentile of the candidates', so that neither a few bounces nor one deep outlier sets it.
+MIN_SHARE_OF_TYPICAL_REP = 0.4
+TYPICAL_REP_PERCENTILE = 75.0
+# A rep has left rest, and is back, where the signal is within this share of its depth of the rest level;
+# its edges are then widened to where it really leaves and regains its resting level (timing the phases
+# needs the whole movement, and a lockout's lean back comes as the hips arrive): the first frame within
+# PLATEAU_TOLERANCE of its depth of the local rest level (the 90th percentile of the next PLATEAU_SEARCH_MS).
+REST_TOLERANCE = 0.1
+PLATEAU_TOLERANCE = 0.05
+PLATEAU_SEARCH_MS = 2000.0
+# The model misreads a frame or two now and then (a leg taken for the trunk): a running median this long
+# takes them out of the signal; a real movement is far slower to cross a rep's depth.
+GLITCH_MS = 150.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,7 @@ def find_reps(
     min_amplitude: float,
     min_duration_ms: float = 300.0,
 ) -> list[RepSpan]:
-    """Reps of ``signal`` that start and end at its ``rest`` level.
+    """Reps of ``signal`` that start and end at its ``rest`` level, in time order, never overlapping.
 
     A rep whose start or end falls outside the clip is dropped (a half rep is
     not counted). ``min_amplitude`` is in the signal's own unit.
@@ -55,61 +71,55 @@ def find_reps(
     s = _interpolated(t_ms, np.asarray(signal, dtype=np.float64))
     if np.all(np.isnan(s)):
         return []
-    lo, hi = np.percentile(s, RANGE_PERCENTILES)
-    if hi - lo < min_amplitude:
-        return []
-    u = (s - lo) / (hi - lo)
+    if len(s) > 1:  # a landmark misread for a frame or two is not a rest between two reps
+        s = median_filter(s, size=2 * round(GLITCH_MS / 2 / float(np.median(np.diff(t_ms)))) + 1, mode="nearest")
     if rest == "low":
-        u = 1.0 - u  # "at rest" is always u high
+        s = -s  # "at rest" is always high
+    turns, found = find_peaks(-s, prominence=min_amplitude)
+    if not len(turns):
+        return []
+    least = max(min_amplitude, MIN_SHARE_OF_TYPICAL_REP * np.percentile(found["prominences"], TYPICAL_REP_PERCENTILE))
+    turns, depth = _deep_turns(s, list(turns), least)
     reps: list[RepSpan] = []
-    at_rest = False
-    last_rest = -1
-    start = -1
-    for i, value in enumerate(u):
-        if at_rest:
-            if value >= BACK_AT_REST:
-                last_rest = i
-            elif value < ENTER_WORK:
-                at_rest, start = False, last_rest
-        elif value >= BACK_AT_REST:
-            if start >= 0:
-                floor = reps[-1].end if reps else 0
-                first, last = _extend_to_plateau(u, t_ms, start, i, floor)
-                turn = start + int(np.argmin(u[start : i + 1]))
-                # a rep running into either end of the series began or ended out of view: a half rep
-                whole = 0 < first and last < len(u) - 1
-                if whole and t_ms[last] - t_ms[first] >= min_duration_ms:
-                    reps.append(RepSpan(first, turn, last))
-                start = -1
-            at_rest, last_rest = True, i
+    bounds = [0, *turns, len(s) - 1]
+    for k, (turn, rep_depth) in enumerate(zip(turns, depth)):
+        level = s[turn] + (1.0 - REST_TOLERANCE) * rep_depth
+        first = _edge(s, t_ms, turn, max(bounds[k], reps[-1].end if reps else 0), level, rep_depth)
+        last = _edge(s, t_ms, turn, bounds[k + 2], level, rep_depth)
+        # a rep running into either end of the series began or ended out of view: a half rep
+        if 0 < first and last < len(s) - 1 and t_ms[last] - t_ms[first] >= min_duration_ms:
+            reps.append(RepSpan(first, int(turn), last))
     return reps
 
 
-# The rep starts where the signal is within this much (normalised) of the
-# resting level it left, and ends where it is back within it.
-PLATEAU_TOLERANCE = 0.02
-# How far past the hysteresis exit to look for the resting level.
-PLATEAU_SEARCH_MS = 2000.0
+def _deep_turns(s: np.ndarray, turns: list[int], least: float) -> tuple[list[int], list[float]]:
+    """The turns at least ``least`` below the rest on both sides, the rest being the highest point
+    between a turn and its neighbouring turns, and each turn's depth (the lower side). The shallowest
+    turn goes first, one at a time: without it, its neighbours' rest reaches past it."""
+    while True:
+        bounds = [0, *turns, len(s) - 1]
+        depth = [
+            min(s[bounds[k] : turn + 1].max(), s[turn : bounds[k + 2] + 1].max()) - s[turn]
+            for k, turn in enumerate(turns)
+        ]
+        if not turns or min(depth) >= least:
+            return turns, depth
+        del turns[int(np.argmin(depth))]
 
 
-def _extend_to_plateau(u: np.ndarray, t_ms: np.ndarray, start: int, end: int, floor: int) -> tuple[int, int]:
-    """Widen [start, end] to where the movement really leaves and regains rest.
-
-    The hysteresis levels catch a rep only once it is well under way; timing
-    the phases (tempo, lowering speed) needs the whole movement. The resting
-    level is the local one (the highest nearby), not the clip's, so a pause a
-    little off the usual top still counts as rest.
-    """
-    before = u[min(floor, start) : start + 1]
-    resting = np.flatnonzero(before >= np.percentile(before, 90) - PLATEAU_TOLERANCE)  # robust to a noisy frame
-    if len(resting):
-        start = min(floor, start) + int(resting[-1])
-    stop = max(end + 1, int(np.searchsorted(t_ms, t_ms[end] + PLATEAU_SEARCH_MS)))
-    after = u[end:stop]
-    resting = np.flatnonzero(after >= np.percentile(after, 90) - PLATEAU_TOLERANCE)
-    if len(resting):
-        end = end + int(resting[0])
-    return start, end
+def _edge(s: np.ndarray, t_ms: np.ndarray, turn: int, limit: int, level: float, depth: float) -> int:
+    """Where a rep leaves (``limit`` before ``turn``) or regains (after it) rest: from the turn outward
+    to where the signal first reaches ``level``, then on to where it reaches the resting level nearby
+    (robust to a noisy frame, and the local one, so a pause a little off the usual top still counts as
+    rest); never past ``limit``."""
+    step = 1 if limit > turn else -1
+    i = turn
+    while i != limit and s[i] < level:
+        i += step
+    outward = np.arange(i, limit + step, step)
+    outward = outward[np.abs(t_ms[outward] - t_ms[i]) <= PLATEAU_SEARCH_MS]
+    resting = s[outward] >= np.percentile(s[outward], 90) - PLATEAU_TOLERANCE * depth
+    return int(outward[np.argmax(resting)])
 
 
 def find_runs(
@@ -136,7 +146,16 @@ def find_hold(
     *,
     min_duration_ms: float = 2000.0,
     max_break_ms: float = 700.0,
+    moving: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
-    """The longest run of frames in position (see :func:`find_runs`), or None when none is long enough."""
+    """The longest run of frames in position (see :func:`find_runs`), or None when none is long enough.
+
+    With ``moving`` (frames where the body is still moving), each run starts at its first still frame
+    and ends after its last: the body reaches the position some time before it is held there (hips
+    rising off the floor) and starts leaving it before it is out (hips lowering), and neither is the hold.
+    """
     runs = find_runs(t_ms, in_position, min_duration_ms=min_duration_ms, max_break_ms=max_break_ms)
+    if moving is not None:
+        still = [a + np.flatnonzero(~moving[a:b]) for a, b in runs]
+        runs = [(int(s[0]), int(s[-1]) + 1) for s in still if len(s) and t_ms[s[-1]] - t_ms[s[0]] >= min_duration_ms]
     return max(runs, key=lambda run: t_ms[run[1] - 1] - t_ms[run[0]], default=None)

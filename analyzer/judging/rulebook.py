@@ -30,7 +30,8 @@ HOW_TO_FILM = {
 
 @dataclass(frozen=True)
 class Threshold:
-    """A named limit: past ``warn`` is a warning, past ``danger`` a danger.
+    """A named limit: past ``warn`` is a warning, past ``danger`` a danger, and, where a fault has a
+    mild form worth a word, past ``note`` a note (it costs the score little).
 
     ``above`` says which way is bad. ``reason`` cites the error in ERRORS.md
     and where the number comes from (guidance, measurement, benchmark).
@@ -41,6 +42,17 @@ class Threshold:
     unit: str
     reason: str
     above: bool = True
+    note: float | None = None
+
+    def __post_init__(self) -> None:
+        order = [v for v in (self.note, self.warn, self.danger) if v is not None]
+        if order != sorted(order, reverse=not self.above):
+            raise ValueError(f"limits out of order for a fault {'above' if self.above else 'below'}: {order}")
+
+    @property
+    def first(self) -> float:
+        """The mildest limit: past it the check reports something."""
+        return self.note if self.note is not None else self.warn
 
     def severity(self, value: float) -> Severity | None:
         if not np.isfinite(value):
@@ -50,6 +62,8 @@ class Threshold:
             return Severity.danger
         if past(self.warn):
             return Severity.warning
+        if self.note is not None and past(self.note):
+            return Severity.note
         return None
 
 
@@ -148,6 +162,8 @@ class Check:
     needs: tuple[str, ...] = ()  # feature series without which it cannot judge (e.g. mask channels)
     body_parts: tuple[str, ...] = ()  # near-side joints the fault is about, drawn in colour on the video
     key_series: str = ""  # the feature the check is about, its value shown beside the joint on the video
+    # one of the errors the articles warn about most: a set is not called clean unless it was judged
+    headline: bool = False
 
     def finding(
         self,
@@ -169,6 +185,7 @@ class Check:
             threshold=threshold.warn,
             threshold_key=self.threshold,
             threshold_danger=threshold.danger,
+            threshold_note=threshold.note,
             unit=threshold.unit,
             confidence=round(confidence, 2),
             cue=self.cue,

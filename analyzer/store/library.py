@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 from analyzer.draw.html_report import write_html_report
 from analyzer.draw.style import worst
+from analyzer.pipeline import Analysis
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import DEFAULT_OPTIONS, AnalysisCache
@@ -322,7 +323,7 @@ class Library:
         *,
         name: str | None = None,
         recorded_at: datetime | None = None,
-        analysis: Any = None,
+        analysis: Analysis | None = None,
         options: ExtractOptions = DEFAULT_OPTIONS,
         progress: Progress | None = None,
         should_cancel: Callable[[], bool] | None = None,
@@ -439,7 +440,7 @@ class Library:
         with self._db() as db:
             return list(db.scalars(query))
 
-    def analysis(self, session_id: int) -> Any:
+    def analysis(self, session_id: int) -> Analysis:
         """The session's full analysis (track, features) for plots and exports, with its stored report.
 
         Rebuilt from the kept pose track: no pose estimation.
@@ -624,7 +625,7 @@ def _get(db: Any, model: type[Base], key: int) -> Any:
 
 
 # -- comparing two sessions ------------------------------------------------------
-def key_series(analysis: Any) -> list[str]:
+def key_series(analysis: Analysis) -> list[str]:
     """The per-frame measures an exercise's checks look at (what a trainer compares), in check order."""
     names: list[str] = []
     checks = analysis.exercise.checks if analysis.exercise is not None else ()
@@ -634,7 +635,7 @@ def key_series(analysis: Any) -> list[str]:
     return names
 
 
-def aligned_series(analysis: Any, name: str) -> tuple[list[float], list[float | None]]:
+def aligned_series(analysis: Analysis, name: str) -> tuple[list[float], list[float | None]]:
     """``name`` over time in seconds from the start of the set (first rep or hold), so two sets line up."""
     report: Report = analysis.report
     start_ms = report.reps[0].start_ms if report.reps else report.hold.start_ms if report.hold else 0.0
