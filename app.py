@@ -6,11 +6,15 @@ import streamlit as st
 
 from webapp import live
 
-st.set_page_config(page_title="formcheck", page_icon=":material/fitness_center:", layout="wide")
+# Emoji, not ":material/...:" icons: Streamlit draws an emoji favicon locally, but fetches a material one
+# from fonts.gstatic.com, and the app promises that nothing leaves the computer.
+APP_ICON, ANALYSE_ICON, LIVE_ICON, LIBRARY_ICON = "🏋️", "📤", "🎥", "👥"
+
+st.set_page_config(page_title="formcheck", page_icon=APP_ICON, layout="wide")
 st.navigation(
     [
-        st.Page("webapp/upload.py", title="Analyse a clip", icon=":material/upload_file:", url_path="analyse", default=True),
-        st.Page(live.page, title="Live coaching", icon=":material/videocam:", url_path="live"),
-        st.Page("webapp/library_page.py", title="Trainer library", icon=":material/groups:", url_path="library"),
+        st.Page("webapp/upload.py", title="Analyse a clip", icon=ANALYSE_ICON, url_path="analyse", default=True),
+        st.Page(live.page, title="Live coaching", icon=LIVE_ICON, url_path="live"),
+        st.Page("webapp/library_page.py", title="Trainer library", icon=LIBRARY_ICON, url_path="library"),
     ]
 ).run()

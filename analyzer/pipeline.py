@@ -204,6 +204,12 @@ def _faults(real: list[Finding]) -> str:
     return "; ".join(parts)
 
 
+def unrecognised_notice(info: ExerciseInfo) -> str:
+    """What to say when no exercise stood out: the likeliest, by their titles."""
+    names = ", ".join(f"{get_exercise(n).title.lower()} ({s * 100:.0f} %)" for n, s in info.candidates)
+    return f"Could not tell the exercise with confidence (candidates: {names}): name it with --exercise."
+
+
 def _looks_like_another(given: str, scores: list[tuple[str, float]]) -> str | None:
     """The exercise the clip clearly shows when it is not the one given (which then scores too low
     to be it): judging a squat by a plank's rules only misleads."""
@@ -260,8 +266,7 @@ def analyze_track(
         a, b = evaluation.hold
         hold = Hold(start_ms=float(evaluation.features.t_ms[a]), end_ms=float(evaluation.features.t_ms[b - 1]))
     if chosen is None:
-        names = ", ".join(f"{n} ({s:.0%})" for n, s in exercise_info.candidates)
-        notices.append(f"Could not tell the exercise with confidence (candidates: {names}): name it with --exercise.")
+        notices.append(unrecognised_notice(exercise_info))
     said, outcome = verdict(chosen, evaluation, hold, exercise_info)
     report = Report(
         source=source,

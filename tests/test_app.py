@@ -6,6 +6,7 @@ real run on a shared clip, so the file runs in seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -217,6 +218,7 @@ def test_library_session_view_notes_persist_and_other_tabs(calls: list[str], dat
     fresh.selectbox(key="cmp_b").select(ids[1]).run()
     assert not fresh.exception
     assert len(fresh.get("plotly_chart")) >= 3  # the two trend plots and the compared angle
+    assert all(o.endswith("(deg)") for o in fresh.selectbox(key="cmp_series").options)  # the checks' words, units
     labels = {b.label for b in fresh.get("download_button")}
     assert {"All sessions (JSON)", "Reports (zip of HTML and JSON)"} <= labels
 
@@ -225,7 +227,7 @@ def test_library_add_clips_tab(calls: list[str], data_dir: Path) -> None:
     library = Library(root=data_dir)
     library.create_client("Di")
     at = library_app()
-    at.file_uploader(key="lib_files_0").set_value(
+    at.file_uploader[0].set_value(
         [("one.mp4", b"FAKE:sag.mp4\n", "video/mp4"), ("junk.mp4", b"junk", "video/mp4")]
     ).run()
     at.button(key="lib_add").click().run()
@@ -248,6 +250,88 @@ def test_library_asks_for_a_password_when_public(monkeypatch: pytest.MonkeyPatch
     at.text_input(key="login_password").input("open sesame")
     at.button[0].click().run()
     assert not at.exception and "No clients yet" in texts(at)
+
+
+def test_dropped_clips_stay_with_their_client(calls: list[str], data_dir: Path) -> None:
+    library = Library(root=data_dir)
+    ana, bo = library.create_client("Ana"), library.create_client("Bo")
+    at = library_app()
+    at.selectbox(key="lib_client").select(ana.id).run()
+    at.file_uploader[0].upload("ana.mp4", b"FAKE:sag.mp4\n", "video/mp4").run()
+    at.selectbox(key="lib_client").select(bo.id).run()
+    assert "Clips of Bo" in at.file_uploader[0].label
+    assert not at.file_uploader[0].value and at.button(key="lib_add").disabled
+    assert library.sessions(bo.id) == []
+    library.close()
+
+
+def test_library_takes_a_second_batch_and_counts_it(calls: list[str], data_dir: Path) -> None:
+    library = Library(root=data_dir)
+    library.create_client("Di")
+    at = library_app()
+    at.file_uploader[0].upload("one.mp4", b"FAKE:sag.mp4\n", "video/mp4").run()
+    at.button(key="lib_add").click().run()
+    assert "Added 1 session to Di." in texts(at)
+    assert not at.file_uploader[0].value and at.button(key="lib_add").disabled
+    assert at.selectbox(key="lib_client").options[0].endswith("(1 session)")
+    at.file_uploader[0].upload("two.mp4", b"FAKE:clean.mp4\n", "video/mp4").run()
+    at.button(key="lib_add").click().run()
+    assert not at.exception
+    assert sorted(s.original_name for s in library.sessions()) == ["one.mp4", "two.mp4"]
+    library.close()
+
+
+def test_open_the_library_on_the_client_just_filed_to(calls: list[str], data_dir: Path) -> None:
+    library = Library(root=data_dir)
+    library.create_client("Ana")
+    bo = library.create_client("Bo")
+    library.close()
+    at = upload(app(), "plank.mp4", b"FAKE:sag.mp4\n")
+    at.selectbox(key="upload_client").select("Bo").run()
+    at.button(key="upload_add").click().run()
+    at = at.switch_page("webapp/library_page.py").run()
+    assert at.selectbox(key="lib_client").value == bo.id
+
+
+def test_missing_score_reads_n_a(calls: list[str], data_dir: Path, tmp_path: Path) -> None:
+    from webapp.library_page import _session_rows
+
+    library = Library(root=data_dir)
+    session = library.add_clip(library.create_client("Ed").id, fake_clip(tmp_path, "sag.mp4"), "plank")
+    library.close()
+    assert _session_rows([dataclasses.replace(session, score=None)])[0]["score"] == "n/a"
+
+
+def test_m4v_is_accepted(calls: list[str]) -> None:
+    at = upload(app(), "phone.m4v", b"FAKE:sag.mp4\n")
+    assert not at.exception and not at.error
+    assert "sagging hips" in at.subheader[0].value.lower()
+
+
+def test_no_icon_is_fetched_from_another_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit fetches a ':material/...:' favicon from fonts.gstatic.com; an emoji it draws itself."""
+    import streamlit as st
+    from streamlit.string_util import is_emoji
+
+    icons: list[object] = []
+    config, page = st.set_page_config, st.Page
+    monkeypatch.setattr(st, "set_page_config", lambda **kw: icons.append(kw.get("page_icon")) or config(**kw))
+    monkeypatch.setattr(st, "Page", lambda *a, **kw: icons.append(kw.get("icon")) or page(*a, **kw))
+    assert not app().exception
+    assert len(icons) == 4 and all(isinstance(i, str) and is_emoji(i) for i in icons), icons
+
+
+def _live_page() -> None:
+    from webapp import live
+
+    live.page()
+
+
+def test_live_asks_for_the_exercise_first() -> None:
+    at = AppTest.from_function(_live_page, default_timeout=TIMEOUT).run()
+    assert at.selectbox(key="live_exercise").value is None  # no silent deadlift
+    assert not at.exception
+    assert "Choose the exercise first" in texts(at)
 
 
 # -- one real clip ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
+from analyzer.draw.html_report import measure_label
 from analyzer.pipeline import InputError
 from analyzer.store.library import (
     ClientInfo,
@@ -24,7 +25,7 @@ from analyzer.store.library import (
     rep_start_s,
 )
 from webapp import widgets
-from webapp.state import UPLOAD_TYPES, exercise_options, get_library, login_gate, plain
+from webapp.state import UPLOAD_TYPES, exercise_options, exercise_title, get_library, login_gate, plain, score_text
 
 ALL = "All"
 
@@ -108,10 +109,10 @@ def _session_rows(sessions: list[SessionInfo]) -> list[dict[str, object]]:
     return [
         {
             "date": s.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            "exercise": s.exercise.replace("_", " "),
+            "exercise": exercise_title(s.exercise),
             "file": s.original_name,
             "reps / hold": f"{s.hold_s:.0f} s" if s.hold_s is not None else s.reps,
-            "score": s.score,
+            "score": score_text(s.score),
             "flags": ", ".join(f.split(".", 1)[-1].replace("_", " ") for f in s.flags) or "—",
         }
         for s in sessions
@@ -162,18 +163,25 @@ def sessions_tab(library: Library, client: ClientInfo) -> None:
     st.button("Delete this session", key=f"lib_del_s{session.id}", on_click=_delete_session, args=(session.id,))
 
 
+def _upload_key(client: ClientInfo) -> str:
+    """The uploader's key: one per client, so dropped files stay with the client they were dropped for,
+    and a new one after each batch, so the next batch starts from an empty uploader."""
+    rounds = st.session_state.setdefault("lib_upload_round", 0)
+    return f"lib_files_{client.id}_{rounds}"
+
+
 def add_clips_tab(library: Library, client: ClientInfo) -> None:
-    counter = st.session_state.setdefault("lib_upload_round", 0)
     files = st.file_uploader(
-        f"Clips of {plain(client.name)}", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"lib_files_{counter}"
+        f"Clips of {plain(client.name)}", type=UPLOAD_TYPES, accept_multiple_files=True, key=_upload_key(client),
     )
+    st.caption(f"Filed under {plain(client.name)}. Choosing another client empties this list.")
     options = exercise_options()
     exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="lib_add_exercise")
     filmed = st.date_input("Filmed on", value=date.today(), key="lib_filmed_on")
     if not st.button("Analyse and add", key="lib_add", type="primary", disabled=not files):
         return
     recorded = None if filmed == date.today() else datetime.combine(filmed, datetime.min.time().replace(hour=12))
-    added = 0
+    added, errors = 0, []
     for number, upload in enumerate(files):
         _, path = widgets.current_cache().store_upload(upload.getvalue(), upload.name)
         # Cancel needs no callback: the click's rerun stops the loop, and what was added stays added.
@@ -189,10 +197,14 @@ def add_clips_tab(library: Library, client: ClientInfo) -> None:
             added += 1
         except InputError as exc:
             run.clear()
-            st.error(f"{plain(upload.name)}: {plain(exc)}")
+            errors.append(f"{plain(upload.name)}: {plain(exc)}")
+    # Rerun with a fresh uploader (and the client picker's new session count); the messages survive it.
+    st.session_state["lib_upload_round"] += 1
+    if errors:
+        st.session_state["lib_error"] = "\n\n".join(errors)
     if added:
-        st.session_state["lib_upload_round"] = counter + 1
-        st.success(f"Added {_plural(added, 'session')} to {plain(client.name)}.")
+        st.session_state["lib_message"] = f"Added {_plural(added, 'session')} to {plain(client.name)}."
+    st.rerun()
 
 
 # -- compare, trend, export ----------------------------------------------------
@@ -217,7 +229,7 @@ def compare_tab(library: Library, client: ClientInfo) -> None:
         with column:
             widgets.show_video(sessions[sid].video, key=f"cmp_{sid}", size=(report.source.width, report.source.height))
             st.markdown(f"**{report.verdict}**")
-            st.metric("Score", f"{report.score}/100" if report.score is not None else "n/a")
+            st.metric("Score", score_text(report.score))
             for group in widgets.group_findings(report).values():
                 worst = max((f.measured or 0.0 for f in group), key=abs)
                 st.write(f"- {group[0].title}: {len(group)}× (worst {worst:g} {group[0].unit})")
@@ -225,12 +237,13 @@ def compare_tab(library: Library, client: ClientInfo) -> None:
     if not names:
         st.caption("These sessions share no measured angle to plot.")
         return
-    name = st.selectbox("Angle", names, key="cmp_series", format_func=lambda n: n.replace("_", " "))
+    label = {n: measure_label(n, analyses[first].exercise) for n in names}
+    name = st.selectbox("Measure", names, key="cmp_series", format_func=label.get)
     figure = go.Figure()
     for sid in (first, second):
         t, values = aligned_series(analyses[sid], name)
         figure.add_scatter(x=t, y=values, mode="lines", name=sessions[sid].label)
-    figure.update_layout(xaxis_title="seconds from the first rep", yaxis_title=name.replace("_", " "), height=360)
+    figure.update_layout(xaxis_title="seconds from the first rep", yaxis_title=label[name], height=360)
     st.plotly_chart(figure, key="cmp_plot", width="stretch")
 
 

@@ -39,7 +39,7 @@ from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_li
 from analyzer.pipeline import Analysis, InputError
 from analyzer.report import Severity
 from analyzer.store.library import Library, LibraryError, SessionInfo
-from webapp.state import get_library, login_gate, plain
+from webapp.state import get_library, login_gate, plain, score_text
 
 LOG = logging.getLogger(__name__)
 LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
@@ -178,7 +178,7 @@ def _show_summary(result: dict[str, Any]) -> None:
     cols[0].metric("Reps", len(report.reps)) if report.hold is None else cols[0].metric(
         "Hold", f"{report.hold.duration_s:.0f} s"
     )
-    cols[1].metric("Score", "—" if report.score is None else report.score)
+    cols[1].metric("Score", score_text(report.score))
     cols[2].metric("Frames analysed", report.frames_with_pose)
     judged = [f for f in report.findings if f.assessable and f.severity != Severity.info]
     for f in sorted(judged, key=lambda f: (f.severity != Severity.danger, f.rep or 0)):
@@ -234,10 +234,14 @@ def page() -> None:
     left, right = st.columns([3, 1])
     names = list(known)
     wanted = st.query_params.get("exercise", "")  # ?exercise=squat: a bookmark straight to one's exercise
+    # No default: a coach set up for the wrong exercise counts and cues nonsense, and live cannot recognise one.
     exercise = right.selectbox(
-        "Exercise", names, index=names.index(wanted) if wanted in names else 0,
-        format_func=lambda n: known[n].title, key="live_exercise",
+        "Exercise", names, index=names.index(wanted) if wanted in names else None,
+        format_func=lambda n: known[n].title, key="live_exercise", placeholder="Choose the exercise",
     )
+    if exercise is None:
+        left.info("Choose the exercise first: the live coach counts and judges one exercise at a time.")
+        return
     sound = right.toggle("Sound cue", value=True, key="live_sound", help="A short beep when a new cue appears.")
     with left:
         ctx = webrtc_streamer(

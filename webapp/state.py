@@ -25,7 +25,7 @@ from analyzer.store.files import data_dir
 from analyzer.store.library import DATABASE_ENV, Library
 from analyzer.workers import default_workers
 
-UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "gif"]
+UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi", "gif"]  # what the README promises
 # Backslash-escaped wherever user-written text (client names, notes, file names, messages quoting them) is
 # shown through Streamlit's markdown: no link, image, HTML or colour directive of theirs takes effect.
 MARKDOWN_SPECIALS = frozenset("\\`*_[](){}<>!#+-.|~$:")
@@ -36,6 +36,17 @@ LOGIN_LIMITER = auth.LoginLimiter()
 def plain(text: object) -> str:
     """``text`` as literal characters in st.markdown and every element or label that renders markdown."""
     return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in str(text)).replace("\n", " ")
+
+
+def score_text(score: int | None) -> str:
+    """A score as a reader sees it: a clip too short or unjudgeable has none, which is not the word 'None'."""
+    return "n/a" if score is None else f"{score}/100"
+
+
+def exercise_title(name: str) -> str:
+    """An exercise as a reader names it: its title ('Glute bridge'), its name in words if the rules lost it."""
+    known = exercises().get(name)
+    return known.title if known is not None else name.replace("_", " ")
 
 
 def exercise_options() -> dict[str, str]:

@@ -126,14 +126,15 @@ def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> Non
             except ValueError as exc:
                 st.error(plain(exc))
                 return
+            st.session_state["lib_client"] = client_id  # the library opens on the client just filed to
             st.success(f"Added to {plain(session.client_name)}'s sessions.")
-            st.page_link("webapp/library_page.py", label="Open the library", icon=":material/groups:")
+            st.page_link("webapp/library_page.py", label="Open the library", icon="👥")
 
 
 def page() -> None:
     st.title("Analyse a set")
     limit = st.get_option("server.maxUploadSize")
-    st.caption(f"MP4, MOV, WebM, AVI or GIF, up to {limit} MB. {TIPS}")
+    st.caption(f"{', '.join(t.upper() for t in UPLOAD_TYPES)}, up to {limit} MB. {TIPS}")
     options = exercise_options()
     exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="upload_exercise")
     upload = st.file_uploader("Drop a clip here", type=UPLOAD_TYPES, key="upload_file")

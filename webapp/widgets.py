@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from analyzer.draw.html_report import write_html_report
+from analyzer.draw.html_report import measure_label, write_html_report
 from analyzer.draw.plots import timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.draw.style import worst as worst_finding
@@ -27,7 +27,7 @@ from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.files import data_dir
-from webapp.state import Job, plain
+from webapp.state import Job, exercise_title, plain, score_text
 
 try:  # Streamlit interrupts a running script with these when the user clicks during a run
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
@@ -208,11 +208,11 @@ def ui_text(text: str) -> str:
 def _headline(report: Report) -> None:
     st.subheader(ui_text(report.verdict) or "Analysis done.")
     cols = st.columns(4)
-    cols[0].metric("Score", f"{report.score}/100" if report.score is not None else "n/a")
+    cols[0].metric("Score", score_text(report.score))
     ex = report.exercise
     if ex is not None:
         how = "as chosen" if ex.given else f"recognised, {ex.confidence:.0%} sure"
-        cols[1].metric("Exercise", ex.name.replace("_", " "), help=how)
+        cols[1].metric("Exercise", exercise_title(ex.name), help=how)
     if report.hold is not None:
         cols[2].metric("Hold", f"{report.hold.duration_s:.0f} s")
     else:
@@ -279,20 +279,23 @@ def note_editor(hooks: NoteHooks, code: str, *, key: str, label: str) -> None:
         st.toast("Note saved.")
 
 
-def rep_table(report: Report) -> list[dict[str, Any]]:
-    """One row a rep: timing, the per-rep measurements, and which faults it showed."""
+def rep_table(analysis: Any) -> list[dict[str, Any]]:
+    """One row a rep: which faults it showed first (what a trainer looks for), then timing and the
+    per-rep measurements in words with their units."""
+    report: Report = analysis.report
     faults: dict[int, list[str]] = {}
     for f in report.findings:
         if f.assessable and f.rep and f.severity != Severity.info:
             faults.setdefault(f.rep, []).append(f.title)
     return [
         {
-            "rep": r.index,
-            "start s": _seconds(r.start_ms),
-            "end s": _seconds(r.end_ms),
-            "duration s": round((r.end_ms - r.start_ms) / 1000.0, 2),
-            **{name.replace("_", " "): value for name, value in r.metrics.items()},
-            "faults": ", ".join(sorted(set(faults.get(r.index, [])))) or "—",
+            "Faults": ", ".join(sorted(set(faults.get(r.index, [])))) or "—",
+            "Rep": r.index,
+            "Start (s)": _seconds(r.start_ms),
+            "End (s)": _seconds(r.end_ms),
+            "Duration (s)": round((r.end_ms - r.start_ms) / 1000.0, 2),
+            **{measure_label(name, analysis.exercise): value for name, value in r.metrics.items()
+               if name != "duration_s"},
         }
         for r in report.reps
     ]
@@ -395,7 +398,7 @@ def result_view(
     timeline(analysis, key=key)
     if report.reps:
         st.markdown("#### Reps")
-        st.dataframe(rep_table(report), hide_index=True, key=f"{key}_reps")
+        st.dataframe(rep_table(analysis), hide_index=True, key=f"{key}_reps")
     st.markdown("#### Not judged from this video")
     _not_judged(report)
     st.markdown("#### Downloads")

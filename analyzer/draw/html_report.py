@@ -16,14 +16,15 @@ import jinja2
 import numpy as np
 
 from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
-from analyzer.draw.plots import figure_html, timeline_figure
+from analyzer.draw.plots import DEFAULT_SERIES, figure_html, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:
+    from analyzer.judging.rulebook import Exercise
     from analyzer.pipeline import Analysis
 
-__all__ = ["render_html", "write_html_report"]
+__all__ = ["measure_label", "render_html", "write_html_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Larger videos are linked (same folder) instead of embedded: a 100 MB page is no one's friend.
@@ -34,6 +35,59 @@ JPEG_QUALITY = 82
 # used here). "\/" is the same string to JavaScript, and a scan of the file for network
 # references (src=/href= http...) then finds none.
 _URL_IN_SCRIPT = re.compile(r"""((?:src|href)\s*=\s*\\?["']?)(https?):\/\/""")
+
+
+# A per-rep value is the range of a series over the rep (judging.evaluate.rep_records).
+EXTREMES = {"min": "lowest", "max": "highest"}
+UNITS = {"deg": "deg", "s": "s", "ms": "ms"}
+# The processing record's keys as a reader says them (any other key is shown in words as it is).
+PROCESSING_WORDS = {
+    "source": "Source file",
+    "kind": "Input",
+    "stride": "Frames analysed (every n-th)",
+    "fps_limit": "Frame-rate limit (fps)",
+    "workers": "Worker processes",
+    "segmentation": "Body outline (segmentation)",
+    "exercise": "Exercise asked for",
+    "smoothing": "Smoothing",
+    "cutoff_hz": "cut-off (Hz)",
+    "gaps_bridged_up_to_ms": "gaps bridged up to (ms)",
+    "visibility_floor": "Least landmark visibility used",
+    "thresholds": "Limits",
+    "settings": "Rule settings",
+    "synthetic": "Synthetic track",
+}
+# Shown once, with the versions, not again among the processing settings.
+SHOWN_WITH_VERSIONS = frozenset({"model", "model_sha256"})
+
+
+def _with_unit(words: str, unit: str, qualifier: str = "") -> str:
+    words = f"{words}, {qualifier}" if qualifier else words
+    return f"{words} ({unit})" if unit else words
+
+
+def measure_label(name: str, exercise: Exercise | None = None) -> str:
+    """A feature series or per-rep value (``hip_deg_min``) as a reader says it (``Hip angle, lowest (deg)``).
+
+    A series a check judges takes the check's ``series_label``; a per-rep range takes the plain words of
+    its series, since a check's label says where in the rep it judges (at the top, at the bottom).
+    """
+    stem, _, last = name.rpartition("_")
+    extreme = EXTREMES.get(last, "")
+    stem = stem if extreme else name
+    if not extreme and exercise is not None:
+        label = next((c.series_label for c in exercise.checks if c.key_series == name), "")
+        if label:
+            return label
+    words, unit = DEFAULT_SERIES.get(stem, ""), ""
+    if words:
+        words, _, unit = words.rpartition(" (")
+        unit = unit.rstrip(")")
+    else:
+        head, _, tail = stem.rpartition("_")
+        words, unit = (head, UNITS[tail]) if head and tail in UNITS else (stem, "")
+        words = words.replace("_", " ").capitalize()
+    return _with_unit(words, unit, extreme)
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -93,9 +147,10 @@ def _finding_views(analysis: Analysis, source: Path | None) -> list[dict[str, An
     return views
 
 
-def _rep_views(analysis: Analysis) -> tuple[list[str], list[dict[str, Any]]]:
+def _rep_views(analysis: Analysis) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The per-rep values' (key, label) pairs and one row a rep; the duration is a column of its own."""
     report = analysis.report
-    metrics = list(dict.fromkeys(k for rep in report.reps for k in rep.metrics))
+    keys = [k for k in dict.fromkeys(k for rep in report.reps for k in rep.metrics) if k != "duration_s"]
     rows = []
     for rep in report.reps:
         titles = [f.title for f in report.findings if f.assessable and f.rep == rep.index]
@@ -108,7 +163,7 @@ def _rep_views(analysis: Analysis) -> tuple[list[str], list[dict[str, Any]]]:
                 "findings": "; ".join(dict.fromkeys(titles)) or "clean",
             }
         )
-    return metrics, rows
+    return [(k, measure_label(k, analysis.exercise)) for k in keys], rows
 
 
 def _video_src(video: Path | None, out: Path) -> tuple[str | None, str]:
@@ -149,18 +204,33 @@ def _summary_lines(analysis: Analysis) -> dict[str, str]:
     }
 
 
-def _setting_text(value: object) -> str:
-    """A processing setting as a line of text: nested settings as 'name: value' pairs."""
+def _setting_text(value: object, words: dict[str, str]) -> str:
+    """A processing setting as a line of text: nested settings as 'name: value' pairs, keys in ``words``."""
     if isinstance(value, dict):
         if value and all(isinstance(v, dict) and "warn" in v for v in value.values()):  # the thresholds
             return "; ".join(
-                f"{key.replace('_', ' ')}: warning {v['warn']:g}, danger {v['danger']:g} {v['unit']} ({v['bad_when']})"
+                f"{_words(key, words)}: warning {v['warn']:g}, danger {v['danger']:g} {v['unit']} ({v['bad_when']})"
                 for key, v in value.items()
             )
         if value and all(isinstance(v, dict) and "value" in v for v in value.values()):  # the rules' settings
-            return "; ".join(f"{key.replace('_', ' ')}: {v['value']:g} {v['unit']}" for key, v in value.items())
-        return ", ".join(f"{k.replace('_', ' ')} {_setting_text(v)}" for k, v in value.items())
+            return "; ".join(f"{_words(key, words)}: {v['value']:g} {v['unit']}" for key, v in value.items())
+        return ", ".join(f"{_words(k, words)} {_setting_text(v, words)}" for k, v in value.items())
     return str(value)
+
+
+def _words(key: str, words: dict[str, str]) -> str:
+    return words.get(key) or PROCESSING_WORDS.get(key) or key.replace("_", " ")
+
+
+def _processing_lines(analysis: Analysis) -> list[tuple[str, str]]:
+    """'How this was made': each setting once, in words; a limit named after the check it is for."""
+    checks = analysis.exercise.checks if analysis.exercise is not None else ()
+    words = {c.threshold: c.title for c in checks}
+    return [
+        (_words(k, {}), _setting_text(v, words))
+        for k, v in analysis.report.processing.items()
+        if v is not None and k not in SHOWN_WITH_VERSIONS
+    ]
 
 
 def render_html(
@@ -190,7 +260,7 @@ def render_html(
         reps=reps,
         video_src=video_src,
         video_note=video_note,
-        processing=[(k.replace("_", " "), _setting_text(v)) for k, v in report.processing.items() if v is not None],
+        processing=_processing_lines(analysis),
         **_summary_lines(analysis),
     )
     return html

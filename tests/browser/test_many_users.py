@@ -27,7 +27,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import webapp.state as state
-from analyzer.judging.registry import exercises
+from analyzer.judging.registry import exercises, get_exercise
 from analyzer.pose.extract import Cancelled
 from analyzer.store.cache import AnalysisCache
 from tests.browser.chrome import SHOTS, browser_missing, page_text, wait_for
@@ -327,6 +327,6 @@ def test_browser_sessions_at_once_each_see_their_own_result(
         assert visitor.result_s is not None, f"session {i} ({visitor.exercise}) showed no result"
         text = page_text(visitor.driver)
         assert "Traceback" not in text and "could not analyse" not in text
-        assert _shown_exercise(visitor.driver) == visitor.exercise.replace("_", " ")
+        assert _shown_exercise(visitor.driver) == get_exercise(visitor.exercise).title
     if not STRESS:
         assert any(v.queue_texts for v in visitors), "no session showed its place in the queue"
