@@ -23,7 +23,7 @@ LADDERS = [
     (sk.plank, "hip_pike_deg", "plank.piked_hips", plank.THRESHOLDS["pike"], (20, 31, 42, 57)),
     (sk.glute_bridge, "hyperextension_deg", "glute_bridge.hyperextension", glute_bridge.THRESHOLDS["hyperextension"],
      (10, 18, 25, None)),
-    (sk.pushup, "hip_sag_deg", "pushup.hip_sag", pushup.THRESHOLDS["sag"], (9, None, 19, 30)),
+    (sk.pushup, "hip_sag_deg", "pushup.hip_sag", pushup.THRESHOLDS["sag"], (9, 17, 22, 30)),
 ]
 LEVELS = (None, Severity.note, Severity.warning, Severity.danger)
 
