@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from analyzer.draw.overlay import format_value, overlay_plan
 from analyzer.draw.plots import timeline_figure, timeline_rows
 from analyzer.judging.rulebook import Exercise
 from analyzer.pipeline import Analysis
@@ -112,3 +113,22 @@ def test_findings_of_older_reports_still_load() -> None:
     old = {"code": "deadlift.rounded_back", "title": "Rounded back", "measured": 14.0, "threshold": 10.0, "unit": "deg"}
     f = Finding.model_validate(old)
     assert f.threshold_key == "" and f.threshold_danger is None
+
+
+def test_the_number_on_the_video_is_the_judged_value(rounded: Analysis) -> None:
+    """The video writes beside the back what the check judged there (bottom against standing tall,
+    as the card and the timeline give it), not the raw outline bend it started from."""
+    plan = overlay_plan(rounded)
+    rounding = deadlift.THRESHOLDS["rounding"]
+    findings = [f for f in rounded.report.findings if f.code == "deadlift.rounded_back" and f.assessable]
+    assert findings
+    raw = rounded.features.series["img_back_bend_deg"]
+    for f in findings:
+        t0, t1 = f.spans_ms[0]
+        middle = (t0 + t1) / 2
+        shown = plan.value_at(f.code, middle)
+        assert shown > rounding.warn, f"the video shows {shown:.1f} inside a finding judged {f.measured}"
+        assert abs(shown - f.measured) < 6.0
+        frame = int(np.argmin(np.abs(rounded.track.t_ms - middle)))
+        assert abs(shown - raw[frame]) > 1.0, "the raw series, not the judged change"
+    assert format_value(17.87, "deg") == "18°" and format_value(0.34, "s") == "0.3 s"

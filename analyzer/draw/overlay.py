@@ -72,7 +72,7 @@ class Mark:
     edges: tuple[tuple[int, int], ...]  # skeleton edges drawn in colour (landmark indices)
     lines: tuple[tuple[int, int], ...]  # straight measurement lines between far-apart parts
     joints: tuple[int, ...]
-    series: str  # key series whose value is written beside ``label_joint``
+    unit: str  # of the value written beside ``label_joint``: what the check judged (plan.values[code])
     label_joint: int | None
     back: bool  # judged on the back outline (img_ series): the outline is drawn in colour
 
@@ -85,7 +85,8 @@ class OverlayPlan:
     xy: np.ndarray  # (N, 33, 2) normalised, smoothed; NaN where unseen
     side: str
     marks: list[Mark] = field(default_factory=list)
-    values: dict[str, np.ndarray] = field(default_factory=dict)  # (N,) key series
+    # (N,) by finding code: what the check judged at each frame, as the card and the timeline give it
+    values: dict[str, np.ndarray] = field(default_factory=dict)
     reps: list[tuple[float, float]] = field(default_factory=list)
     hold: tuple[float, float] | None = None
     back_flexion: np.ndarray | None = None  # (N,) NaN where the outline is not trusted
@@ -223,7 +224,7 @@ def _marks(findings: Iterable[Finding], side: str) -> list[Mark]:
                     edges=edges,
                     lines=lines,
                     joints=joints,
-                    series=f.key_series,
+                    unit=f.unit,
                     label_joint=INDEX[f"{side}_{joint}"] if joint and f"{side}_{joint}" in INDEX else None,
                     back=f.key_series.startswith("img_"),  # judged on the mask's outline of the back
                 )
@@ -243,12 +244,30 @@ def _uses_outline(analysis: Analysis) -> bool:
     )
 
 
+def _judged_values(analysis: Analysis) -> dict[str, np.ndarray]:
+    """Per finding code, the value its check judged at each frame of the track (NaN where it did not
+    look): the number on the video is then the one on the card and the timeline, bottom against
+    standing tall where the check judges that, never the raw series it started from."""
+    evaluation, t = analysis.evaluation, np.asarray(analysis.track.t_ms, dtype=np.float64)
+    if evaluation is None or evaluation.features is None:
+        return {}
+    judged_t = evaluation.features.t_ms  # a stretch of the track's frames (all of them, or every n-th)
+    frames = np.minimum(np.searchsorted(t, judged_t), max(0, len(t) - 1))
+    shared = (frames < len(t)) & (t[frames] == judged_t) if len(t) else np.zeros(len(judged_t), dtype=bool)
+    codes = {f.code for f in analysis.report.findings if f.assessable}
+    values = {}
+    for code, judged in evaluation.judged.items():
+        if code in codes:
+            values[code] = np.full(len(t), np.nan)
+            values[code][frames[shared]] = judged.values[shared]
+    return values
+
+
 def overlay_plan(analysis: Analysis) -> OverlayPlan:
     """What to draw, from an analysis; built once in the parent and sent to the render workers."""
     report, track, features = analysis.report, analysis.track, analysis.features
     side = report.view.side or "left"
     series = features.series if features is not None else {}
-    keys = {f.key_series for f in report.findings if f.key_series in series}
     back = None
     if _uses_outline(analysis) and "img_back_flexion" in series:
         back = series["img_back_flexion"].copy()
@@ -261,7 +280,7 @@ def overlay_plan(analysis: Analysis) -> OverlayPlan:
         xy=_display_points(analysis),
         side=side,
         marks=_marks(report.findings, side),
-        values={k: np.asarray(series[k], dtype=np.float64) for k in keys},
+        values=_judged_values(analysis),
         reps=[(r.start_ms, r.end_ms) for r in report.reps],
         hold=(report.hold.start_ms, report.hold.end_ms) if report.hold else None,
         back_flexion=back,
@@ -352,8 +371,15 @@ def _text(
         cv2.circle(img, (org[0] + w - r - 2, org[1] - h + r), r, colour, thick, cv2.LINE_AA)
 
 
-def _format_value(series: str, value: float) -> str:
-    return f"{value:.0f}°" if series.endswith("_deg") else f"{value:.2f}"
+def format_value(value: float, unit: str) -> str:
+    """A judged value as short as it reads on a frame: 18°, 0.3 s, 2.4 %, 0.27."""
+    if unit == "deg":
+        return f"{value:.0f}°"
+    if unit == "s":
+        return f"{value:.1f} s"
+    if unit.startswith("%"):
+        return f"{value:.1f} %"
+    return f"{value:.2f}"
 
 
 def _back_curve(px: np.ndarray, side: str, flexion: float) -> np.ndarray | None:
@@ -452,15 +478,15 @@ def draw_overlay(img: np.ndarray, t_ms: float, plan: OverlayPlan, *, captions: b
 
     labelled: set[str] = set()
     for mark in marks:
-        if mark.label_joint is None or mark.series in labelled:
+        if mark.label_joint is None or mark.code in labelled:
             continue
-        value, p = plan.value_at(mark.series, t_ms), px[mark.label_joint]
+        value, p = plan.value_at(mark.code, t_ms), px[mark.label_joint]
         if np.isfinite(value) and _ok(p):
-            labelled.add(mark.series)
+            labelled.add(mark.code)
             offset = style.joint * 3
             _text(
                 img,
-                _format_value(mark.series, value),
+                format_value(value, mark.unit),
                 (_pt(p)[0] + offset, _pt(p)[1] - offset),
                 style,
                 SEVERITY_COLOUR[mark.severity],
