@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from analyzer.draw.html_report import measure_label, render_html
+from analyzer.draw.html_report import render_html
+from analyzer.draw.plots import measure_label
 from analyzer.judging.registry import exercises
 from analyzer.pipeline import Analysis, analyze_track, unrecognised_notice
 from analyzer.report import ExerciseInfo, SourceInfo

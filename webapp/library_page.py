@@ -13,7 +13,7 @@ from datetime import date, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
-from analyzer.draw.html_report import measure_label
+from analyzer.draw.plots import measure_label
 from analyzer.pipeline import InputError
 from analyzer.store.library import (
     ClientInfo,

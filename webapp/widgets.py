@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from analyzer.draw.html_report import measure_label, write_html_report
-from analyzer.draw.plots import timeline_figure
+from analyzer.draw.html_report import write_html_report
+from analyzer.draw.plots import measure_label, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.draw.style import worst as worst_finding
 from analyzer.exports import write_exports

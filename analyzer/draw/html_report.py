@@ -16,15 +16,14 @@ import jinja2
 import numpy as np
 
 from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
-from analyzer.draw.plots import DEFAULT_SERIES, figure_html, timeline_figure
+from analyzer.draw.plots import figure_html, measure_label, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:
-    from analyzer.judging.rulebook import Exercise
     from analyzer.pipeline import Analysis
 
-__all__ = ["measure_label", "render_html", "write_html_report"]
+__all__ = ["render_html", "write_html_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Larger videos are linked (same folder) instead of embedded: a 100 MB page is no one's friend.
@@ -37,9 +36,6 @@ JPEG_QUALITY = 82
 _URL_IN_SCRIPT = re.compile(r"""((?:src|href)\s*=\s*\\?["']?)(https?):\/\/""")
 
 
-# A per-rep value is the range of a series over the rep (judging.evaluate.rep_records).
-EXTREMES = {"min": "lowest", "max": "highest"}
-UNITS = {"deg": "deg", "s": "s", "ms": "ms"}
 # The processing record's keys as a reader says them (any other key is shown in words as it is).
 PROCESSING_WORDS = {
     "source": "Source file",
@@ -59,35 +55,6 @@ PROCESSING_WORDS = {
 }
 # Shown once, with the versions, not again among the processing settings.
 SHOWN_WITH_VERSIONS = frozenset({"model", "model_sha256"})
-
-
-def _with_unit(words: str, unit: str, qualifier: str = "") -> str:
-    words = f"{words}, {qualifier}" if qualifier else words
-    return f"{words} ({unit})" if unit else words
-
-
-def measure_label(name: str, exercise: Exercise | None = None) -> str:
-    """A feature series or per-rep value (``hip_deg_min``) as a reader says it (``Hip angle, lowest (deg)``).
-
-    A series a check judges takes the check's ``series_label``; a per-rep range takes the plain words of
-    its series, since a check's label says where in the rep it judges (at the top, at the bottom).
-    """
-    stem, _, last = name.rpartition("_")
-    extreme = EXTREMES.get(last, "")
-    stem = stem if extreme else name
-    if not extreme and exercise is not None:
-        label = next((c.series_label for c in exercise.checks if c.key_series == name), "")
-        if label:
-            return label
-    words, unit = DEFAULT_SERIES.get(stem, ""), ""
-    if words:
-        words, _, unit = words.rpartition(" (")
-        unit = unit.rstrip(")")
-    else:
-        head, _, tail = stem.rpartition("_")
-        words, unit = (head, UNITS[tail]) if head and tail in UNITS else (stem, "")
-        words = words.replace("_", " ").capitalize()
-    return _with_unit(words, unit, extreme)
 
 
 def _data_uri(data: bytes, mime: str) -> str:

@@ -25,10 +25,10 @@ from plotly.subplots import make_subplots
 from analyzer.report import Severity
 
 if TYPE_CHECKING:
-    from analyzer.judging.rulebook import Threshold
+    from analyzer.judging.rulebook import Exercise, Threshold
     from analyzer.pipeline import Analysis
 
-__all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "timeline_figure", "timeline_rows"]
+__all__ = ["PLOTLY_CONFIG", "Row", "figure_html", "measure_label", "timeline_figure", "timeline_rows"]
 
 SEVERITY_FILL = {
     Severity.note: "rgba(60,140,220,0.16)",
@@ -53,6 +53,39 @@ PLOTLY_CONFIG = {
     "toImageButtonOptions": {"format": "svg", "filename": "formcheck-timeline"},
 }
 UNIT_LABEL = {"deg": "degrees", "s": "seconds"}
+
+# A per-rep value is the range of a series over the rep (judging.evaluate.rep_records).
+EXTREMES = {"min": "lowest", "max": "highest"}
+UNITS = {"deg": "deg", "s": "s", "ms": "ms"}
+
+
+def _with_unit(words: str, unit: str, qualifier: str = "") -> str:
+    words = f"{words}, {qualifier}" if qualifier else words
+    return f"{words} ({unit})" if unit else words
+
+
+def measure_label(name: str, exercise: Exercise | None = None) -> str:
+    """A feature series or per-rep value (``hip_deg_min``) as a reader says it (``Hip angle, lowest (deg)``).
+
+    A series a check judges takes the check's ``series_label``; a per-rep range takes the plain words of
+    its series, since a check's label says where in the rep it judges (at the top, at the bottom).
+    """
+    stem, _, last = name.rpartition("_")
+    extreme = EXTREMES.get(last, "")
+    stem = stem if extreme else name
+    if not extreme and exercise is not None:
+        label = next((c.series_label for c in exercise.checks if c.key_series == name), "")
+        if label:
+            return label
+    words, unit = DEFAULT_SERIES.get(stem, ""), ""
+    if words:
+        words, _, unit = words.rpartition(" (")
+        unit = unit.rstrip(")")
+    else:
+        head, _, tail = stem.rpartition("_")
+        words, unit = (head, UNITS[tail]) if head and tail in UNITS else (stem, "")
+        words = words.replace("_", " ").capitalize()
+    return _with_unit(words, unit, extreme)
 
 
 @dataclass
