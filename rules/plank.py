@@ -15,7 +15,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import spans_where
+from analyzer.judging.measures import frames_for, spans_where
 from analyzer.judging.positions import knees_down, prone, ramp, spread
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
@@ -93,7 +93,7 @@ def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
     a, b = ctx.hold  # type: ignore[misc]
     t = ctx.t_ms
     settle = min(SETTINGS["settle"].value, SETTINGS["settle_share"].value * _hold_ms(ctx))
-    frames = max(1, int(round(_persist_ms(ctx) / np.median(np.diff(t))))) if len(t) > 1 else 1
+    frames = frames_for(ctx, _persist_ms(ctx))
     values = ctx.features[name].copy()
     known = np.isfinite(values)
     values[~known] = np.interp(np.flatnonzero(~known), np.flatnonzero(known), values[known]) if known.any() else 0
