@@ -160,8 +160,15 @@ def _notices(track: PoseTrack, features: Features) -> list[str]:
     if _is_dark(track):
         notes.append("The video is dark, which makes the pose less reliable: add light if you can.")
     notes.extend(features.notes)
+    cuts = features.cuts_ms
+    for start, end in cuts:
+        notes.append(
+            f"The video cuts or fades between {start / 1000:.1f} s and {end / 1000:.1f} s; "
+            "nothing was judged across the join."
+        )
     for start, end in features.gaps_ms:
-        notes.append(f"The body was lost from {start / 1000:.1f} s to {end / 1000:.1f} s; nothing was judged there.")
+        if not any(start < cut_end and end > cut_start for cut_start, cut_end in cuts):
+            notes.append(f"The body was lost from {start / 1000:.1f} s to {end / 1000:.1f} s; nothing was judged there.")
     return notes
 
 

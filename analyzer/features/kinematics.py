@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.ndimage import median_filter
 
+from analyzer.features.cuts import blank_transitions
 from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs, smoothing_settings
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
@@ -46,6 +47,8 @@ class Features:
     ``facing`` is +1 when the body's front (toes, or head when lying) points
     toward +x in the image, -1 toward -x. ``gaps_ms`` are spans with no usable
     pose longer than the bridging limit: rules must not judge inside them.
+    ``cuts_ms`` are the edited clip's cuts and fades (blanked, see
+    analyzer.features.cuts): nothing may be judged across them.
     """
 
     t_ms: np.ndarray
@@ -54,6 +57,7 @@ class Features:
     facing: int
     scale_px: float  # median torso length in pixels (shoulder to hip, near side)
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
+    cuts_ms: list[tuple[float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # how the series were made (smoothing, visibility floor), written by the code that applied it
     settings: dict[str, object] = field(default_factory=dict)
@@ -70,6 +74,7 @@ class Features:
             facing=self.facing,
             scale_px=self.scale_px,
             gaps_ms=[g for g in self.gaps_ms if g[1] >= self.t_ms[start] and g[0] <= self.t_ms[stop - 1]],
+            cuts_ms=[c for c in self.cuts_ms if c[1] >= self.t_ms[start] and c[0] <= self.t_ms[stop - 1]],
             notes=list(self.notes),
             settings=dict(self.settings),
         )
@@ -307,7 +312,8 @@ def _clean_points(track: PoseTrack, scale: np.ndarray, smooth: bool) -> np.ndarr
 
 
 def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
-    """All per-frame features the rules use, from one athlete's track."""
+    """All per-frame features the rules use, from one athlete's track (blanked at cuts and fades)."""
+    track, cuts = blank_transitions(track)
     width, height = frame_size(track)
     scale = np.array([width, height])
     side = near_side(track)
@@ -387,6 +393,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         view=estimate_view(track, side),
         facing=facing,
         scale_px=scale_px,
+        cuts_ms=cuts,
         settings={
             "smoothing": smoothing_settings(track.t_ms) if smooth else "none",
             "visibility_floor": MIN_VISIBILITY,

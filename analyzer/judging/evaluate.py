@@ -95,9 +95,11 @@ def count_reps(exercise: Exercise, features: Features) -> list[RepSpan]:
 
 
 def _is_a_rep(exercise: Exercise, features: Features, in_position: np.ndarray, rep: RepSpan) -> bool:
-    """Mostly in the exercise's position (not the walk between two sets), at a human pace, and moving
-    what the exercise must move (``rep_min_range``)."""
+    """Mostly in the exercise's position (not the walk between two sets), at a human pace, moving
+    what the exercise must move (``rep_min_range``), and filmed in one shot (no cut inside it)."""
     t = features.t_ms
+    if any(start <= t[rep.end] and end >= t[rep.start] for start, end in features.cuts_ms):
+        return False
     if np.mean(in_position[rep.start : rep.end + 1]) < MIN_REP_IN_POSITION:
         return False
     if min(t[rep.turn] - t[rep.start], t[rep.end] - t[rep.turn]) < MIN_HALF_REP_MS:

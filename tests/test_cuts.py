@@ -1,0 +1,127 @@
+"""Cuts and fades in edited clips: measured on the picture, and never judged across.
+
+The meter is tested on frames drawn here (a still room, a body moving in it, a cut, a fade); the
+judging on a skeleton glute bridge cut from its top straight to lying flat, as a tutorial's editor
+would, which without cut detection reads as "lowering too fast".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analyzer.features.cuts import CHANGE_LIMIT, CHANNEL, MAX_TRANSITION_MS, blank_transitions, find_transitions
+from analyzer.pose.scene import PictureChangeMeter
+from analyzer.track import PoseTrack
+from tests.helpers import skeleton as sk
+from tests.helpers.judging import analyse, codes, realistic
+
+STEP_MS = 1000 / 30
+
+
+def _room(seed: int, height: int = 360, width: int = 640) -> np.ndarray:
+    """A textured still background (walls, floor, noise) as an RGB frame."""
+    rng = np.random.default_rng(seed)
+    base = np.linspace(60, 200, width, dtype=np.float64)[None, :, None] * np.ones((height, 1, 3))
+    base[int(height * 0.7) :] *= 0.5
+    return np.clip(base + rng.normal(0, 6, base.shape), 0, 255).astype(np.uint8)
+
+
+def _with_body(room: np.ndarray, x: int) -> np.ndarray:
+    frame = room.copy()
+    frame[80:300, x : x + 70] = (20, 20, 30)  # a dark figure a third of the frame high
+    return frame
+
+
+def _changes(frames: list[np.ndarray]) -> np.ndarray:
+    meter = PictureChangeMeter()
+    return np.array([meter(frame, i * STEP_MS) for i, frame in enumerate(frames)])
+
+
+def test_a_body_moving_in_a_still_room_is_not_a_cut() -> None:
+    room = _room(1)
+    change = _changes([_with_body(room, 100 + 12 * i) for i in range(20)])  # a fast 12 px a frame
+    assert np.isnan(change[0])
+    assert np.nanmax(change) < CHANGE_LIMIT / 2
+
+
+def test_a_cut_changes_the_whole_picture_at_once() -> None:
+    first, second = _room(1), _room(2)[:, ::-1]
+    frames = [_with_body(first, 200)] * 5 + [_with_body(second, 400)] * 5
+    change = _changes(frames)
+    assert change[5] > CHANGE_LIMIT * 3
+    assert np.nanmax(np.delete(change, 5)) < 1.0
+
+
+def test_a_fade_to_white_is_seen_in_every_frame_of_it() -> None:
+    room = _with_body(_room(3), 250)
+    weights = np.linspace(0, 1, 8)
+    frames = [room] * 3 + [(room * (1 - w) + 255 * w).astype(np.uint8) for w in weights] + [np.full_like(room, 255)] * 3
+    change = _changes(frames)
+    assert np.all(change[4:11] > CHANGE_LIMIT)
+
+
+def test_the_change_is_read_per_thirtieth_of_a_second() -> None:
+    """The same fade sampled at 60 fps reads alike: half the change a frame, in half the time."""
+    room = _room(4)
+    meter_30, meter_60 = PictureChangeMeter(), PictureChangeMeter()
+    darker = (room * 0.8).astype(np.uint8)
+    halfway = (room * 0.9).astype(np.uint8)
+    meter_30(room, 0.0)
+    meter_60(room, 0.0)
+    meter_60(halfway, STEP_MS / 2)
+    assert meter_30(darker, STEP_MS) == pytest.approx(meter_60(darker, STEP_MS), rel=0.25)
+
+
+def test_transitions_are_widened_merged_and_long_runs_are_camera_motion() -> None:
+    t = np.arange(0, 10_000, STEP_MS)
+    change = np.zeros_like(t)
+    change[60] = 40.0  # a hard cut at 2 s
+    change[150:156] = 12.0  # a fade at 5 s
+    change[158] = 9.0  # the same fade flickering on: one transition
+    pan = (t >= 7000) & (t < 7000 + MAX_TRANSITION_MS + 200)
+    change[pan] = 8.0
+    change[5] = np.nan
+    spans = find_transitions(t, change)
+    assert len(spans) == 2
+    (a0, a1), (b0, b1) = spans
+    assert a0 < t[59] and a1 > t[60] and a1 - a0 > 300  # wider than any gap the filters bridge
+    assert b0 < t[150] and b1 > t[158]
+
+
+def _cut_bridge(seed: int) -> tuple[PoseTrack, float]:
+    """A clean bridge set edited as a tutorial: from the top of rep 2 straight to lying, the rest played on."""
+    track, truth = sk.glute_bridge(reps=3, **realistic(seed))
+    top, rest = truth.reps[1].turn_ms, truth.reps[1].end_ms + 300
+    keep = (track.t_ms <= top) | (track.t_ms >= rest)
+    edited = track[np.flatnonzero(keep)]
+    join = int(np.flatnonzero(edited.t_ms > top)[0])
+    edited.t_ms = np.arange(len(edited)) * (1000 / truth.fps)
+    edited.channels = {**edited.channels, CHANNEL: np.where(np.arange(len(edited)) == join, 60.0, 0.3)}
+    return edited, float(edited.t_ms[join])
+
+
+@pytest.mark.parametrize("seed", (1, 2))
+def test_nothing_is_judged_across_a_cut(seed: int) -> None:
+    edited, cut_ms = _cut_bridge(seed)
+    without_channel = PoseTrack(
+        t_ms=edited.t_ms, image=edited.image, visibility=edited.visibility, world=edited.world, size=edited.size
+    )
+    assert "glute_bridge.lowering_fast" in codes(analyse(without_channel, "glute_bridge"))  # the artefact
+    analysis = analyse(edited, "glute_bridge")
+    assert "glute_bridge.lowering_fast" not in codes(analysis)
+    assert any("cuts or fades" in n and f"{cut_ms / 1000:.1f}" for n in analysis.report.notices)
+    assert not any("body was lost" in n for n in analysis.report.notices)
+
+
+def test_blanking_keeps_every_frame_and_time_and_the_original_track() -> None:
+    track, _ = sk.glute_bridge(reps=2, **realistic(3))
+    change = np.zeros(len(track))
+    change[len(track) // 2] = 50.0
+    track.channels = {**track.channels, CHANNEL: change}
+    blanked, spans = blank_transitions(track)
+    assert len(blanked) == len(track) and np.array_equal(blanked.t_ms, track.t_ms)
+    inside = (track.t_ms >= spans[0][0]) & (track.t_ms <= spans[0][1])
+    assert not blanked.has_pose[inside].any()
+    assert blanked.has_pose[~inside].sum() == track.has_pose[~inside].sum()
+    assert track.has_pose[inside].all()  # the caller's track is untouched
