@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import at_percentile
+from analyzer.judging.measures import at_percentile, frames_by_level
 from analyzer.judging.positions import knees_down, prone, ramp, spread
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -27,6 +27,19 @@ THRESHOLDS = {
     "pike": Threshold(
         warn=-18.0, danger=-30.0, unit="deg", above=False,
         reason="ERRORS.md push-up: piking. Hip well above the shoulder-ankle line through the rep.",
+    ),
+    "hands_forward": Threshold(
+        warn=20.0, danger=30.0, unit="deg",
+        reason="ERRORS.md push-up: hands far in front of the shoulders raise the lower back's load. The straight "
+        "arm's lean from vertical at the top: hands under the shoulders read -2 on the skeleton, and the real "
+        "good-form side-view push-ups -8 to 3 (mrpose__pushup, pushupcnt__pushup, pushupcnt__pushup4); 20 deg "
+        "is the hands about 20 cm ahead for 60 cm arms, 30 deg a hand-length more.",
+    ),
+    "hands_behind": Threshold(
+        warn=-15.0, danger=-25.0, unit="deg", above=False,
+        reason="ERRORS.md push-up: hands far behind the shoulders (toward the hips) raise the lower back's load "
+        "and strain the wrists; the arms lean back past 15 deg (hands 8 cm further back than the real "
+        "good-form push-ups' -8) only when the hands sit well down toward the ribs.",
     ),
     "range": Threshold(
         warn=110.0, danger=130.0, unit="deg",
@@ -56,6 +69,19 @@ def in_pushup(features: Features) -> np.ndarray:
     knees near the floor are a sagging push-up's and stay in."""
     on_knees = knees_down(features) & (features["elbow_deg"] > STRAIGHT_ARMS_DEG)
     return prone(features) & ~on_knees
+
+
+# Turned from side-on, the arm's lean is foreshortened and hands set wider than the shoulders project onto
+# it; skeleton push-ups turned up to 25 deg read up to a quarter less than side-on, never more
+# (tests/test_rules.py); past that the view estimate itself is too uncertain to tell.
+HANDS_MAX_YAW_DEG = 25.0
+
+
+def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
+    """The rep's frames near the top (the highest fifth of the shoulders' travel), in the push-up
+    position: where the arms are straight and their lean shows where the hands are."""
+    frames = frames_by_level(ctx, rep, "shoulder_height", low=0.0, high=0.8)[1]
+    return frames[in_pushup(ctx.features)[frames]]
 
 
 def _in_position(ctx: Context, rep: RepSpan) -> np.ndarray:
@@ -112,6 +138,32 @@ EXERCISE = Exercise(
             measure=at_percentile(LINE, _in_position, SETTINGS["pike_held_percentile"].value),
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
+        ),
+        Check(
+            code="pushup.hands_forward",
+            title="Hands too far forward",
+            cue="Place your hands under your shoulders, a little wider than them.",
+            why="Hands far ahead of the shoulders make the lower back and the shoulders hold a longer lever.",
+            threshold="hands_forward",
+            series_label="Straight arms' lean at the top, above 0 hands ahead of the shoulders (deg)",
+            measure=at_percentile("hands_ahead_deg", _top, 50.0),
+            body_parts=("shoulder", "elbow", "wrist"),
+            key_series="hands_ahead_deg",
+            # turned from side-on, hands set wider than the shoulders show as ahead of or behind them
+            max_yaw_deg=HANDS_MAX_YAW_DEG,
+        ),
+        Check(
+            code="pushup.hands_behind",
+            title="Hands too far back",
+            cue="Place your hands under your shoulders, not down by your ribs.",
+            why="Hands far behind the shoulders load the lower back and bend the wrists past what they like.",
+            threshold="hands_behind",
+            series_label="Straight arms' lean at the top, above 0 hands ahead of the shoulders (deg)",
+            measure=at_percentile("hands_ahead_deg", _top, 50.0),
+            body_parts=("shoulder", "elbow", "wrist"),
+            key_series="hands_ahead_deg",
+            # turned from side-on, hands set wider than the shoulders show as ahead of or behind them
+            max_yaw_deg=HANDS_MAX_YAW_DEG,
         ),
         Check(
             code="pushup.partial_range",

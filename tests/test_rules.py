@@ -40,6 +40,8 @@ CASES = [
     # other errors
     (sk.plank, {"head_drop_deg": 40}, "plank.head_dropping"),
     (sk.pushup, {"pike_deg": 28}, "pushup.piking"),
+    (sk.pushup, {"hands_ahead_m": 0.27}, "pushup.hands_forward"),
+    (sk.pushup, {"hands_ahead_m": -0.2}, "pushup.hands_behind"),
     (sk.glute_bridge, {"lift_fraction": 0.45}, "glute_bridge.low_lift"),
     (sk.glute_bridge, {"feet_forward_m": 0.3}, "glute_bridge.knees_over_heels"),
     (sk.glute_bridge, {"lower_s": 0.3}, "glute_bridge.lowering_fast"),
@@ -89,6 +91,8 @@ NEAR = [
     (sk.plank, "hip_pike_deg", 28, 42, "plank.piked_hips"),
     (sk.glute_bridge, "hyperextension_deg", 14, 26, "glute_bridge.hyperextension"),
     (sk.pushup, "hip_sag_deg", 7, 17, "pushup.hip_sag"),
+    (sk.pushup, "hands_ahead_m", 0.12, 0.24, "pushup.hands_forward"),  # arms lean 12 vs 25 deg
+    (sk.pushup, "hands_ahead_m", -0.08, -0.18, "pushup.hands_behind"),  # -8 vs -19 deg
     (sk.deadlift, "hips_rise_first", 0.15, 0.45, "deadlift.hips_rise_first"),  # trunk tips ~3 vs ~21 deg
 ]
 
@@ -304,6 +308,22 @@ def test_side_view_checks_are_not_judged_from_the_front(yaw: int) -> None:
     assert report.view.kind == "front"
     assert sag.assessable is False
     assert "side" in sag.reason
+
+
+@pytest.mark.parametrize("yaw", [15, 25, -25])
+def test_hand_placement_up_to_25_deg_from_side_on_never_reads_worse(yaw: int) -> None:
+    """Turned from side-on the arms' lean is foreshortened (turned toward the back, by up to a
+    quarter), never exaggerated: no false alarm, and a clear fault still reads past its limit."""
+    side = analyse(sk.pushup(hands_ahead_m=0.2, **realistic(1))[0], "pushup").evaluation
+    turned = analyse(sk.pushup(hands_ahead_m=0.2, **realistic(1, yaw_deg=yaw))[0], "pushup").evaluation
+    at_side, at_yaw = (np.nanmedian(e.judged["pushup.hands_forward"].verdict) for e in (side, turned))
+    assert 0.7 * at_side <= at_yaw <= at_side + 3.0
+
+
+def test_hand_placement_is_not_judged_obliquely() -> None:
+    report = analyse(sk.pushup(hands_ahead_m=0.27, **realistic(2, yaw_deg=40))[0], "pushup").report
+    (forward,) = [f for f in report.findings if f.code == "pushup.hands_forward"]
+    assert not forward.assessable and "side-on" in forward.reason
 
 
 def test_oblique_view_still_judged() -> None:

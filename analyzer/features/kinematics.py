@@ -371,6 +371,10 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         # over where the feet stand (see _feet_level): the same wherever in the frame the lifter is
         "hip_above_feet": (_feet_level(track.t_ms, p["ankle"][:, 1]) - p["hip"][:, 1]) / leg_px,
+        # the straight arm's lean from vertical, + with the wrists ahead of the shoulders (toward the
+        # head in a push-up), - behind them: 0 with the hands right under the shoulders
+        "hands_ahead_deg": inclination_from_vertical(p["wrist"], p["shoulder"])
+        * np.sign(facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) + 1e-9),
         # hands ahead of the legs at their own height (toward the body's front), in leg lengths
         "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
         # the knee's height above the floor a face-down body rests on (see _above_floor), in leg lengths

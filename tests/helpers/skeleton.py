@@ -1013,6 +1013,7 @@ def pushup(
     hip_sag_deg: float = 0.0,
     pike_deg: float = 0.0,
     range_fraction: float = 1.0,
+    hands_ahead_m: float = 0.0,
     speed: float = 1.0,
     setup: Setup | None = None,
     **overrides: Any,
@@ -1021,6 +1022,8 @@ def pushup(
 
     ``hip_sag_deg``: hip-line deviation toward the floor, growing as the body lowers (exact at the bottom).
     ``pike_deg``: hips held up by that much throughout. ``range_fraction``: fraction of the full descent.
+    ``hands_ahead_m``: the hands this far ahead of the shoulders at the top (toward the head; - behind);
+    the straight arms then lean by ``measures['hands_ahead_deg']``.
     """
     setup, rng, body = _prepare(setup, overrides)
     tl = _timeline(reps, setup.fps, 1.2 / speed, 0.2 / speed, 1.0 / speed, 0.6 / speed)
@@ -1029,10 +1032,12 @@ def pushup(
     shape = Pose(foot_deg=np.full(n, 10.0), hand_deg=90.0)
     shape = shape.with_(**_bend_for(hip_sag_deg * p - pike_deg, shape, body))
     wrist_y = WRIST_ON_FLOOR * body.height
-    top_y = wrist_y + body.m("upper_arm") + body.m("forearm")
+    arm_m = body.m("upper_arm") + body.m("forearm")
+    top_y = wrist_y + math.sqrt(arm_m**2 - hands_ahead_m**2)
     low_y = top_y - range_fraction * (top_y - 0.075 * body.height)
     pose, lab = _tip_until(shape, body, top_y + (low_y - top_y) * p)
-    wrist = np.stack([np.full(n, mid(lab, "shoulder")[np.argmin(p), 0]), np.full(n, wrist_y)], axis=-1)
+    hands_x = mid(lab, "shoulder")[np.argmin(p), 0] + hands_ahead_m  # the head is toward +x
+    wrist = np.stack([np.full(n, hands_x), np.full(n, wrist_y)], axis=-1)
     shoulder = mid(lab, "shoulder")[:, :2]
     elbow = _circle_meet(
         shoulder, body.m("upper_arm"), wrist, body.m("forearm"), lambda a, b: a[:, 0] < b[:, 0]
@@ -1047,8 +1052,11 @@ def pushup(
     measures = {
         "hip_deviation_bottom_deg": hip_line_deviation_deg(lab)[turn],
         "shoulder_drop_m": top_y - low_y,
+        "hands_ahead_deg": math.degrees(math.asin(hands_ahead_m / arm_m)),
     }
     errors = [
+        ("pushup.hands_forward", max(0.0, measures["hands_ahead_deg"]), "deg", np.ones(n)),
+        ("pushup.hands_behind", max(0.0, -measures["hands_ahead_deg"]), "deg", np.ones(n)),
         ("pushup.hip_sag", hip_sag_deg, "deg", p),
         ("pushup.piking", pike_deg, "deg", np.ones(n)),
         ("pushup.partial_range", 1 - range_fraction, "fraction", p),
