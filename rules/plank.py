@@ -4,19 +4,17 @@ The body line is the angle at the hip between shoulder and ankle, signed:
 positive when the hip hangs below the shoulder-ankle line (sagging), negative
 when above it (piking). Geometry for scale: with a 0.5 m trunk and 0.9 m
 legs, a hip 5 cm off the line bends it by about 9 degrees, 10 cm by about 17.
-Judged on a one-second rolling median so a breath or a wobble is not a fault,
-and reported from the moment it started, since form that breaks down late in
-a hold is the typical pattern.
+Judged as a hold (analyzer.judging.holds): a fault must last a second, and is
+reported from the moment it started.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import frames_for, spans_where
-from analyzer.judging.positions import knees_down, prone, ramp, spread
+from analyzer.judging.holds import HOLD_SETTINGS, held_fault
+from analyzer.judging.positions import knees_down, prone, ramp, spread, typical
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
@@ -43,32 +41,13 @@ THRESHOLDS = {
     ),
 }
 SETTINGS = {
-    "persist": Setting(
-        1000.0, "ms", "A fault must last this long (the rolling median's window and the shortest span "
-        "reported): a breath or a wobble is not a sagging plank.",
-    ),
-    "persist_share": Setting(
-        0.3, "share of the hold", "In a hold shorter than about 3 s (a snippet) a fault must last this share of it.",
-    ),
-    "settle": Setting(
-        1000.0, "ms", "Getting into and out of the plank is not the plank: this much is skipped at each end.",
-    ),
-    "settle_share": Setting(0.1, "share of the hold", "What is skipped at each end of a hold shorter than 10 s."),
+    **HOLD_SETTINGS,
     "max_body_line": Setting(
         100.0, "deg", "A bad sag or pike is still a plank, and exactly what must be judged: real planks labelled "
         "'hips too high' read down to -85 deg (-100 with a frame ratio estimated 25 % off). A downward dog reads "
         "about -95 too, but prone() already leaves it out (its legs point down, its hips are high above the ankles).",
     ),
 }
-
-
-def _hold_ms(ctx: Context) -> float:
-    a, b = ctx.hold  # type: ignore[misc]
-    return float(ctx.t_ms[b - 1] - ctx.t_ms[a])
-
-
-def _persist_ms(ctx: Context) -> float:
-    return min(SETTINGS["persist"].value, SETTINGS["persist_share"].value * _hold_ms(ctx))
 
 
 def in_plank(features: Features) -> np.ndarray:
@@ -83,56 +62,23 @@ def looks_like(features: Features) -> float:
 
     Real planks move the shoulders by up to ~0.18 leg lengths (5th to 95th
     percentile: breathing, settling, landmark jitter; measured on the real
-    clips); a push-up moves them by 0.4 and more.
+    clips); a push-up moves them by 0.4 and more. Face down the two shoulders
+    are level from any view; one standing above the other is a side plank.
     """
-    return 1.0 - ramp(spread(features, "shoulder_height"), 0.22, 0.35)
-
-
-def _rolling(ctx: Context, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The series smoothed by a one-second rolling median, and the mask of the hold."""
-    a, b = ctx.hold  # type: ignore[misc]
-    t = ctx.t_ms
-    settle = min(SETTINGS["settle"].value, SETTINGS["settle_share"].value * _hold_ms(ctx))
-    frames = frames_for(ctx, _persist_ms(ctx))
-    values = ctx.features[name].copy()
-    known = np.isfinite(values)
-    values[~known] = np.interp(np.flatnonzero(~known), np.flatnonzero(known), values[known]) if known.any() else 0
-    rolled = median_filter(values, size=frames, mode="nearest")
-    rolled[~known] = np.nan
-    in_hold = (t >= t[a] + settle) & (t <= t[b - 1] - settle)
-    return rolled, in_hold
-
-
-def _held_fault(ctx: Context, check: Check, series: str, threshold: Threshold) -> list[Finding]:
-    """A fault present for at least a second of the hold, reported from when it started."""
-    rolled, in_hold = _rolling(ctx, series)
-    ctx.record(check, threshold, np.flatnonzero(in_hold), rolled[in_hold])
-    bad = in_hold & ((rolled > threshold.first) if threshold.above else (rolled < threshold.first))
-    spans = spans_where(ctx.t_ms, bad, min_ms=_persist_ms(ctx))
-    if not spans:
-        return []
-    in_spans = np.zeros_like(bad)
-    for t0, t1 in spans:
-        in_spans |= (ctx.t_ms >= t0) & (ctx.t_ms <= t1)
-    worst = float(np.nanpercentile(rolled[in_spans], 90 if threshold.above else 10))
-    severity = threshold.severity(worst)
-    if severity is None:
-        return []
-    hold_fraction = sum(t1 - t0 for t0, t1 in spans) / max(1.0, ctx.t_ms[ctx.hold[1] - 1] - ctx.t_ms[ctx.hold[0]])
-    return [check.finding(severity=severity, measured=worst, threshold=threshold, spans=spans,
-                          confidence=min(1.0, 0.5 + hold_fraction))]
+    still = 1.0 - ramp(spread(features, "shoulder_height"), 0.22, 0.35)
+    return still * (1.0 - ramp(typical(features, "shoulders_stacked"), 0.3, 0.5))
 
 
 def sagging_hips(ctx: Context, check: Check) -> list[Finding]:
-    return _held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["sag"])
+    return held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["sag"])
 
 
 def piked_hips(ctx: Context, check: Check) -> list[Finding]:
-    return _held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["pike"])
+    return held_fault(ctx, check, "hip_below_ankle_line_deg", THRESHOLDS["pike"])
 
 
 def head_dropping(ctx: Context, check: Check) -> list[Finding]:
-    return _held_fault(ctx, check, "neck_bend_deg", THRESHOLDS["head_drop"])
+    return held_fault(ctx, check, "neck_bend_deg", THRESHOLDS["head_drop"])
 
 
 EXERCISE = Exercise(

@@ -327,6 +327,13 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     def near3d(j: str) -> np.ndarray:
         return world[:, INDEX[f"{side}_{j}"]]
 
+    def middle(j: str) -> np.ndarray:  # between the two sides: the body's midline, seen from the front
+        return (xy[:, INDEX[f"left_{j}"]] + xy[:, INDEX[f"right_{j}"]]) / 2
+
+    def lower(j: str) -> np.ndarray:  # the lower of the two in the picture: on the side, the floor's side
+        a, b = xy[:, INDEX[f"left_{j}"]], xy[:, INDEX[f"right_{j}"]]
+        return np.where((np.nan_to_num(a[:, 1]) >= np.nan_to_num(b[:, 1]))[:, None], a, b)
+
     points = {j: near(j) for j in LIMB_JOINTS}
     points["nose"] = xy[:, INDEX["nose"]]
     facing = _facing(points)
@@ -371,6 +378,18 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hip_above_ankle": (p["ankle"][:, 1] - p["hip"][:, 1]) / leg_px,
         # over where the feet stand (see _feet_level): the same wherever in the frame the lifter is
         "hip_above_feet": (_feet_level(track.t_ms, p["ankle"][:, 1]) - p["hip"][:, 1]) / leg_px,
+        # the midline's body line (a side plank filmed from the front): + mid-hip below the line from the
+        # mid-shoulder to the mid-ankle, toward the floor
+        "mid_hip_below_line_deg": signed_offset_angle(middle("shoulder"), middle("hip"), middle("ankle")),
+        # one shoulder above the other (lying on the side, seen from the front or back), in torso lengths
+        "shoulders_stacked": np.abs(xy[:, INDEX["left_shoulder"], 1] - xy[:, INDEX["right_shoulder"], 1]) / scale_px,
+        # on the side: the lower hip's height above the floor under the lower hand and foot, in leg lengths
+        "lower_hip_above_floor": _above_floor(lower("hip"), lower("wrist"), lower("foot_index")) / leg_px,
+        # the more bent of the two knees (180 = straight): a knee side plank rests on the lower one
+        "knee_min_deg": np.fmin(
+            joint_angle(*(xy[:, INDEX[f"left_{j}"]] for j in ("hip", "knee", "ankle"))),
+            joint_angle(*(xy[:, INDEX[f"right_{j}"]] for j in ("hip", "knee", "ankle"))),
+        ),
         # the straight arm's lean from vertical, + with the wrists ahead of the shoulders (toward the
         # head in a push-up), - behind them: 0 with the hands right under the shoulders
         "hands_ahead_deg": inclination_from_vertical(p["wrist"], p["shoulder"])

@@ -970,6 +970,70 @@ def plank(
 
 # Where a knee resting on the floor has its centre (half the knee's depth), x height.
 KNEE_ON_FLOOR = 0.03
+# A foot lying on its outer edge has the ankle's centre this high above the floor, x height.
+ANKLE_ON_SIDE = 0.025
+LEG_POINTS = ("knee", "ankle", "heel", "foot_index")
+
+
+def _rotate_about_x(points: np.ndarray, centre: np.ndarray, angle_deg: np.ndarray) -> np.ndarray:
+    """Points (T, K, 3) turned about the x axis through ``centre`` (T, 3) by ``angle_deg`` (T,): y toward z."""
+    a = np.radians(angle_deg)[:, None]
+    rel = points - centre[:, None, :]
+    y, z = rel[..., 1], rel[..., 2]
+    out = rel.copy()
+    out[..., 1], out[..., 2] = y * np.cos(a) - z * np.sin(a), y * np.sin(a) + z * np.cos(a)
+    return out + centre[:, None, :]
+
+
+def side_plank(
+    duration_s: float = 20.0,
+    hip_drop_deg: float = 0.0,
+    drop_onset_s: float | None = None,
+    ramp_s: float = 3.0,
+    sway_deg: float = 0.0,
+    setup: Setup | None = None,
+    **overrides: Any,
+) -> tuple[PoseTrack, GroundTruth]:
+    """A forearm side plank held for the whole clip, on the left side, facing +x (a camera at yaw 90 films
+    it from the front): the left elbow on the floor under the shoulder, the forearm pointing at the camera,
+    the feet stacked on their edges, the right arm along the body.
+
+    ``hip_drop_deg``: the midline (mid-shoulder, mid-hip, mid-ankle) bends at the hip by that much toward
+    the floor, exact in the landmarks; from ``drop_onset_s`` over ``ramp_s`` (None: from the start).
+    ``sway_deg``: breathing wobble of the bend.
+    """
+    setup, rng, body = _prepare(setup, overrides)
+    t = np.arange(int(round(duration_s * setup.fps))) / setup.fps
+    envelope = np.ones_like(t) if drop_onset_s is None else min_jerk((t - drop_onset_s) / ramp_s)
+    bend = hip_drop_deg * envelope + sway_deg * np.sin(2 * np.pi * t / 4.0)
+    standing = forward_kinematics(Pose(foot_deg=np.zeros_like(t)), body)  # x front, y head, z right
+    hip = mid(standing, "hip")
+    legs = [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in LEG_POINTS]
+    upper = [i for i in range(standing.shape[1]) if i not in legs and LANDMARK_NAMES[i] not in ("left_hip", "right_hip")]
+    bent = standing.copy()  # both ends turned up toward the right side: the hip drops toward the left, the floor
+    bent[:, upper] = _rotate_about_x(standing[:, upper], hip, bend / 2)
+    bent[:, legs] = _rotate_about_x(standing[:, legs], hip, -bend / 2)
+    lying = np.stack([bent[..., 0], bent[..., 2], -bent[..., 1]], axis=-1)  # right side up, the head toward -z
+    ankle = lying[:, INDEX["left_ankle"]]
+    shoulder_y = ELBOW_ON_FLOOR * body.height + body.m("upper_arm")
+
+    def raised(tilt: np.ndarray) -> np.ndarray:  # the head end lifted about the bottom ankle
+        pts = _rotate_about_x(lying, ankle, tilt)
+        return pts + np.array([0.0, ANKLE_ON_SIDE * body.height, 0.0]) - np.stack(
+            [np.zeros_like(tilt), pts[:, INDEX["left_ankle"], 1], np.zeros_like(tilt)], axis=-1
+        )[:, None, :]
+
+    lab = raised(_bisect(lambda tilt: raised(tilt)[:, INDEX["left_shoulder"], 1], shoulder_y, 0.0, 60.0, len(t)))
+    elbow = lab[:, INDEX["left_shoulder"]] - np.array([0.0, body.m("upper_arm"), 0.0])
+    lab[:, INDEX["left_elbow"]] = elbow
+    lab[:, INDEX["left_wrist"]] = elbow + np.array([body.m("forearm"), 0.0, 0.0])
+    for part, (along, sideways) in HAND.items():
+        lab[:, INDEX[f"left_{part}"]] = lab[:, INDEX["left_wrist"]] + body.height * np.array([along, 0.0, sideways])
+    midline = (mid(lab, "shoulder"), mid(lab, "hip"), mid(lab, "ankle"))
+    measures = {"hip_drop_max_deg": float(np.max(180.0 - angle_deg(*midline)))}
+    errors = [("side_plank.hips_dropping", hip_drop_deg, "deg", envelope)]
+    hold = (0.0, float(t[-1] * 1000 + 1000 / setup.fps))
+    return _finish("side_plank", lab, t, setup, rng, body, [], errors, measures, hold)
 
 
 def _on_the_floor(body: Body, knees_down: bool) -> np.ndarray:
