@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,9 @@ from analyzer.io.track_csv import read_track_csv, write_track_csv
 from analyzer.pipeline import Analysis, analyze_track
 from analyzer.report import Report
 
-__all__ = ["add_outputs", "feature_rows", "load_analysis", "write_exports", "write_features_csv"]
+__all__ = [
+    "add_outputs", "feature_rows", "load_analysis", "write_exports", "write_features_csv", "write_session_report",
+]
 
 Progress = Callable[[int, int], None]
 REPORT_JSON = "report.json"
@@ -28,6 +31,7 @@ TRACK_CSV = "track.csv"
 FEATURES_CSV = "features.csv"
 ANNOTATED_MP4 = "annotated.mp4"
 REPORT_HTML = "report.html"
+NOTES_TXT = "notes.txt"
 
 
 def _in_spans(t_ms: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
@@ -126,6 +130,42 @@ def add_outputs(
                 source=Path(source) if is_video else None,
             )
         )
+    return written
+
+
+def write_session_report(
+    analysis: Analysis,
+    out_dir: Path,
+    *,
+    annotated: Path | None = None,
+    source: Path | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """What a trainer sends about one session, in ``out_dir``: report.html with the trainer's notes, the
+    annotated clip beside it (linked from the page, not embedded: one copy of the video, and a page that
+    opens at once), report.json and, when there are notes, notes.txt.
+
+    ``notes`` are by finding code, "" for the whole session.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / REPORT_JSON]
+    analysis.report.write(written[0])
+    video = None
+    if annotated is not None and Path(annotated).exists():
+        video = out_dir / ANNOTATED_MP4
+        shutil.copyfile(annotated, video)
+        written.append(video)
+    written.append(
+        write_html_report(analysis, out_dir / REPORT_HTML, annotated_video=video, source=source, notes=notes,
+                          link_video=True)
+    )
+    said = {code: text.strip() for code, text in (notes or {}).items() if text and text.strip()}
+    if said:
+        titles = {f.code: f.title for f in analysis.report.findings}
+        lines = [f"[{titles.get(code, code) if code else 'The session'}]\n{text}" for code, text in said.items()]
+        written.append(out_dir / NOTES_TXT)
+        written[-1].write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     return written
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from analyzer.draw.plots import measure_label
 from analyzer.pipeline import InputError
+from analyzer.report import Report
 from analyzer.store.library import (
     ClientInfo,
     Library,
@@ -24,7 +25,7 @@ from analyzer.store.library import (
     key_series,
     rep_start_s,
 )
-from webapp import widgets
+from webapp import client_export, player, session_video, trends, widgets
 from webapp.state import UPLOAD_TYPES, exercise_options, exercise_title, get_library, login_gate, plain, score_text
 
 ALL = "All"
@@ -111,7 +112,8 @@ def _session_rows(sessions: list[SessionInfo]) -> list[dict[str, object]]:
             "date": s.recorded_at.strftime("%Y-%m-%d %H:%M"),
             "exercise": exercise_title(s.exercise),
             "file": s.original_name,
-            "reps / hold": f"{s.hold_s:.0f} s" if s.hold_s is not None else s.reps,
+            # Text in both cases: a column mixing numbers and text is refused by Arrow (a traceback in the log).
+            "reps / hold": f"{s.hold_s:.0f} s" if s.hold_s is not None else f"{s.reps} reps",
             "score": score_text(s.score),
             "flags": ", ".join(f.split(".", 1)[-1].replace("_", " ") for f in s.flags) or "—",
         }
@@ -155,11 +157,11 @@ def sessions_tab(library: Library, client: ClientInfo) -> None:
     widgets.note_editor(hooks, "", key=f"lib_s{session.id}", label="Note on this session")
     with st.spinner("Opening the session…"):
         analysis = library.analysis(session.id)
-    annotated = widgets.current_cache().annotated_path(session.video.stem, session.exercise)
-    widgets.result_view(
-        analysis, session.video, key=f"lib_s{session.id}",
-        annotated=annotated if annotated.exists() else None, hooks=hooks,
-    )
+    annotated = session_video.annotated_video(session)
+    if annotated is None:
+        session_video.draw_annotated(library, session)
+        session_video.drawing_progress(session)
+    widgets.result_view(analysis, session.video, key=f"lib_s{session.id}", annotated=annotated, hooks=hooks)
     st.button("Delete this session", key=f"lib_del_s{session.id}", on_click=_delete_session, args=(session.id,))
 
 
@@ -188,12 +190,13 @@ def add_clips_tab(library: Library, client: ClientInfo) -> None:
         run = widgets.CancellableRun(f"{plain(upload.name)}: finding the body…", key=f"lib_cancel_{number}",
                                      on_cancel=lambda: None)
         try:
-            run.run(
+            session = run.run(
                 lambda progress, should_cancel, path=path, name=upload.name: library.add_clip(
                     client.id, path, exercise, name=name, recorded_at=recorded,
                     progress=progress, should_cancel=should_cancel,
                 )
             )
+            session_video.draw_annotated(library, session)  # queued: the next clip does not wait for it
             added += 1
         except InputError as exc:
             run.clear()
@@ -208,6 +211,15 @@ def add_clips_tab(library: Library, client: ClientInfo) -> None:
 
 
 # -- compare, trend, export ----------------------------------------------------
+def _aligned_start_s(report: Report, rep: int) -> float:
+    """Where a compared video starts: rep ``rep`` (1-based), or for 0 where the set starts (its first rep or
+    its hold), so two sets filmed with different lead-ins line up."""
+    if rep:
+        return rep_start_s(report, rep)
+    start_ms = report.reps[0].start_ms if report.reps else report.hold.start_ms if report.hold else 0.0
+    return round(start_ms / 1000.0, 1)
+
+
 def compare_tab(library: Library, client: ClientInfo) -> None:
     sessions = {s.id: s for s in library.sessions(client.id)}
     if len(sessions) < 2:
@@ -219,15 +231,20 @@ def compare_tab(library: Library, client: ClientInfo) -> None:
     second = b.selectbox("Second session", list(sessions), key="cmp_b", **pick)
     if first is None or second is None:
         return
+    if first == second:
+        st.info("Choose two different sessions.")
+        return
     analyses = {sid: library.analysis(sid) for sid in (first, second)}
-    most_reps = max(len(x.report.reps) for x in analyses.values())
-    rep = st.number_input("Start both videos at rep (0: the beginning)", 0, most_reps, 0, key="cmp_rep") if most_reps \
-        else 0
-    for column, sid in zip((a, b), (first, second)):
+    fewest_reps = min(len(x.report.reps) for x in analyses.values())
+    rep = int(st.number_input("Line both videos up on rep (0: the start of the set)", 0, fewest_reps, 0,
+                              key="cmp_rep")) if fewest_reps else 0
+    starts = {f"cmp_{sid}": _aligned_start_s(analyses[sid].report, rep) for sid in (first, second)}
+    player.sync_bar("cmp", starts, f"rep {rep}" if rep else "the start of the set")
+    for column, sid in zip(st.columns(2), (first, second)):  # under the bar: it plays both
         report = analyses[sid].report
-        widgets.jump_to(f"cmp_{sid}", rep_start_s(report, int(rep)))
         with column:
-            widgets.show_video(sessions[sid].video, key=f"cmp_{sid}", size=(report.source.width, report.source.height))
+            player.show_video(sessions[sid].video, key=f"cmp_{sid}", start_s=starts[f"cmp_{sid}"],
+                              size=(report.source.width, report.source.height))
             st.markdown(f"**{report.verdict}**")
             st.metric("Score", score_text(report.score))
             for group in widgets.group_findings(report).values():
@@ -247,38 +264,52 @@ def compare_tab(library: Library, client: ClientInfo) -> None:
     st.plotly_chart(figure, key="cmp_plot", width="stretch")
 
 
-def trend_figures(points: list) -> tuple[go.Figure, go.Figure]:
-    """How often each error appeared per session, and how far past its limit, over time."""
-    often, badly = go.Figure(), go.Figure()
-    for code in sorted({p.code for p in points}):
-        mine = [p for p in points if p.code == code]
-        title = mine[0].title
-        often.add_scatter(x=[p.recorded_at for p in mine], y=[round(100 * p.share) for p in mine],
-                          mode="lines+markers", name=title)
-        hit = [p for p in mine if p.magnitude is not None]
-        badly.add_scatter(x=[p.recorded_at for p in hit], y=[p.magnitude for p in hit], mode="lines+markers",
-                          name=f"{title} ({hit[0].unit})" if hit else title)
-    often.update_layout(title="How often (% of reps, or of the hold)", yaxis_range=[-5, 105], height=340)
-    badly.update_layout(title="How badly (worst value in the session)", height=340)
-    return often, badly
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _check_values(_library: Library, library_key: str, session_id: int, video: str,
+                  point: trends.SessionPoint) -> list[trends.CheckValue]:
+    """What each check measured in a session (rebuilt from its kept pose track once, then remembered)."""
+    return trends.check_values(point, _library.analysis(session_id))
 
 
 def trend_tab(library: Library, client: ClientInfo) -> None:
-    points = library.trend(client.id)
-    if not points:
-        st.info("No form errors recorded for this client yet: nothing to trend.")
+    sessions = library.sessions(client.id)
+    if not sessions:
+        st.info("No sessions yet: nothing to trend.")
         return
-    often, badly = trend_figures(points)
-    st.plotly_chart(often, key="trend_often", width="stretch")
-    st.plotly_chart(badly, key="trend_badly", width="stretch")
+    points = [trends.SessionPoint(s.id, s.recorded_at, s.exercise, s.score) for s in sessions]
+    st.plotly_chart(trends.score_figure(points), key="trend_score", width="stretch")
+    reports = [(p, library.report(p.session_id)) for p in points]
+    often = trends.how_often(reports)
+    titles = {f.code: trends.check_title(f.code, f.title) for _, r in reports for f in r.findings}
+    if often:
+        st.plotly_chart(trends.how_often_figure(often, titles), key="trend_often", width="stretch")
+    else:
+        st.caption("No form error recorded for this client yet.")
+    values: dict[str, list[trends.CheckValue]] = {}
+    with st.spinner("Measuring each session…"):
+        for point, session in zip(points, sessions):
+            for value in _check_values(library, str(library.root), session.id, str(session.video), point):
+                values.setdefault(value.code, []).append(value)
+    if not values:
+        return
+    st.markdown("##### Each check, session by session, against its limits")
+    columns = st.columns(2)
+    for i, (code, mine) in enumerate(sorted(values.items())):
+        figure = trends.check_figure(mine, trends.check_title(code, titles.get(code, code)))
+        columns[i % 2].plotly_chart(figure, key=f"trend_check_{code}", width="stretch")
 
 
 def export_tab(library: Library, client: ClientInfo) -> None:
     stem = "".join(ch if ch.isalnum() else "_" for ch in client.name).strip("_") or "client"
     st.download_button("All sessions (JSON)", lambda: library.export_json(client.id), f"{stem}.json",
                        "application/json", key="export_json", on_click="ignore")
-    st.download_button("Reports (zip of HTML and JSON)", lambda: library.export_zip(client.id), f"{stem}_reports.zip",
+    st.download_button("Reports to send (zip: each session's page with your notes and its annotated clip)",
+                       lambda: client_export.client_reports_zip(library, client), f"{stem}_reports.zip",
                        "application/zip", key="export_zip", on_click="ignore")
+    missing = [s for s in library.sessions(client.id) if session_video.annotated_video(s) is None]
+    if missing:
+        st.caption(f"{_plural(len(missing), 'session')} without an annotated clip yet: open a session to have "
+                   "it drawn (a live session, kept as poses only, has none).")
 
 
 def page() -> None:

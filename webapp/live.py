@@ -33,9 +33,10 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import VideoProcessorBase, WebRtcMode, webrtc_streamer
 
+from analyzer.draw.plots import measure_label
 from analyzer.io.track_csv import write_track_csv
 from analyzer.judging.registry import exercises
-from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live, key_angle_label
+from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live
 from analyzer.pipeline import Analysis, InputError
 from analyzer.report import Severity
 from analyzer.store.library import Library, LibraryError, SessionInfo
@@ -45,6 +46,8 @@ LOG = logging.getLogger(__name__)
 LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
 NO_ICE_SERVERS: dict[str, Any] = {"iceServers": []}
 STATUS_REFRESH_S = 0.5
+# Below this many poses a second the coach misses the bottom of fast reps: the athlete is told.
+SLOW_FPS = 8.0
 WORKER_KEY = "live_worker"
 SUMMARY_KEY = "live_summary"
 BEEP_KEY = "live_last_beep"
@@ -119,20 +122,27 @@ def beep_wav(frequency: float, variant: int = 0, duration_s: float = 0.18, rate:
     return buf.getvalue()
 
 
+def _angle_words(name: str, value: float) -> str:
+    """'Knee angle 92°': the series in words (its unit, degrees, drawn as a sign)."""
+    words = measure_label(name).removesuffix(" (deg)")
+    return f"{words} {value:.0f}°"
+
+
 def status_line(state: LiveState | None, exercise_kind: str) -> str:
-    """The live state in one line of text (shown under the video; the browser test reads it)."""
+    """The live state in one line a person doing the set can read at a glance (shown under the video; the
+    browser test reads it). How the computer keeps up is said only when it does not: frame rates, delays and
+    skipped frames are for the log, not for the athlete."""
     if state is None:
         return "Waiting for the camera…"
-    if exercise_kind == "hold":
-        counter = f"Hold: {state.hold_s or 0.0:.1f} s"
-    else:
-        counter = f"Reps: {state.rep_count}"
-    angle = f"{key_angle_label(state.key_angle[0])} {state.key_angle[1]:.0f}°" if state.key_angle else "—"
-    cue = f"{state.cue_title} — {state.cue}" if state.cue_title else "none"
-    return (
-        f"{counter} · Cue: {cue} · Angle: {angle} · {state.fps:.0f} fps · latency {state.latency_ms:.0f} ms"
-        f" · dropped {state.dropped}"
-    )
+    counter = f"Hold: {state.hold_s or 0.0:.0f} s" if exercise_kind == "hold" else f"Reps: {state.rep_count}"
+    if state.landmarks is None:
+        return f"{counter} · Step back until your whole body is in the picture."
+    parts = [counter, f"{state.cue_title}: {state.cue}" if state.cue_title else "Form looks good"]
+    if state.key_angle:
+        parts.append(_angle_words(*state.key_angle))
+    if 0 < state.fps < SLOW_FPS:
+        parts.append("This computer is falling behind: close other programs.")
+    return " · ".join(parts)
 
 
 def _status(worker: LatestFrameWorker, kind: str, sound: bool) -> None:
@@ -175,9 +185,10 @@ def _show_summary(result: dict[str, Any]) -> None:
     report = result["analysis"].report
     st.markdown(f"**{report.verdict}**")
     cols = st.columns(3)
-    cols[0].metric("Reps", len(report.reps)) if report.hold is None else cols[0].metric(
-        "Hold", f"{report.hold.duration_s:.0f} s"
-    )
+    if report.hold is None:
+        cols[0].metric("Reps", len(report.reps))
+    else:
+        cols[0].metric("Hold", f"{report.hold.duration_s:.0f} s")
     cols[1].metric("Score", score_text(report.score))
     cols[2].metric("Frames analysed", report.frames_with_pose)
     judged = [f for f in report.findings if f.assessable and f.severity != Severity.info]
@@ -274,3 +285,7 @@ def page() -> None:
         _show_summary(st.session_state[SUMMARY_KEY])
     else:
         st.info("Press START to turn on the camera. Allow the browser to use it when asked.")
+
+
+if __name__ == "__main__":
+    page()

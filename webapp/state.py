@@ -133,10 +133,11 @@ class Job:
     a rerun of the page (any click) neither stops nor restarts it; the rerun finds it and watches again.
     """
 
-    def __init__(self, key: Hashable, seq: int, pool: AnalysisPool) -> None:
+    def __init__(self, key: Hashable, seq: int, pool: AnalysisPool, abandon_after_s: float | None = ABANDONED_S) -> None:
         self.key = key
         self.seq = seq
         self.pool = pool
+        self.abandon_after_s = abandon_after_s
         self.future: Future[Any] = Future()
         self.started = False
         self.done_total = (0, 0)
@@ -149,7 +150,9 @@ class Job:
 
     def should_cancel(self) -> bool:
         """Polled by the pipeline: cancelled by its session, or abandoned by it."""
-        return self._stop.is_set() or time.monotonic() - self._seen > ABANDONED_S
+        if self._stop.is_set():
+            return True
+        return self.abandon_after_s is not None and time.monotonic() - self._seen > self.abandon_after_s
 
     def touch(self) -> None:
         """Someone is still watching (see ``ABANDONED_S``)."""
@@ -194,12 +197,14 @@ class AnalysisPool:
         self._unfinished: dict[int, Job] = {}
         self._numbers = itertools.count()
 
-    def submit(self, key: Hashable, work: Callable[[Job], Any]) -> Job:
-        """Queue ``work(job)``; raises ``PoolFull`` when ``max_unfinished`` jobs are already in."""
+    def submit(self, key: Hashable, work: Callable[[Job], Any], *, abandon_after_s: float | None = ABANDONED_S) -> Job:
+        """Queue ``work(job)``; raises ``PoolFull`` when ``max_unfinished`` jobs are already in.
+
+        ``abandon_after_s=None``: work nobody watches (it is never taken for abandoned)."""
         with self._lock:
             if len(self._unfinished) >= self.max_unfinished:
                 raise PoolFull(f"{len(self._unfinished)} analyses are already running or waiting")
-            job = Job(key, next(self._numbers), self)
+            job = Job(key, next(self._numbers), self, abandon_after_s)
             self._unfinished[job.seq] = job
             job.future = self._executor.submit(self._run, job, work)
         job.future.add_done_callback(lambda _future: self._forget(job))
@@ -262,3 +267,42 @@ def cancel_session_job(name: str) -> None:
     job: Job | None = st.session_state.get(name)
     if job is not None:
         job.cancel()
+
+
+# Work for the server, not for one browser session (a library session's annotated video): one job per key,
+# and never more than this many unfinished, so that they never fill the queue people's uploads wait in.
+MAX_SERVER_JOBS = 2
+_SERVER_JOBS: dict[Hashable, Job] = {}
+_SERVER_JOBS_LOCK = threading.Lock()
+
+
+def server_job(key: Hashable, work: Callable[[Job], Any]) -> Job | None:
+    """The job for ``key`` already running or waiting, else ``work`` newly queued, never abandoned (nobody
+    waits for it: the page that asked goes on); None when the pool or the share of it for such work is full
+    (the next page asking tries again)."""
+    with _SERVER_JOBS_LOCK:
+        held = _SERVER_JOBS.get(key)
+        if held is not None and not held.done():
+            return held
+        if sum(not job.done() for job in _SERVER_JOBS.values()) >= MAX_SERVER_JOBS:
+            return None
+        try:
+            job = ANALYSIS_POOL.submit(key, work, abandon_after_s=None)
+        except PoolFull:
+            return None
+        _SERVER_JOBS[key] = job
+    job.future.add_done_callback(lambda _future: _forget_server_job(key, job))
+    return job
+
+
+def _forget_server_job(key: Hashable, job: Job) -> None:
+    with _SERVER_JOBS_LOCK:
+        if _SERVER_JOBS.get(key) is job:
+            del _SERVER_JOBS[key]
+
+
+def running_server_job(key: Hashable) -> Job | None:
+    """The unfinished server job for ``key``, if any."""
+    with _SERVER_JOBS_LOCK:
+        job = _SERVER_JOBS.get(key)
+    return job if job is not None and not job.done() else None

@@ -134,11 +134,12 @@ def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> Non
 def page() -> None:
     st.title("Analyse a set")
     limit = st.get_option("server.maxUploadSize")
-    st.caption(f"{', '.join(t.upper() for t in UPLOAD_TYPES)}, up to {limit} MB. {TIPS}")
+    intro = st.empty()  # the filming tips until a clip is in: then the result comes first (a phone's screen)
     options = exercise_options()
     exercise = st.selectbox("Exercise", list(options), format_func=options.get, key="upload_exercise")
     upload = st.file_uploader("Drop a clip here", type=UPLOAD_TYPES, key="upload_file")
     if upload is None:
+        intro.caption(f"{', '.join(t.upper() for t in UPLOAD_TYPES)}, up to {limit} MB. {TIPS}")
         drop_session_jobs(ANALYSIS_JOB, RENDER_JOB)
         st.info("Nothing is sent anywhere: the clip is analysed on this computer.")
         return

@@ -27,6 +27,7 @@ from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.files import data_dir
+from webapp import framing, player
 from webapp.state import Job, exercise_title, plain, score_text
 
 try:  # Streamlit interrupts a running script with these when the user clicks during a run
@@ -42,10 +43,6 @@ SEVERITY_LOOK = {
     Severity.note: ("blue", "Note"),
     Severity.info: ("gray", "Not judged"),
 }
-BROWSER_PLAYABLE = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/mp4", ".webm": "video/webm"}
-MAX_JUMPS_PER_CARD = 8
-# Portrait phone clips would fill the screen at full column width: cap the drawn height.
-MAX_VIDEO_HEIGHT_PX = 560
 
 
 @st.cache_resource(show_spinner=False)
@@ -170,57 +167,36 @@ def _seconds(ms: float) -> float:
     return round(ms / 1000.0, 1)
 
 
-def _start_key(key: str) -> str:
-    return f"{key}_video_start"
-
-
-def jump_to(key: str, seconds: float) -> None:
-    """Button callback: the next run draws the video starting there."""
-    st.session_state[_start_key(key)] = seconds
-
-
-def show_video(path: Path | None, *, key: str, caption: str = "", size: tuple[int | None, int | None] = (None, None)) -> None:
-    """The clip, starting where the last jump button pointed; a note when the browser cannot play it."""
-    if path is None or not Path(path).exists():
-        st.info("The video is not available any more.")
-        return
-    suffix = Path(path).suffix.lower()
-    if suffix == ".gif":
-        st.image(str(path), caption=caption or None)
-        st.caption("GIFs cannot jump to a time: the annotated video can.")
-        return
-    if suffix not in BROWSER_PLAYABLE:
-        st.info(f"Browsers cannot play {plain(suffix)} files; the annotated video shows the clip when it is available.")
-        return
-    start = float(st.session_state.get(_start_key(key), 0.0))
-    width, height = size
-    fit = int(MAX_VIDEO_HEIGHT_PX * width / height) if width and height and height > width else "stretch"
-    st.video(str(path), format=BROWSER_PLAYABLE[suffix], start_time=start, width=fit)
-    if caption:
-        st.caption(caption)
-
-
 def ui_text(text: str) -> str:
     """The pipeline speaks to the command line; here the exercise is chosen in the picker."""
     return text.replace("with --exercise", "in the Exercise menu above")
 
 
 def _headline(report: Report) -> None:
-    st.subheader(ui_text(report.verdict) or "Analysis done.")
-    cols = st.columns(4)
-    cols[0].metric("Score", score_text(report.score))
-    ex = report.exercise
-    if ex is not None:
-        how = "as chosen" if ex.given else f"recognised, {ex.confidence:.0%} sure"
-        cols[1].metric("Exercise", exercise_title(ex.name), help=how)
-    if report.hold is not None:
-        cols[2].metric("Hold", f"{report.hold.duration_s:.0f} s")
-    else:
-        cols[2].metric("Reps", len(report.reps))
-    view = report.view.kind + (f", {report.view.yaw_deg:.0f}°" if report.view.yaw_deg is not None else "")
-    cols[3].metric("Camera view", view)
+    """Score, exercise, reps or hold, camera view: small, side by side, wrapping on a phone (under the video,
+    so that on a narrow screen the verdict and the video come first)."""
+    with st.container(horizontal=True):
+        st.metric("Score", score_text(report.score), width="content")
+        ex = report.exercise
+        if ex is not None:
+            how = "as chosen" if ex.given else f"recognised, {ex.confidence:.0%} sure"
+            st.metric("Exercise", exercise_title(ex.name), help=how, width="content")
+        if report.hold is not None:
+            st.metric("Hold", f"{report.hold.duration_s:.0f} s", width="content")
+        else:
+            st.metric("Reps", len(report.reps), width="content")
+        view = report.view.kind + (f", {report.view.yaw_deg:.0f}°" if report.view.yaw_deg is not None else "")
+        st.metric("Camera view", view, width="content")
     for notice in report.notices:
         st.info(ui_text(notice))
+
+
+def _framing(analysis: Any) -> None:
+    """The set-up in one line: quiet when all is well, a warning when the next recording should change."""
+    checks = framing.framing_checks(analysis)
+    if checks:
+        say = st.caption if all(c.ok for c in checks) else st.warning
+        say(framing.framing_line(checks))
 
 
 def _value(f: Finding) -> str:
@@ -258,15 +234,7 @@ def finding_card(code: str, group: list[Finding], *, key: str, hooks: NoteHooks 
             facts.append(f"measured {_value(worst)}")
         if facts:
             st.write(" · ".join(facts))
-        spans = [(f.rep, span) for f in group for span in f.spans_ms][:MAX_JUMPS_PER_CARD]
-        if spans:
-            cols = st.columns(min(4, len(spans)))
-            for i, (rep, (start, _end)) in enumerate(spans):
-                label = f"▶ {'rep ' + str(rep) + ' · ' if rep else ''}{_seconds(start)} s"
-                cols[i % len(cols)].button(
-                    label, key=f"{key}_jump_{code}_{i}", on_click=jump_to, args=(key, _seconds(start)),
-                    help="Play the video from here",
-                )
+        player.jump_bar(key, code, player.finding_jumps(group))
         if hooks is not None:
             note_editor(hooks, code, key=key, label="Note on this finding")
 
@@ -311,7 +279,8 @@ def _not_judged(report: Report) -> None:
         st.markdown(f"- **{f.title}**: {f.reason or 'could not be judged from this video.'}")
 
 
-def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path | None) -> None:
+def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path | None,
+               notes: Callable[[], dict[str, str]] | None) -> None:
     report: Report = analysis.report
     stem = Path(report.source.file).stem or "formcheck"
     cols = st.columns(4)
@@ -324,7 +293,8 @@ def _downloads(analysis: Any, *, key: str, annotated: Path | None, source: Path 
         key=f"{key}_dl_csv", on_click="ignore",
     )
     cols[2].download_button(
-        "Report (HTML)", lambda: html_report(analysis, annotated, source), f"{stem}_report.html", "text/html",
+        "Report (HTML)", lambda: html_report(analysis, annotated, source, notes() if notes else None),
+        f"{stem}_report.html", "text/html",
         key=f"{key}_dl_html", on_click="ignore",
     )
     if annotated is not None and annotated.exists():
@@ -348,10 +318,12 @@ def tables_zip(analysis: Any) -> bytes:
     return buffer.getvalue()
 
 
-def html_report(analysis: Any, annotated: Path | None, source: Path | None) -> bytes:
+def html_report(analysis: Any, annotated: Path | None, source: Path | None,
+                notes: dict[str, str] | None = None) -> bytes:
+    """The report page, the annotated clip embedded (linked when too large) and the trainer's notes in it."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
-        write_html_report(analysis, out, annotated_video=annotated, source=source)
+        write_html_report(analysis, out, annotated_video=annotated, source=source, notes=notes)
         return out.read_bytes()
 
 
@@ -375,16 +347,18 @@ def result_view(
 ) -> None:
     """Everything about one analysed clip: verdict, video with jumps, cards, timeline, reps, downloads."""
     report: Report = analysis.report
-    _headline(report)
+    st.subheader(ui_text(report.verdict) or "Analysis done.")
+    _framing(analysis)
     left, right = st.columns([3, 2])
     with left:
         shown = annotated if annotated is not None and annotated.exists() else video
-        show_video(
+        player.show_video(
             shown, key=key, caption="Annotated: faults in colour." if shown is annotated else "",
             size=(report.source.width, report.source.height),
         )
         if annotated is None:
             st.caption("Annotated video: not available; showing the original clip.")
+        _headline(report)
     with right:
         groups = group_findings(report)
         real = {c: g for c, g in groups.items() if any(f.severity != Severity.info for f in g)}
@@ -402,4 +376,4 @@ def result_view(
     st.markdown("#### Not judged from this video")
     _not_judged(report)
     st.markdown("#### Downloads")
-    _downloads(analysis, key=key, annotated=annotated, source=video)
+    _downloads(analysis, key=key, annotated=annotated, source=video, notes=hooks.notes if hooks else None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,17 +134,27 @@ def _rep_views(analysis: Analysis) -> tuple[list[tuple[str, str]], list[dict[str
     return [(k, measure_label(k, analysis.exercise)) for k in keys], rows
 
 
-def _video_src(video: Path | None, out: Path) -> tuple[str | None, str]:
+def _video_src(video: Path | None, out: Path, link: bool) -> tuple[str | None, str]:
+    """The video's ``src``: embedded, or (``link``, or too large to embed) its name beside the report."""
     if video is None or not Path(video).exists():
         return None, ""
     video = Path(video)
-    if video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
+    if not link and video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
         return _data_uri(video.read_bytes(), "video/mp4"), ""
     try:
         rel = video.resolve().relative_to(out.resolve().parent).as_posix()
     except ValueError:
         rel = video.name
+    if link:
+        return rel, f"The annotated clip is {rel}, next to this file: keep them together."
     return rel, f"The video is too large to embed; keep {video.name} next to this file."
+
+
+def _note_views(analysis: Analysis, notes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The trainer's notes as (what about, text): the session's first, then each finding's by its title."""
+    titles = {f.code: f.title for f in analysis.report.findings}
+    about = [("The session", notes.get("", ""))] + [(titles.get(code, code), text) for code, text in notes.items() if code]
+    return [(what, text.strip()) for what, text in about if text and text.strip()]
 
 
 def _summary_lines(analysis: Analysis) -> dict[str, str]:
@@ -206,6 +217,8 @@ def render_html(
     annotated_video: Path | None = None,
     source: Path | None = None,
     out: Path = Path("report.html"),
+    notes: Mapping[str, str] | None = None,
+    link_video: bool = False,
 ) -> str:
     """The report page as a string (see :func:`write_html_report`)."""
     report = analysis.report
@@ -214,7 +227,7 @@ def render_html(
         "warning (amber) and danger (red) zones. Shaded columns: when a finding was present. Dashed "
         "lines: where each rep (grey) or the hold (green) starts and ends."
     )
-    video_src, video_note = _video_src(annotated_video, out)
+    video_src, video_note = _video_src(annotated_video, out, link_video)
     metrics, reps = _rep_views(analysis)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     html = env.get_template("report.html.j2").render(
@@ -228,20 +241,34 @@ def render_html(
         video_src=video_src,
         video_note=video_note,
         processing=_processing_lines(analysis),
+        notes=_note_views(analysis, notes or {}),
         **_summary_lines(analysis),
     )
     return html
 
 
 def write_html_report(
-    analysis: Analysis, out: Path, annotated_video: Path | None = None, *, source: Path | None = None
+    analysis: Analysis,
+    out: Path,
+    annotated_video: Path | None = None,
+    *,
+    source: Path | None = None,
+    notes: Mapping[str, str] | None = None,
+    link_video: bool = False,
 ) -> Path:
-    """Write the self-contained report; ``source`` (the clip) gives the thumbnails their picture."""
+    """Write the self-contained report; ``source`` (the clip) gives the thumbnails their picture.
+
+    ``notes`` are the trainer's (by finding code, "" for the session): what a trainer sends is their word
+    too. ``link_video`` links the annotated clip by its name beside the report (a zip holding both) instead
+    of embedding it.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(
-        render_html(analysis, annotated_video=annotated_video, source=source, out=out), encoding="utf-8"
+        render_html(analysis, annotated_video=annotated_video, source=source, out=out, notes=notes,
+                    link_video=link_video),
+        encoding="utf-8",
     )
     tmp.replace(out)
     return out

@@ -1,4 +1,4 @@
-"""The trainer's library: clients, their sessions (one analysed clip each), notes, trends and exports.
+"""The trainer's library: clients, their sessions (one analysed clip each), notes and a JSON export.
 
 Stored through SQLAlchemy: SQLite at ``<data dir>/formcheck.db`` by default,
 any other database (PostgreSQL) through ``FORMCHECK_DATABASE_URL``. Videos
@@ -17,15 +17,12 @@ never committed) is swept when the library next opens.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
 import shutil
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
-from analyzer.draw.html_report import write_html_report
 from analyzer.draw.style import worst
 from analyzer.pipeline import Analysis
 from analyzer.pose.extract import ExtractOptions, Progress
@@ -166,21 +162,6 @@ class SessionInfo:
         return f"{self.recorded_at:%Y-%m-%d %H:%M} · {self.exercise} · {self.original_name}"
 
 
-@dataclass(frozen=True)
-class TrendPoint:
-    """One finding code in one session: how often (0 when checked and clean) and how badly."""
-
-    session_id: int
-    recorded_at: datetime
-    code: str
-    title: str
-    count: int
-    share: float = field(metadata={"doc": "reps affected / reps (1.0 for a hold with the error)"})
-    magnitude: float | None
-    threshold: float | None
-    unit: str
-
-
 def summarise_flags(findings: Iterable[Finding], reps: int) -> list[dict[str, Any]]:
     """Per finding code: count, reps affected, worst severity, and the value furthest past its limit."""
     by_code: dict[str, list[Finding]] = {}
@@ -206,14 +187,6 @@ def summarise_flags(findings: Iterable[Finding], reps: int) -> list[dict[str, An
             }
         )
     return out
-
-
-def _share(flag: Flag | None, reps: int) -> float:
-    if flag is None:
-        return 0.0
-    if reps and flag.reps_affected:
-        return min(1.0, flag.reps_affected / reps)
-    return 1.0
 
 
 class Library:
@@ -486,45 +459,7 @@ class Library:
             rows = db.scalars(select(Note).where(Note.session_id == session_id))
             return {n.finding_code: n.text for n in rows}
 
-    # -- trend and export ------------------------------------------------------
-    def trend(self, client_id: int) -> list[TrendPoint]:
-        """For every finding code the client ever showed: each session of that exercise, oldest first.
-
-        Sessions of the exercise where the code did not fire count as 0, so a
-        fault that went away shows as a drop, not as missing data.
-        """
-        with self._db() as db:
-            _get(db, Client, client_id)
-            rows = list(
-                db.scalars(
-                    select(Session).where(Session.client_id == client_id).order_by(Session.recorded_at, Session.id)
-                )
-            )
-            codes: dict[str, tuple[str, set[str]]] = {}
-            for row in rows:
-                for flag in row.flags:
-                    codes.setdefault(flag.code, (flag.title, set()))[1].add(row.exercise)
-            points = []
-            for code, (title, exercises) in sorted(codes.items()):
-                for row in rows:
-                    if row.exercise not in exercises:
-                        continue
-                    flag = next((f for f in row.flags if f.code == code), None)
-                    points.append(
-                        TrendPoint(
-                            session_id=row.id,
-                            recorded_at=row.recorded_at,
-                            code=code,
-                            title=title,
-                            count=flag.count if flag else 0,
-                            share=_share(flag, row.reps),
-                            magnitude=flag.magnitude if flag else None,
-                            threshold=flag.threshold if flag else None,
-                            unit=flag.unit if flag else "",
-                        )
-                    )
-            return points
-
+    # -- export ----------------------------------------------------------------
     def export_json(self, client_id: int) -> bytes:
         """Everything known about a client: sessions with their reports, flags and notes."""
         with self._db() as db:
@@ -549,25 +484,6 @@ class Library:
                 ],
             }
         return json.dumps(data, indent=2).encode()
-
-    def export_zip(self, client_id: int) -> bytes:
-        """A zip with the client's JSON and, per session, report.json, notes and the HTML report."""
-        data = json.loads(self.export_json(client_id))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, tempfile.TemporaryDirectory() as tmp:
-            zf.writestr("client.json", json.dumps(data, indent=2))
-            lines = [f"# {data['client']}", ""]
-            for s in data["sessions"]:
-                folder = f"{s['recorded_at'][:10]}_{s['id']}_{s['exercise']}"
-                zf.writestr(f"{folder}/report.json", json.dumps(s["report"], indent=2))
-                if s["notes"]:
-                    zf.writestr(f"{folder}/notes.txt", "\n\n".join(f"[{k}]\n{v}" for k, v in s["notes"].items()))
-                html = Path(tmp) / f"{s['id']}.html"
-                write_html_report(self.analysis(s["id"]), html, source=self.session(s["id"]).video)
-                zf.write(html, f"{folder}/report.html")
-                lines.append(f"- {s['recorded_at'][:16]} {s['exercise']}: score {s['score']} - {s['verdict']}")
-            zf.writestr("README.md", "\n".join(lines) + "\n")
-        return buffer.getvalue()
 
 
 # -- helpers -------------------------------------------------------------------

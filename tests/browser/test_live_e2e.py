@@ -42,20 +42,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory: pytest.TempPathFactory, start_streamlit) -> str:
-    """The live page served by ``streamlit run`` (the app's navigation, or a one-page harness without it)."""
+    """The live page served by ``streamlit run app.py``, as people open it."""
     skip_unless_runnable(CLIP)
     work = tmp_path_factory.mktemp("live")
-    if (ROOT / "app.py").exists() and "live_page" in (ROOT / "app.py").read_text():
-        script, path = ROOT / "app.py", "/live"
-    else:
-        script, path = work / "harness.py", ""
-        script.write_text("from webapp import live\n\nlive.page()\n")
     env = {**os.environ, "FORMCHECK_DATA": str(work / "data"), "FORMCHECK_ICE_LOOPBACK": "only",
            "PYTHONPATH": str(ROOT)}
     env.pop("FORMCHECK_PUBLIC", None)
     log_path = work / "streamlit.log"
     print(f"server log: {log_path}")
-    return start_streamlit(script, env, log_path, extra_args=("--server.fileWatcherType", "none")) + path
+    return start_streamlit(ROOT / "app.py", env, log_path, extra_args=("--server.fileWatcherType", "none")) + "/live"
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +85,12 @@ def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
     _wait(browser, lambda d: _reps(_status(d)) >= 0, LIVE_TIMEOUT_S, "the live status (is the WebRTC link up?)")
     browser.save_screenshot(str(SHOTS / "live_start.png"))
     first = _reps(_status(browser))
-    _wait(browser, lambda d: _reps(_status(d)) >= first + 2 and "Cue: none" not in _status(d), LIVE_TIMEOUT_S,
+    _wait(browser, lambda d: _reps(_status(d)) >= first + 2 and "Form looks good" not in _status(d), LIVE_TIMEOUT_S,
           "the rep counter to move and a cue to appear")
     status = _status(browser)
     browser.save_screenshot(str(SHOTS / "live_coaching.png"))
     print(f"live after {time.monotonic() - started:.1f} s: {status}")
-    assert re.search(r"\d+ fps", status)
+    assert not re.search(r"fps|latency|dropped", status)  # the athlete's words, not the log's
 
     click_in_component(browser, "STOP", shot=FAILURE_SHOT)
     _wait(browser, lambda d: "Save to the trainer library" in d.find_element(By.TAG_NAME, "body").text, 60,

@@ -1,0 +1,108 @@
+"""Sessions filed in the library get their annotated video, drawn in the server's pool, not while the page
+waits (issue 18: sessions added from the library's "Add clips" had none)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import webapp.state as state
+from analyzer.store.cache import AnalysisCache
+from analyzer.store.library import Library
+from tests.helpers.fake_library import fake_clip
+from tests.helpers.paths import REPO
+from webapp import session_video
+
+APP = REPO / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "data"
+    monkeypatch.setenv("FORMCHECK_DATA", str(root))
+    for name in ("FORMCHECK_DATABASE_URL", "FORMCHECK_PUBLIC", "FORMCHECK_PASSWORD_HASH"):
+        monkeypatch.delenv(name, raising=False)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def no_failed_drawings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failures are remembered per server process: each test starts with none (the fake clips share hashes)."""
+    monkeypatch.setattr(session_video, "_FAILED", set())
+
+
+@pytest.fixture
+def drawn(fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The annotated videos drawn (a stand-in file each: the fake clips are not videos)."""
+    videos: list[Path] = []
+
+    def draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
+        out = self.annotated_path(sha, analysis.report.exercise.name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"annotated " + Path(video).read_bytes())
+        videos.append(Path(video))
+        return out
+
+    monkeypatch.setattr(AnalysisCache, "annotated", draw)
+    return videos
+
+
+def _wait_for_drawings() -> None:
+    for job in list(state._SERVER_JOBS.values()):
+        job.future.result(timeout=60)
+
+
+def library_app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=60).run().switch_page("webapp/library_page.py").run()
+
+
+def test_clips_added_in_the_library_get_an_annotated_video(drawn: list[Path], data_dir: Path) -> None:
+    library = Library(root=data_dir)
+    library.create_client("Flo")
+    at = library_app()
+    at.file_uploader[0].set_value([("one.mp4", b"FAKE:sag.mp4\n", "video/mp4")]).run()
+    at.button(key="lib_add").click().run()
+    assert not at.exception and "Added 1 session to Flo." in "".join(s.value for s in at.success)
+    _wait_for_drawings()
+    [session] = library.sessions()
+    assert drawn == [session.video]
+    at.selectbox(key="lib_open").select(session.id).run()
+    assert "Annotated: faults in colour." in [c.value for c in at.caption]
+    library.close()
+
+
+def test_a_session_filed_without_one_gets_it_when_opened(drawn: list[Path], data_dir: Path, tmp_path: Path) -> None:
+    library = Library(root=data_dir)
+    client = library.create_client("Gus")
+    session = library.add_clip(client.id, fake_clip(tmp_path, "pike.mp4"), "plank")
+    at = library_app()
+    at.selectbox(key="lib_open").select(session.id).run()
+    assert not at.exception
+    _wait_for_drawings()
+    assert drawn == [session.video]
+    at.run()
+    assert "Annotated: faults in colour." in [c.value for c in at.caption]
+    library.close()
+
+
+def test_a_drawing_that_fails_is_not_retried_at_every_look(fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch,
+                                                           data_dir: Path, tmp_path: Path) -> None:
+    tries: list[Path] = []
+
+    def fail(self: AnalysisCache, video: Path, *_a, **_k) -> Path:
+        tries.append(Path(video))
+        raise RuntimeError("no decoder for this clip")
+
+    monkeypatch.setattr(AnalysisCache, "annotated", fail)
+    library = Library(root=data_dir)
+    session = library.add_clip(library.create_client("Jo").id, fake_clip(tmp_path, "clean.mp4"), "plank")
+    at = library_app()
+    at.selectbox(key="lib_open").select(session.id).run()
+    _wait_for_drawings()
+    at.run()
+    at.run()
+    assert not at.exception and len(tries) == 1
+    assert "Annotated video: not available; showing the original clip." in [c.value for c in at.caption]
+    library.close()
