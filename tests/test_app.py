@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import analyzer.store.auth as auth
+from analyzer.judging.rulebook import BEYOND_VIDEO
 from analyzer.pose.extract import Cancelled
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library
@@ -90,7 +91,7 @@ def test_upload_shows_the_result_and_jumps_to_a_finding(calls: list[str]) -> Non
     shown = texts(at)
     assert "sagging hips" in at.subheader[0].value.lower()
     assert "Sagging hips" in shown and "Head dropping" in shown and "Do:" in shown
-    assert "Not judged from this video" in shown
+    assert "Not judged from this video" in shown and BEYOND_VIDEO in shown
     assert at.metric[0].value.endswith("/100")
     assert video_start(at) == 0
     [sag] = [jumps for key, jumps in jump_bars(at).items() if key.endswith("_jumps_plank.sagging_hips")]

@@ -12,6 +12,7 @@ import pytest
 from analyzer.draw.html_report import write_html_report
 from analyzer.draw.plots import timeline_figure, timeline_rows
 from analyzer.exports import add_outputs, load_analysis, write_exports
+from analyzer.judging.rulebook import BEYOND_VIDEO
 from analyzer.pipeline import Analysis
 from tests.browser.chrome import browser_missing
 from tests.helpers.media import plain_clip
@@ -81,6 +82,7 @@ def test_report_is_self_contained_and_complete(outputs: Path, analysis: Analysis
     )
     assert "@media print" in html
     assert analysis.report.versions.formcheck in text
+    assert BEYOND_VIDEO in text  # when to stop and see a professional, on every report
 
 
 def test_report_without_the_clip_still_has_thumbnails(tmp_path: Path, analysis: Analysis) -> None:

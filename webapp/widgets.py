@@ -23,6 +23,7 @@ from analyzer.draw.plots import measure_label, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
 from analyzer.draw.style import worst as worst_finding
 from analyzer.exports import write_exports
+from analyzer.judging.rulebook import BEYOND_VIDEO
 from analyzer.pose.extract import Cancelled
 from analyzer.report import Finding, Report, Severity
 from analyzer.store.cache import AnalysisCache
@@ -375,5 +376,6 @@ def result_view(
         st.dataframe(rep_table(analysis), hide_index=True, key=f"{key}_reps")
     st.markdown("#### Not judged from this video")
     _not_judged(report)
+    st.caption(BEYOND_VIDEO)
     st.markdown("#### Downloads")
     _downloads(analysis, key=key, annotated=annotated, source=video, notes=hooks.notes if hooks else None)

@@ -19,6 +19,7 @@ import numpy as np
 from analyzer.draw.overlay import annotated_still, overlay_plan, worst_frame_ms
 from analyzer.draw.plots import figure_html, measure_label, timeline_figure
 from analyzer.draw.style import SEVERITY_RANK
+from analyzer.judging.rulebook import BEYOND_VIDEO
 from analyzer.report import Finding, Severity
 
 if TYPE_CHECKING:
@@ -242,6 +243,7 @@ def render_html(
         video_note=video_note,
         processing=_processing_lines(analysis),
         notes=_note_views(analysis, notes or {}),
+        beyond_video=BEYOND_VIDEO,
         **_summary_lines(analysis),
     )
     return html

@@ -21,6 +21,12 @@ from analyzer.report import Finding, Severity
 
 View = Literal["side", "front", "oblique"]
 SIDE_VIEWS: tuple[View, ...] = ("side", "oblique")
+# What the articles say a video cannot judge, said with every verdict (never a diagnosis).
+BEYOND_VIDEO = (
+    "Pain that is sharp or does not go away, numbness, tingling, or pain running down a leg are beyond "
+    "what a video can judge: stop, and see a doctor or a physiotherapist. formcheck judges form; it does "
+    "not diagnose."
+)
 HOW_TO_FILM = {
     "side": "film from the side, camera at hip height, whole body in the frame",
     "front": "film from the front, camera at hip height, whole body in the frame",
