@@ -802,6 +802,37 @@ def squat(
     return _finish("squat", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
 
 
+def overhead_press(
+    reps: int = 3,
+    back_arch_deg: float = 0.0,
+    speed: float = 1.0,
+    setup: Setup | None = None,
+    **overrides: Any,
+) -> tuple[PoseTrack, GroundTruth]:
+    """Standing presses from the front rack (elbows forward and down, hands at the shoulders) to straight
+    arms overhead. ``back_arch_deg``: lumbar and thoracic extension (60/40) growing with the press, exact at
+    the top: the trunk leans back under the bar, the fault the articles name.
+    """
+    setup, rng, body = _prepare(setup, overrides)
+    tl = _timeline(reps, setup.fps, 1.0 / speed, 0.4 / speed, 1.2 / speed, 0.8 / speed)
+    p = tl.phase()
+    pose = Pose(
+        arm_deg=35.0 + 145.0 * p,
+        forearm_deg=180.0 - 10.0 * (1 - p),
+        hand_deg=180.0,
+        lumbar_deg=-0.6 * back_arch_deg * p,
+        thoracic_deg=-0.4 * back_arch_deg * p,
+    )
+    lab = place(forward_kinematics(pose, body), "foot_index")
+    turn = np.argmax(p)
+    measures = {"trunk_lean_top_deg": trunk_lean_deg(lab)[turn], "trunk_lean_rack_deg": trunk_lean_deg(lab)[0]}
+    errors = [
+        ("overhead_press.back_arch", back_arch_deg, "deg", p),
+        ("overhead_press.tempo", _hurry((1.0, 1.2), (1.0 / speed, 1.2 / speed)), "s", np.ones(len(p))),
+    ]
+    return _finish("overhead_press", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
+
+
 def deadlift(
     reps: int = 3,
     rounded_back_deg: float = 0.0,
