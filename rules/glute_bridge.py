@@ -13,7 +13,7 @@ import numpy as np
 
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import RepValue, at_percentile, frames_by_level
-from analyzer.judging.positions import ramp, spread, typical
+from analyzer.judging.positions import ramp, shoulders_lead, spread, typical
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
@@ -70,8 +70,13 @@ def supine(features: Features) -> np.ndarray:
 
 
 def looks_like(features: Features) -> float:
-    """Lying face up, the hips going up and down."""
-    return ramp(spread(features, "hip_below_knee_line_deg"), 10.0, 25.0) * ramp(typical(features, "face_up"), 0.0, 0.15)
+    """Lying face up, the hips going up and down, the shoulders staying on the floor (a crunch moves the
+    shoulders, not the hips: rules/crunch.py)."""
+    return (
+        ramp(spread(features, "hip_below_knee_line_deg"), 10.0, 25.0)
+        * ramp(typical(features, "face_up"), 0.0, 0.15)
+        * (1.0 - ramp(shoulders_lead(features), 0.0, 0.15))
+    )
 
 
 def _top(ctx: Context, rep: RepSpan) -> np.ndarray:

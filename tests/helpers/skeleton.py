@@ -833,6 +833,47 @@ def overhead_press(
     return _finish("overhead_press", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
 
 
+def crunch(
+    reps: int = 3,
+    curl_deg: float = 30.0,
+    neck_pull_deg: float = 0.0,
+    speed: float = 1.0,
+    setup: Setup | None = None,
+    **overrides: Any,
+) -> tuple[PoseTrack, GroundTruth]:
+    """Crunches lying on the back, knees bent and feet flat, arms along the sides: the trunk curls up about
+    the hips by ``curl_deg`` from the floor (30: a crunch; 60 and more: the whole back off the floor, a
+    sit-up). ``neck_pull_deg``: the head bent toward the chest beyond the trunk's line at the top (hands
+    pulling on the neck). Feet toward +x, head toward -x.
+    """
+    setup, rng, body = _prepare(setup, overrides)
+    tl = _timeline(reps, setup.fps, 1.0 / speed, 0.4 / speed, 1.2 / speed, 0.8 / speed)
+    p = tl.phase()
+    lift = curl_deg * p
+    legs = Pose(shank_deg=-35.0, foot_deg=0.0)
+
+    def hip_y(knee: np.ndarray) -> np.ndarray:  # the hip joint's height with the ankle on its floor height
+        return forward_kinematics(legs.with_(knee_deg=knee), body)[:, INDEX["left_hip"], 1] + body.m("ankle_height")
+
+    knee = float(_bisect(hip_y, SUPINE_JOINT_HEIGHT * body.height, 60.0, 140.0, 1)[0])
+    pose = legs.with_(
+        knee_deg=knee,
+        trunk_deg=-90.0 + lift,
+        neck_deg=neck_pull_deg * p,
+        arm_deg=90.0 - lift,
+        forearm_deg=90.0 - lift,
+        hand_deg=90.0 - lift,
+    )
+    lab = forward_kinematics(pose, body) + np.array([0.0, body.m("ankle_height"), 0.0])
+    measures = {"curl_top_deg": curl_deg, "neck_pull_top_deg": neck_pull_deg}
+    errors = [
+        ("crunch.neck_pull", neck_pull_deg, "deg", p),
+        ("crunch.sit_up", max(0.0, curl_deg - 45.0), "deg", p),
+        ("crunch.tempo", _hurry((1.0, 1.2), (1.0 / speed, 1.2 / speed)), "s", np.ones(len(p))),
+    ]
+    return _finish("crunch", lab, tl.t_s, setup, rng, body, tl.reps, errors, measures)
+
+
 def deadlift(
     reps: int = 3,
     rounded_back_deg: float = 0.0,
