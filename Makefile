@@ -66,3 +66,12 @@ fuzz: $(STAMP)
 	$(PY) -c "import atheris" 2>/dev/null || $(PY) -m pip install --quiet atheris
 	PYTHONPATH=. $(PY) tests/fuzz/fuzz_probe.py -max_total_time=$(FUZZ_SECONDS)
 	PYTHONPATH=. $(PY) tests/fuzz/fuzz_track_csv.py -max_total_time=$(FUZZ_SECONDS)
+
+# The spine estimator (analyzer/pose/spine.py): render ~200 clips into SPINE_DATA (outside the repo), run the
+# pose model over them, fit the MLP, write analyzer/pose/models/spine_mlp.npz and print its sha256 (pin it in
+# analyzer/pose/model.py) and the held-out error table. Hours on one core; resumes where it stopped.
+SPINE_DATA ?= /tmp/formcheck-spine
+.PHONY: spine-model
+spine-model:
+	[ -x $(SYNTH_VENV)/bin/python ] || $(MAKE) synth-test
+	nice -n 10 $(SYNTH_VENV)/bin/python -m tools.spine.train --data $(SPINE_DATA) --fixture tests/data/spine_heldout.npz

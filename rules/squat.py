@@ -1,21 +1,29 @@
 """Squat (back, front, goblet, bodyweight): sit down between the heels with a neutral spine.
 
 Butt wink, the pelvis tucking under at the bottom, barely moves the landmarks
-(25 deg of posterior tilt moves the trunk line by ~3 deg), so it is read from
-the back outline in the mask: how far the lower back stands out against the
-buttock (``img_lumbar_fill``), at the bottom of each rep against standing in
-the same rep. That change also depends on the body, the clothes and the
-camera (measured on 220 rendered reps of 59 bodies: spread 4x larger between
-people than between one person's clean reps), so a rep is judged against the
-person's own best rep of at least the same depth: a wink that comes and goes
-across the set is found, one present on every rep is not (the report says
-so). Everything else is landmark geometry.
+(25 deg of posterior tilt moves the trunk line by ~3 deg). Two cues read it
+from the body mask:
+
+- ``squat.butt_wink``: the spine estimator's lumbar flexion (analyzer/pose/spine.py,
+  absolute angles) at the very bottom of each rep against the same person
+  standing in that rep: the pelvis tucking under rounds the lower back, on
+  every rep or on one.
+- ``squat.butt_wink_across_reps``: how far the lower back's outline stands out
+  against the buttock (``img_lumbar_fill``), bottom against standing, beyond
+  the person's own best rep of at least the same depth. That change also
+  depends on the body, the clothes and the camera (220 rendered reps of 59
+  bodies: spread 4x larger between people than between one person's clean
+  reps), so only a wink that comes and goes across the set shows; it needs no
+  model, and works on tracks exported before the estimator.
+
+Everything else is landmark geometry.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from analyzer.features import spine
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import (
     RepValue,
@@ -34,14 +42,24 @@ from analyzer.report import Finding
 # whole body down the frame as far as a squat does (mrpose__squat2, filmed from the front).
 REP_SIGNAL = "hip_above_feet"
 SETTINGS = {
+    "spine_quality": Setting(
+        0.5, "estimator quality", "Spine angles are trusted only where the estimator could tell (outline traced, "
+        "near side-on, inputs like the rendered bodies it learnt from): renders read 0.7-1 side-on, less turned.",
+    ),
+    "spine_time": Setting(
+        200.0, "ms", "A rep's lumbar angle (and its outline's tuck) is judged only with at least this much trusted "
+        "bottom and standing: a wink is held through the bottom (rendered squats pause there 0.3 s and spend "
+        "~0.5 s in the lowest tenth), while a cross-fade or a glimpse of a few frames is not a wink.",
+    ),
+    "spine_min_knee": Setting(
+        55.0, "deg", "The spine estimator learnt squats down to the renderer's depth (MediaPipe reads its bottoms at "
+        "a knee angle of 60-76 deg): a rep bottoming out deeper than this is outside what it knows, and the lumbar "
+        "spine rounds further there in any squat, so that rep is left to the across-reps cue.",
+    ),
     "outline_quality": Setting(
         0.6, "share of the back traced", "The outline is trusted only where the mask traced most of the back "
         "(a bar's plates or the arms crossing it lower the quality); renders read 0.7-0.95, real phone clips "
         "0.45-0.9 (compression, clothes).",
-    ),
-    "outline_time": Setting(
-        100.0, "ms", "A rep's tuck is measured only with at least this much clear outline at the bottom and "
-        "standing: one frame's outline noise is not a wink.",
     ),
     "same_depth": Setting(
         5.0, "deg", "A rep is compared with reps at least this deep (knee angle at the bottom): squatting deeper "
@@ -57,8 +75,22 @@ NO_REFERENCE_REP = (
     "lower-back outline at the bottom (turned from the camera, the bar, arms or baggy clothes across it, or a "
     "single rep); film two or more reps exactly from the side, camera at hip height, in fitted clothes."
 )
+SPINE_UNSEEN = (
+    "the lower back's angle could not be read at the bottom and standing of any rep: turned from the camera, the "
+    "bar, arms or baggy clothes across it, or squats deeper than the spine estimator has learnt (a knee angle "
+    "under 55 deg at the bottom); film exactly from the side, camera at hip height, in fitted clothes."
+)
 THRESHOLDS = {
     "butt_wink": Threshold(
+        warn=10.0, danger=15.0, unit="deg",
+        reason="ERRORS.md squat: butt wink. Lumbar flexion (the spine estimator) at the very bottom beyond the "
+        "same person standing, median over the bottom frames. The lumbar spine loses some lordosis in any "
+        "deep squat; a wink is the pelvis tucking under on top of that. 10 deg is past the estimator on clean "
+        "rendered squats (2.5-4.4 deg, 3 reps) and below what 15-25 deg of rendered wink reads side-on "
+        "(11-18 deg, 6 reps, yaw 0-15); the estimator reads large winks short, so 15 is already a clear tuck. "
+        "Small figures turned 25 deg read a 15 deg wink at 4-8: missed (tools/spine/README.md).",
+    ),
+    "wink_across_reps": Threshold(
         warn=2.0, danger=3.5, unit="% trunk",
         reason="ERRORS.md squat: butt wink. Rise of the lower back against the buttock from standing to the "
         "bottom, beyond the person's own best rep of the same depth. Renders (tools/synth, 220 reps, yaw 0-30): "
@@ -118,11 +150,11 @@ def _bottom_and_standing_strict(ctx: Context, rep: RepSpan) -> tuple[np.ndarray,
 # How much the lower back rose against the buttock from standing to the very bottom of a rep.
 _tuck = change_between(
     "img_lumbar_fill", _bottom_and_standing_strict, quality="img_quality",
-    min_quality=SETTINGS["outline_quality"].value, percentile=50.0, min_ms=SETTINGS["outline_time"].value,
+    min_quality=SETTINGS["outline_quality"].value, percentile=50.0, min_ms=SETTINGS["spine_time"].value,
 )
 
 
-def butt_wink(ctx: Context, check: Check) -> list[Finding]:
+def butt_wink_across_reps(ctx: Context, check: Check) -> list[Finding]:
     """Each rep's tuck beyond the best of the other reps at least as deep (see the module doc)."""
     tucks = [_tuck(ctx, rep) for rep in ctx.reps]
     depths = [percentile_at(ctx.features["knee_deg"], bottom(ctx, rep), 10.0) for rep in ctx.reps]
@@ -137,7 +169,21 @@ def butt_wink(ctx: Context, check: Check) -> list[Finding]:
         best = float(np.percentile(peers, SETTINGS["best_reps_percentile"].value))
         return RepValue(own.value - best, own.frames, own.per_frame - best, own.confidence)
 
-    return per_rep_check(ctx, check, THRESHOLDS["butt_wink"], beyond_best_rep, unmeasured=NO_REFERENCE_REP)
+    return per_rep_check(ctx, check, THRESHOLDS["wink_across_reps"], beyond_best_rep, unmeasured=NO_REFERENCE_REP)
+
+
+_lumbar_change = change_between(
+    spine.LUMBAR, _bottom_and_standing_strict, quality=spine.QUALITY, min_quality=SETTINGS["spine_quality"].value,
+    percentile=50.0, min_ms=SETTINGS["spine_time"].value,
+)
+
+
+def _lumbar_tuck(ctx: Context, rep: RepSpan) -> RepValue | None:
+    """How much the lumbar spine flexed from standing to the very bottom of a rep (the pelvis tucking
+    under), for reps no deeper than the estimator knows."""
+    if percentile_at(ctx.features["knee_deg"], bottom(ctx, rep), 10.0) < SETTINGS["spine_min_knee"].value:
+        return None
+    return _lumbar_change(ctx, rep)
 
 
 def _heel_lift(ctx: Context, rep: RepSpan) -> RepValue | None:
@@ -193,8 +239,22 @@ EXERCISE = Exercise(
             why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
             headline=True,
             threshold="butt_wink",
+            series_label="Lower-back rounding at the bottom, beyond standing (deg)",
+            measure=_lumbar_tuck,
+            unmeasured=SPINE_UNSEEN,
+            views=("side",),  # turned further, the outline is partly the flank
+            needs=(spine.LUMBAR,),
+            body_parts=("shoulder", "hip", "knee"),
+            key_series=spine.LUMBAR,
+        ),
+        Check(
+            code="squat.butt_wink_across_reps",
+            title="Butt wink on some reps",
+            cue="Stop the descent just above the depth where your lower back starts to round, and brace.",
+            why="The pelvis tucking under rounds the lower back at the bottom and puts pressure on the lumbar spine.",
+            threshold="wink_across_reps",
             series_label="Lower-back tuck beyond your best reps of that depth (% of trunk length)",
-            run=butt_wink,
+            run=butt_wink_across_reps,
             views=("side",),  # turned further, the outline is partly the flank
             needs=("img_lumbar_fill",),
             body_parts=("shoulder", "hip", "knee"),

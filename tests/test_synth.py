@@ -136,3 +136,8 @@ def test_same_seed_same_clip(tmp_path: Path) -> None:
     frame = truth_a["frames"][0]
     assert len(frame["image"]) == len(frame["world"]) == len(frame["visible"]) == 33
     assert a.video.stat().st_size > 1000
+    # The spine's absolute angles: neutral standing, the wink's lumbar flexion and posterior tilt at the bottom.
+    standing = frame["spine"]
+    bottom = max(truth_a["frames"], key=lambda f: f["errors"].get("butt_wink", 0.0))
+    assert abs(standing["lumbar_flexion_deg"]) < 0.1 and abs(standing["thoracic_flexion_deg"]) < 0.1
+    assert bottom["spine"]["lumbar_flexion_deg"] == pytest.approx(bottom["errors"]["butt_wink"], abs=0.1)

@@ -18,6 +18,7 @@ from scipy.ndimage import median_filter
 
 from analyzer.features.cuts import blank_transitions
 from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs, smoothing_settings
+from analyzer.features.spine import spine_series
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 
@@ -410,6 +411,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     }
     for name, values in track.channels.items():
         series[f"img_{name}"] = lowpass(track.t_ms, fill_short_gaps(track.t_ms, values)) if smooth else values
+    series.update(spine_series(series))
     features = Features(
         t_ms=track.t_ms,
         series=series,

@@ -29,6 +29,11 @@ than ~5 deg (the trunk shifts back almost rigidly) while good real squats
 vary by up to ~12; ``lumbar_fill`` (lower back against buttock) does show it,
 but only against the same person's other reps (rules/squat.py).
 
+The same rays feed the spine estimator (:mod:`analyzer.pose.spine`):
+:func:`spine_inputs` gives it the dorsal and ventral profiles and the chord's
+frame, and :func:`back_shape_from_landmarks` returns its absolute angles
+(``spine_*``) beside the outline's measures, so the pose estimator stays one call.
+
 Known limits (measured on the real clips): ``lumbar_bend_deg`` and
 ``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
 flexes: about 30 degrees between standing and a neutral-spine hinge), so rules
@@ -46,6 +51,7 @@ import cv2
 import numpy as np
 
 from analyzer.landmarks import INDEX
+from analyzer.pose import spine
 
 # Stable output keys (CSV columns ``spine_<key>``).
 KEYS: tuple[str, ...] = (
@@ -162,7 +168,8 @@ def back_shape_from_landmarks(
     facing: Facing | None = None,
     max_shoulder_spread: float = 0.55,
 ) -> dict[str, float]:
-    """:func:`back_shape` with the near side, the front and the view taken from the 33 landmarks.
+    """:func:`back_shape` with the near side, the front and the view taken from the 33 landmarks,
+    plus the spine estimator's absolute angles (:mod:`analyzer.pose.spine`, ``spine_*`` keys).
 
     ``xy`` (33, 2+) pixel coordinates. The near side is the one with the
     higher shoulder+hip+knee visibility. The front comes from ear -> nose,
@@ -172,26 +179,56 @@ def back_shape_from_landmarks(
     "side" plank clip, filmed at about 3/4) gives NaN: the outline there is
     the flank, not the back. Between, ``quality`` is scaled down with the spread.
     """
+    inputs = spine_inputs(mask, xy, visibility, facing, max_shoulder_spread)
+    if inputs is None:
+        return nan_result() | spine.nan_channels()
+    out = _measures(T_SAMPLES, inputs.dorsal, inputs.dorsal_sharpness)
+    # Turned away from a pure side view, the outline is part back, part flank.
+    out["quality"] = round(out["quality"] * max(0.0, 1.0 - (inputs.frame.spread / 0.75) ** 2), 4)
+    return out | spine.estimate(inputs)
+
+
+def spine_inputs(
+    mask: np.ndarray,
+    xy: np.ndarray,
+    visibility: np.ndarray | None = None,
+    facing: Facing | None = None,
+    max_shoulder_spread: float = 0.55,
+) -> spine.SpineInputs | None:
+    """The near side's chord and the mask's dorsal and ventral profiles along it (see
+    :func:`back_shape_from_landmarks` for the rules); None where the back cannot be traced."""
+    m = np.asarray(mask)
+    if m.ndim == 3:
+        m = m[..., 0]
     p = np.asarray(xy, dtype=np.float64)[:, :2]
+    if m.ndim != 2 or m.size == 0:
+        return None
     vis = np.ones(len(p)) if visibility is None else np.nan_to_num(np.asarray(visibility, dtype=np.float64))
     joints = ("shoulder", "hip", "knee")
     score = {sd: sum(vis[INDEX[f"{sd}_{j}"]] for j in joints) for sd in ("left", "right")}
     near = max(score, key=score.get)
     sh, hp, kn = (p[INDEX[f"{near}_{j}"]] for j in joints)
+    height, width = m.shape
+    if not (_in_frame(sh, width, height) and _in_frame(hp, width, height)):
+        return None
     length = float(np.hypot(*(hp - sh)))
     spread = float(np.hypot(*(p[INDEX["left_shoulder"]] - p[INDEX["right_shoulder"]])))
-    measurable = np.isfinite(length) and length > 0 and np.isfinite(spread)
-    if not measurable or spread > max_shoulder_spread * length:
-        return nan_result()
+    if length < MIN_CHORD_PX or not np.isfinite(spread) or spread > max_shoulder_spread * length:
+        return None
     front = front_vector(p[INDEX["nose"]], p[INDEX[f"{near}_ear"]])
     hint = front if front is not None else facing
     if hint is None:
-        return nan_result()
-    knee = kn if np.all(np.isfinite(kn)) else None
-    out = back_shape(mask, sh, hp, knee, hint)
-    # Turned away from a pure side view, the outline is part back, part flank.
-    out["quality"] = round(out["quality"] * max(0.0, 1.0 - (spread / length / 0.75) ** 2), 4)
-    return out
+        return None
+    u = (hp - sh) / length
+    normal = np.array([-u[1], u[0]])
+    side = _back_side(normal, u, sh, hp, kn if np.all(np.isfinite(kn)) else None, hint, length)
+    if side == 0:
+        return None
+    back = side * normal
+    dorsal, sharp = _dorsal_profile(m, sh, u, back, length)
+    ventral, _ = _dorsal_profile(m, sh, u, -back, length)
+    frame = spine.ChordFrame(sh, u, back, length, near, spread / length)
+    return spine.SpineInputs(frame, dorsal, sharp, ventral, p)
 
 
 # -- internals ---------------------------------------------------------------------------------------

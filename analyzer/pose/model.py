@@ -39,6 +39,11 @@ MODEL_SHA256: dict[str, str] = {
 }
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
+
+# The spine estimator's weights (analyzer/pose/spine.py), trained by `python -m tools.spine.train`,
+# which prints the new digest; pinned so that a damaged or stray file is never used.
+SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_mlp.npz"
+SPINE_MODEL_SHA256 = "57c2df723dfa4e0998d55517dd009a3649028f64b594560ad04b9aafc597dcbe"
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: offline machines must fail fast
 
 
@@ -105,6 +110,18 @@ def _shipped_model(path: str) -> Path:
             "or rebuild it with tools/build_pose_model.py."
         )
     return p
+
+
+def spine_model_path() -> Path | None:
+    """The shipped spine estimator's weights if present and matching their pin, else None (the app
+    then runs without absolute spine angles: the rules fall back on the outline or say they cannot judge)."""
+    return _checked_spine_model(str(SPINE_MODEL_FILE))
+
+
+@functools.cache
+def _checked_spine_model(path: str) -> Path | None:
+    p = Path(path)
+    return p if p.is_file() and model_sha256(p) == SPINE_MODEL_SHA256 else None
 
 
 def verified_sha256(path: str | os.PathLike[str]) -> str | None:

@@ -8,4 +8,4 @@ dependencies (torch, anny, PyOpenGL with OSMesa) live in the optional
 or its tests imports this package.
 """
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"

@@ -6,7 +6,9 @@ bottom, bridge hyperextension only near the top, plank sag all the time):
 
 - ``rounded_back`` (deadlift): lumbar + thoracic flexion, 40 % on spine05-04
   and 60 % on spine03-01, the pelvis re-solved so the shoulders stay over the
-  mid-foot.
+  mid-foot. ``upper_back_rounding`` / ``lower_back_rounding`` bend the thoracic
+  or the lumbar part alone (negative: arched), so that a spine estimator
+  learns to tell them apart (tools/spine).
 - ``butt_wink`` (squat): posterior pelvic tilt; the lumbar spine (spine05-04)
   flexes by the same angle so the thorax keeps its lean and the thighs keep
   theirs (it is the pelvis alone that tucks under).
@@ -164,10 +166,12 @@ def _standing(ctx: PoseContext, shin_fwd: float, thigh_back: float, lean_target_
 # --------------------------------------------------------------------------- exercises
 def _deadlift(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     flex = err.get("rounded_back", 0.0)
-    lumbar, thoracic = 0.4 * flex, 0.6 * flex
+    lumbar = 0.4 * flex + err.get("lower_back_rounding", 0.0)
+    thoracic = 0.6 * flex + err.get("upper_back_rounding", 0.0)
+    flex = lumbar + thoracic
     hang = _arms(ctx.poser, _down(0.0), _down(0.0), lateral=0.16)
     # Clean lifters keep the gaze ahead (neck extends); a rounding back lets the head drop with it.
-    neck = -19.0 * p * max(0.0, 1.0 - flex / 20.0)
+    neck = -19.0 * p * min(1.0, max(0.0, 1.0 - flex / 20.0))
     return _standing(ctx, shin_fwd=20.0 * p, thigh_back=66.0 * p, lean_target_dy=-0.14,
                      lumbar=lumbar, thoracic=thoracic, pelvis_extra=0.0, neck=neck, arms=hang,
                      lean_extra=err.get("hips_rise_first", 0.0))
@@ -320,9 +324,14 @@ EXERCISES: dict[str, Exercise] = {
                                      "lumbar+thoracic flexion (deg), spine05..spine01"),
             "hips_rise_first": ErrorDef("hips_rise_first", "deadlift.hips_rise_first", 12.0,
                                         "extra trunk lean half-way up (deg): hips rise before the shoulders"),
+            "upper_back_rounding": ErrorDef("upper_back_rounding", "deadlift.rounded_back", 25.0,
+                                            "thoracic flexion alone (deg, spine03..spine01; < 0 extension)"),
+            "lower_back_rounding": ErrorDef("lower_back_rounding", "deadlift.rounded_back", 25.0,
+                                            "lumbar flexion alone (deg, spine05..spine04; < 0 arched)"),
         },
         codes=("deadlift.rounded_back", "deadlift.hips_rise_first"), rep_s=(1.3, 0.4, 1.1, 0.6), make=_deadlift,
-        envelope={"rounded_back": _with_depth, "hips_rise_first": _early_ascent},
+        envelope={"rounded_back": _with_depth, "hips_rise_first": _early_ascent,
+                  "upper_back_rounding": _with_depth, "lower_back_rounding": _with_depth},
     ),
     "squat": Exercise(
         name="squat", kind="reps",

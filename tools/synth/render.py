@@ -26,7 +26,7 @@ from tools.synth.raster import Lighting, Renderer, Room
 from tools.synth.rig import Body
 from tools.synth.spec import ClipSpec, resolve, view_kind
 from tools.synth.timeline import build as build_timeline
-from tools.synth.truth import FrameRecord, TruthBuilder, visibility
+from tools.synth.truth import FrameRecord, TruthBuilder, spine_angles, visibility
 from tools.synth.video import Mp4Writer, degrade
 
 
@@ -51,6 +51,7 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
     timeline = build_timeline(exercise, spec.fps, spec.reps, spec.hold_s, spec.tempo, spec.errors, spec.error_reps)
 
     ctx = PoseContext(poser)
+    neutral_heads = poser.skin({}).heads
     poses: list[Placed] = []
     for ft in timeline.frames:
         placed = exercise.make(ctx, ft.p, ft.errors)
@@ -77,8 +78,9 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
                 image = camera.project(placed.landmarks)
                 cam = camera.to_camera(placed.landmarks)
                 hip_mid = (cam[INDEX["left_hip"]] + cam[INDEX["right_hip"]]) / 2
+                spine = spine_angles(placed.heads, neutral_heads, body.index)
                 truth.add(FrameRecord(ft.t_ms, ft.rep, ft.p, ft.errors, image, cam - hip_mid,
-                                      placed.landmarks, visibility(image, depth)))
+                                      placed.landmarks, visibility(image, depth), spine))
     finally:
         if writer:
             writer.close()

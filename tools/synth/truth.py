@@ -4,7 +4,8 @@ Per frame: 33 MediaPipe landmarks as normalised image x, y plus camera depth
 (m), world positions in MediaPipe's convention (metres, hip-centred, camera
 axes: x right, y down, z away from the camera) and whether each is hidden
 behind something.  Per rep: the injected error magnitudes, angles measured
-on the true landmarks at the bottom and where each error peaks.  Findings: ``expected`` at or
+on the true landmarks at the bottom and where each error peaks; per frame also the spine's
+absolute angles (:func:`spine_angles`), the targets of formcheck's spine estimator.  Findings: ``expected`` at or
 above an error's clear magnitude, ``absent`` for errors not injected,
 ``borderline`` in between (a rule may go either way).
 """
@@ -36,6 +37,7 @@ class FrameRecord:
     world: np.ndarray  # (33, 3)
     scene: np.ndarray  # (33, 3) Anny axes, floor at z=0
     visible: np.ndarray  # (33,) bool
+    spine: dict[str, float] = field(default_factory=dict)  # spine_angles()
 
 
 @dataclass
@@ -57,6 +59,8 @@ class TruthBuilder:
             hold = None
         expected, borderline = set(), set()
         for name, magnitude in errors.items():
+            if magnitude <= 0:  # the other way (an arched back, an anterior tilt) is not this fault
+                continue
             code = ex.errors[name].code
             (expected if magnitude >= ex.errors[name].clear_deg else borderline).add(code)
         absent = [c for c in ex.codes if c not in expected and c not in borderline]
@@ -84,6 +88,7 @@ class TruthBuilder:
                     "image": np.round(f.image, 4).tolist(),
                     "world": np.round(f.world, 4).tolist(),
                     "visible": f.visible.astype(int).tolist(),
+                    "spine": {k: round(v, 2) for k, v in f.spine.items()},
                 }
                 for f in self.frames
             ],
@@ -138,6 +143,29 @@ def body_angles(points: np.ndarray) -> dict[str, float]:
         "hip_line_ankle_deg": _signed_deviation(sh, hip, ankle),
         "hip_line_knee_deg": _signed_deviation(sh, hip, knee),
     }
+
+
+def spine_angles(heads: np.ndarray, neutral_heads: np.ndarray, index: dict[str, int]) -> dict[str, float]:
+    """The posed spine's absolute sagittal angles (deg), from bone heads against the neutral pose.
+
+    ``neutral_heads``: the same body skinned with no rotation (``Poser.skin({})``;
+    not Anny's ``rest_heads``, which differ by a few degrees per body).
+    ``lumbar_flexion_deg`` and ``thoracic_flexion_deg``: how much the lumbar
+    (spine05-04) and thoracic (spine03-01) bones bend beyond that neutral curve
+    (+ flexion, rounded; - extension, arched); ``pelvic_tilt_deg``: the pelvis's
+    pitch in the room against standing (+ tipped forward / anterior, - tucked
+    under / posterior).  Exercises bend each region evenly over its bones
+    (poser.spine_rotations), so the two lumbar bones' pitches give all three.
+    """
+    def pitch(bone: str, child: str) -> float:
+        tilt = [math.atan2(-(v[index[child]] - v[index[bone]])[1], (v[index[child]] - v[index[bone]])[2])
+                for v in (heads, neutral_heads)]
+        return math.degrees(tilt[0] - tilt[1])
+
+    p05, p04 = pitch("spine05", "spine04"), pitch("spine04", "spine03")
+    p01 = pitch("spine01", "neck01")
+    lumbar = 2.0 * (p04 - p05)
+    return {"lumbar_flexion_deg": lumbar, "thoracic_flexion_deg": p01 - p04, "pelvic_tilt_deg": p04 - lumbar}
 
 
 def _signed_deviation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:

@@ -1,0 +1,61 @@
+"""The rendered clips the spine estimator learns from and is measured on.
+
+Deadlifts and squats with the upper back, the lower back and the pelvis bent
+independently (flexed, neutral, arched; on every rep or on some), seen from
+0-32 degrees off side-on, small figures to frame-filling ones, slim to heavy
+bodies, any clothes, light and room, blurred, noisy and compressed. Every
+fifth clip (its own body, clothes and room) is held out for evaluation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tools.synth.spec import ClipSpec
+
+SIZES = ((360, 640), (640, 480), (480, 640), (640, 360))
+HELD_OUT_EVERY = 5
+
+
+def is_held_out(index: int) -> bool:
+    return index % HELD_OUT_EVERY == HELD_OUT_EVERY - 1
+
+
+def make_specs(n: int, seed: int, fps: float = 8.0) -> list[dict]:
+    """``n`` named clip specs from ``seed`` (same arguments, same list)."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    for k in range(n):
+        exercise = "deadlift" if k % 2 == 0 else "squat"
+        errors: dict[str, float] = {}
+        if exercise == "deadlift":
+            if rng.random() < 0.6:
+                errors["upper_back_rounding"] = round(float(rng.uniform(-10, 40)), 1)
+            if rng.random() < 0.6:
+                errors["lower_back_rounding"] = round(float(rng.uniform(-20, 35)), 1)
+        else:
+            u = rng.random()
+            if u < 0.6:
+                errors["butt_wink"] = round(float(rng.uniform(5, 35)), 1)
+            elif u < 0.8:
+                errors["butt_wink"] = round(float(rng.uniform(-15, -3)), 1)
+        width, height = SIZES[int(rng.integers(len(SIZES)))]
+        spec = ClipSpec(
+            exercise=exercise,
+            errors=errors,
+            error_reps=None if rng.random() < 0.6 else [int(rng.integers(1, 3))],
+            reps=2,
+            seed=int(rng.integers(1_000_000)),
+            yaw_deg=round(float(rng.uniform(0, 32)), 1),
+            side=str(rng.choice(["left", "right"])),
+            fill=round(float(rng.uniform(0.3, 0.9)), 2),
+            fps=fps,
+            width=width,
+            height=height,
+            noise=float(rng.choice([0.0, 0.0, 2.0, 4.0])),
+            blur=float(rng.choice([0.0, 0.0, 0.6, 1.2])),
+            crf=int(rng.choice([23, 28, 32])),
+        )
+        split = "test" if is_held_out(k) else "train"
+        specs.append({"name": f"{k:04d}_{split}_{exercise}", **spec.to_json()})
+    return specs
