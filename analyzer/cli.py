@@ -216,6 +216,10 @@ def analyze(
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="processes [default: all cores]"),
     stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
     fps: float | None = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    adaptive: bool = typer.Option(
+        ExtractOptions.adaptive, "--adaptive/--full-rate",
+        help="clips over 40 fps: a base rate, every frame only around reps' edges, faults and fast movement",
+    ),
     segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
     model: str = typer.Option("full", help="pose model: full (built in), lite or heavy (downloaded once)"),
     annotate: bool = typer.Option(False, "--annotate", help="also write annotated.mp4: the clip with the faults drawn"),
@@ -223,7 +227,7 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
 ) -> None:
     """Analyse one set: prints a summary and writes report.json, track.csv and features.csv."""
-    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model)
+    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model, adaptive=adaptive)
     target = out_dir or Path("formcheck_reports") / input.stem
     if annotate and input.suffix.lower() == ".csv":
         err.print("formcheck: --annotate needs the video itself, not a pose track; writing the rest.")

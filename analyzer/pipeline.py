@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import analyzer
+from analyzer import adaptive
 from analyzer.features.kinematics import MIN_VISIBILITY, Features, compute_features
 from analyzer.io.track_csv import TrackFormatError, read_track_csv
 from analyzer.io.video import VideoError, VideoInfo, probe
@@ -46,7 +47,7 @@ LOW_COVERAGE = 0.6
 # cut short (an interrupted copy); its real clips end within a frame of what they state.
 CUT_SHORT_FRAMES = 3
 
-__all__ = ["Analysis", "Cancelled", "InputError", "analyze_path", "analyze_track", "run_analysis"]
+__all__ = ["Analysis", "Cancelled", "InputError", "analyze_path", "analyze_track", "event_times_ms", "run_analysis"]
 
 
 class InputError(Exception):
@@ -334,6 +335,27 @@ def _video_notes(name: str, track: PoseTrack, info: VideoInfo, options: ExtractO
     return notes
 
 
+def event_times_ms(track: PoseTrack, exercise: str = "auto") -> list[float]:
+    """When things happen in a track, as the analysis sees them: the set's edges, each rep's start,
+    turn and end, a hold's edges and every finding's spans (what an adaptive frame rate looks at in
+    full). Empty when the track cannot be judged."""
+    try:
+        _check_usable(track)
+    except InputError:
+        return []
+    features = compute_features(track)
+    chosen, _ = _choose_exercise(exercise, features)
+    if chosen is None:
+        return []
+    evaluation = evaluate(chosen, features)
+    t = evaluation.features.t_ms if evaluation.features is not None else features.t_ms
+    frames = [0, len(t) - 1, *(i for rep in evaluation.reps for i in (rep.start, rep.turn, rep.end))]
+    if evaluation.hold:
+        frames += [evaluation.hold[0], evaluation.hold[1] - 1]
+    spans = [edge for f in evaluation.findings if f.assessable for span in f.spans_ms for edge in span]
+    return [float(t[i]) for i in frames] + spans
+
+
 def _read(
     path: Path,
     name: str,
@@ -341,14 +363,21 @@ def _read(
     workers: int | None,
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
+    exercise: str = "auto",
 ) -> tuple[PoseTrack, VideoInfo | None]:
     """The track of the file (and the video's header), with what the report must say about it."""
     if path.suffix.lower() in TRACK_SUFFIXES:
         return read_track_csv(path), None
     info = probe(path)
-    track = extract_track(
-        path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, info=info
-    )
+    if adaptive.applies(info, options):
+        track = adaptive.extract_adaptive(
+            path, info, lambda base: event_times_ms(base, exercise),
+            workers=workers, options=options, progress=progress, should_cancel=should_cancel,
+        )
+    else:
+        track = extract_track(
+            path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, info=info
+        )
     track.meta["import_notes"] = [*track.meta.get("import_notes", []), *_video_notes(name, track, info, options)]
     return track, info
 
@@ -361,16 +390,18 @@ def load_input(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
     name: str | None = None,
+    exercise: str = "auto",
 ) -> tuple[PoseTrack, SourceInfo]:
     """The pose track of any supported input, with what the report says about the source.
 
     ``name`` is what the user calls the file (an upload is stored under its hash): every message and
-    the report use it. Refusals are :class:`InputError`, one sentence naming the file.
+    the report use it. ``exercise`` says which events an adaptive frame rate looks at in full.
+    Refusals are :class:`InputError`, one sentence naming the file.
     """
     path = Path(path)
     name = name or path.name
     try:
-        track, info = _read(path, name, options, workers, progress, should_cancel)
+        track, info = _read(path, name, options, workers, progress, should_cancel, exercise)
     except (VideoError, TrackFormatError, ModelError) as exc:
         raise InputError(_sentence(str(exc), path, name)) from exc
     except FileNotFoundError:
@@ -398,7 +429,8 @@ def run_analysis(
         except UnknownExercise as exc:
             raise InputError(str(exc)) from None
     track, source = load_input(
-        path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name
+        path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name,
+        exercise=exercise,
     )
     processing = {
         "stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model

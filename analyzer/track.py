@@ -66,17 +66,23 @@ class PoseTrack:
 
     @classmethod
     def concat(cls, parts: list[PoseTrack]) -> PoseTrack:
-        """Join tracks in time order (e.g. the chunks of a parallel analysis)."""
+        """Join tracks in time order (e.g. the chunks of a parallel analysis).
+
+        A channel some part lacks (no mask measured in a chunk where nobody was found) is NaN there.
+        """
         if not parts:
             raise ValueError("nothing to concatenate")
         first = parts[0]
+        names = sorted({k for p in parts for k in p.channels})
         return cls(
             t_ms=np.concatenate([p.t_ms for p in parts]),
             image=np.concatenate([p.image for p in parts]),
             visibility=np.concatenate([p.visibility for p in parts]),
             world=np.concatenate([p.world for p in parts]),
             size=first.size,
-            channels={k: np.concatenate([p.channels[k] for p in parts]) for k in first.channels},
+            channels={
+                k: np.concatenate([p.channels.get(k, np.full(len(p), np.nan)) for p in parts]) for k in names
+            },
             meta=dict(first.meta),
         )
 

@@ -20,9 +20,10 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("analyzer.pose",),
     ("analyzer.features",),
     ("analyzer.judging", "rules"),
+    ("analyzer.adaptive",),
     ("analyzer.pipeline",),
     ("analyzer.draw",),
-    ("analyzer.exports", "analyzer.live", "analyzer.store"),
+    ("analyzer.exports", "analyzer.live", "analyzer.store", "analyzer.batch"),
     ("analyzer.cli",),
     ("webapp", "app"),
 )

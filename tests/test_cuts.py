@@ -11,10 +11,13 @@ import numpy as np
 import pytest
 
 from analyzer.features.cuts import CHANGE_LIMIT, CHANNEL, MAX_TRANSITION_MS, blank_transitions, find_transitions
+from analyzer.io.video import iter_frames
+from analyzer.pose.estimator import PoseEstimator, track_frames
 from analyzer.pose.scene import PictureChangeMeter
 from analyzer.track import PoseTrack
 from tests.helpers import skeleton as sk
 from tests.helpers.judging import analyse, codes, realistic
+from tests.helpers.paths import REPO
 
 STEP_MS = 1000 / 30
 
@@ -125,3 +128,17 @@ def test_blanking_keeps_every_frame_and_time_and_the_original_track() -> None:
     assert not blanked.has_pose[inside].any()
     assert blanked.has_pose[~inside].sum() == track.has_pose[~inside].sum()
     assert track.has_pose[inside].all()  # the caller's track is untouched
+
+
+def test_the_estimator_measures_the_picture_change_of_every_frame() -> None:
+    """Frames of one project clip, then of another (a hard cut): the pose track's channel sees the join."""
+    def frames(name: str, start_ms: float) -> list[tuple[float, np.ndarray]]:
+        clip = iter_frames(REPO / "sample_videos" / name, max_side=320)
+        return [(start_ms + i * STEP_MS, f.rgb) for i, f in zip(range(8), clip)]
+
+    shots = frames("deadlift_clean.mp4", 0.0) + frames("squat_clean.mp4", 8 * STEP_MS)  # both 480x640
+    with PoseEstimator() as estimator:
+        track = track_frames(shots, estimator, size=None)
+    change = track.channels[CHANNEL]
+    assert np.isnan(change[0]) and change[8] > CHANGE_LIMIT
+    assert np.nanmax(np.delete(change, 8)) < CHANGE_LIMIT

@@ -13,6 +13,8 @@ from tests.helpers.paths import shared_clip
 CLIP = "formfit__deadlift.mp4"  # 492 px wide: rows padded by PyAV (the contiguity trap)
 # Tracking restarts at a chunk start: the model re-detects for a few frames.
 JOIN_FRAMES = 5
+# Two tracking chains of the same person differ by about this much (share of the frame).
+TRACKING_JITTER = 0.015
 
 
 def test_chunks_cover_the_clip_without_overlap() -> None:
@@ -44,6 +46,8 @@ def test_parallel_track_equals_serial_except_near_joins(monkeypatch: pytest.Monk
     both = far & serial.has_pose & parallel.has_pose
     assert both.sum() > 0.85 * len(serial)
     diff = np.abs(parallel.image[both, :, :2] - serial.image[both, :, :2])
-    assert np.nanmax(diff) < 1e-6  # same frames, same model, same tracking state away from the join
+    # One pose slot tracks from the last landmarks without re-detecting, so a chain restarted at the
+    # join never becomes bit-identical to the serial one again: the two differ by landmark jitter.
+    assert np.nanpercentile(diff, 95) < TRACKING_JITTER and np.nanmax(diff) < 5 * TRACKING_JITTER
     assert serial.has_pose.mean() > 0.9  # the odd width did not blind the model
     assert seen and seen[-1][0] == len(serial)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.filtering import MAX_GAP_MS, nan_runs
+from analyzer.pose.scene import PICTURE_CHANGE
 from analyzer.track import PoseTrack
 
 # The picture-change channel written by analyzer.pose.scene (median luma change, levels per 1/30 s).
-CHANNEL = "picture_change"
+CHANNEL = PICTURE_CHANGE
 # A still or hand-held camera stays under 4 levels (28 real clips: 0-2 most of the time, 3.4 in a quick
 # pan); the cuts and fades in the shared tutorial clips read 11 to 250.
 CHANGE_LIMIT = 6.0

@@ -30,7 +30,7 @@ def nan_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def fill_short_gaps(t_ms: np.ndarray, series: np.ndarray, max_gap_ms: float = MAX_GAP_MS) -> np.ndarray:
     """Linear interpolation over interior NaN runs shorter than ``max_gap_ms`` (along axis 0)."""
-    out = np.array(series, dtype=np.float64, copy=True)
+    out = np.array(series, dtype=np.float64, order="C")  # C order: the reshaped view below writes into it
     flat = out.reshape(len(out), -1)
     for column in flat.T:
         missing = np.isnan(column)
@@ -74,7 +74,7 @@ def lowpass(t_ms: np.ndarray, series: np.ndarray, cutoff_hz: float = DEFAULT_CUT
     Columns with the same gaps are filtered together (one call per group),
     which keeps a 33-landmark track fast enough for live use.
     """
-    out = np.array(series, dtype=np.float64, copy=True)
+    out = np.array(series, dtype=np.float64, order="C")  # C order: the reshaped view below writes into it
     if len(t_ms) < 2:
         return out
     fs = 1000.0 / float(np.median(np.diff(t_ms)))

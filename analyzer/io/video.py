@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -37,6 +38,7 @@ __all__ = [
     "Frame",
     "VideoError",
     "VideoInfo",
+    "frame_times_ms",
     "iter_frames",
     "probe",
 ]
@@ -298,13 +300,27 @@ def _target_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
     return max(1, round(w * s)), max(1, round(h * s))
 
 
+# Each decoding thread keeps its own scaler contexts (they die with it): ``frame.reformat`` would
+# make new ones (PyAV >= 17: with a thread pool) for every frame.
+_scalers = threading.local()
+
+
 def _to_rgb(frame: Any, rotation: int, max_side: int | None) -> np.ndarray:
-    """Scale+convert in FFmpeg (swscale), rotate with numpy, always return a C-contiguous copy."""
+    """Upright, C-contiguous RGB at most ``max_side`` px, on FFmpeg's scaler (swscale).
+
+    Two steps on kept contexts: scaling in YUV, plane by plane, then an unscaled YUV->RGB
+    conversion, which swscale does on its fast path. A 1080p frame to 960x540 RGB costs about half
+    the CPU of a fresh one-step reformat (pixels within a few levels of it: the chroma is scaled
+    before it is converted).
+    """
+    if not hasattr(_scalers, "scale"):
+        _scalers.scale, _scalers.convert = VideoReformatter(), VideoReformatter()
     w, h = _target_size(frame.width, frame.height, max_side)
-    # Scaling down: fast bilinear (the model scales to 256 px anyway; AREA costs twice the CPU).
-    # Same size: the accurate path, whose colour conversion is exact.
-    interpolation = "FAST_BILINEAR" if (w, h) != (frame.width, frame.height) else "AREA"
-    rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation=interpolation).to_ndarray()
+    if (w, h) != (frame.width, frame.height):
+        # fast bilinear: the model scales to 256 px anyway; AREA costs twice the CPU
+        frame = _scalers.scale.reformat(frame, width=w, height=h, interpolation="FAST_BILINEAR")
+    # No scaling in this step: the flag only lets swscale take its fast path (the same pixels as AREA).
+    rgb = _scalers.convert.reformat(frame, format="rgb24", interpolation="POINT").to_ndarray()
     if rotation:
         rgb = np.rot90(rgb, k=-rotation // 90)  # np.rot90 turns counter-clockwise for k > 0
     # to_ndarray() keeps swscale's padded row stride (e.g. 854 px -> 2592-byte rows).
@@ -399,6 +415,35 @@ def _probe_images(folder: Path, image_fps: float) -> VideoInfo:
         frame_count=n,
         codec=codec,
     )
+
+
+def frame_times_ms(path: str | Path, *, image_fps: float = DEFAULT_IMAGE_FPS) -> np.ndarray:
+    """The ``t_ms`` of every frame :func:`iter_frames` yields at full rate, read from the packets'
+    timestamps without decoding (0.04 s of CPU for a minute of 1080p60).
+
+    Falls back to the average rate's grid when packets carry no timestamps.
+    """
+    info = probe(path, image_fps=image_fps)
+    grid = np.arange(info.frame_count) * 1000.0 / info.fps
+    if info.kind == "images":
+        return grid
+    container, stream = _open_video(info.path)
+    time_base_ms = float(stream.time_base) * 1000.0
+    try:
+        pts = []
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                if packet.size:
+                    return grid
+                continue
+            if not packet.is_discard:
+                pts.append(packet.pts)
+    except _ERRORS:
+        return grid
+    finally:
+        container.close()
+    shown = np.unique(np.asarray(pts, dtype=np.float64))  # sorted; a repeated timestamp is dropped, as when decoding
+    return (shown - shown[0]) * time_base_ms if len(shown) else grid
 
 
 # --------------------------------------------------------------------------- decoding sources

@@ -1,54 +1,54 @@
 """Pose estimation: MediaPipe's PoseLandmarker over a stream of frames -> PoseTrack.
 
-One athlete per track. When several people are in view, the model is asked
-for a few poses and we follow the one the camera is filming: at the start the
-largest, most central body; after that the body that overlaps the previous
-choice best, so the track does not jump to a spotter walking past.
+One athlete per track, followed with ONE pose slot. A VIDEO-mode landmarker with
+``num_poses=1`` tracks them from frame to frame: it runs its person detector only
+when it has lost the pose, where asking for two slots runs the detector on every
+frame while fewer than two people are in view (12.5 vs 19.3 ms a frame, issue 17)
+and even drops a tracked pose whenever that detector misses it.
+
+Who the athlete is gets decided by a second, IMAGE-mode landmarker (the finder,
+up to ``max_people`` poses) that looks at everyone in view, but only when it matters:
+* at the start, and about once a second on a downscaled frame, to check that the
+  tracker still holds the athlete (the largest, most central person at the start; then
+  whoever stays where the athlete was at the last check), so a person walking through
+  cannot keep the track;
+* when the tracker loses the pose or its box jumps away from the athlete's: it looks
+  again on a crop around the athlete's last box (a small figure is larger there), so
+  that a pose the bare model finds is not lost to a tracking failure; a jump to the
+  only person in view (a scene cut) is kept, a jump to one of several is not.
+When the athlete is found somewhere the tracker is not, the tracker is re-seeded:
+a black frame makes it forget whom it held, and the next frame, black outside the
+athlete's box, leaves its detector nobody else to choose. After
+REACQUIRE_AFTER_MS without the athlete, the next person found becomes the athlete.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from analyzer.landmarks import NUM_LANDMARKS
+from analyzer.pose.athlete import SAME_PERSON_IOU, AthleteSelector, Window, box_of, iou
 from analyzer.pose.back_outline import back_shape_from_landmarks
+from analyzer.pose.landmarker import DetectedPose, Landmarker
 from analyzer.pose.model import model_path as default_model_path
 from analyzer.pose.model import verified_sha256
+from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter
 from analyzer.track import PoseTrack
 
-# A box overlapping the previous athlete less than this is someone else.
-MIN_FOLLOW_IOU = 0.2
-# After this many frames without the athlete, choose afresh (largest, central).
-REACQUIRE_AFTER_FRAMES = 15
 # Downsampled luma is enough to tell a dark clip; every Nth pixel per axis.
 BRIGHTNESS_STEP = 8
-
-
-@contextlib.contextmanager
-def native_logs_silenced() -> Iterator[None]:
-    """Hide MediaPipe/LiteRT's C++ log lines (they write to fd 2 and ignore GLOG settings).
-
-    Python-level errors are unaffected: they propagate as exceptions. Set
-    FORMCHECK_DEBUG=1 to see the native logs.
-    """
-    if os.environ.get("FORMCHECK_DEBUG"):
-        yield
-        return
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+# How often everyone in view is looked at to check the tracker holds the athlete.
+SCAN_EVERY_MS = 1000.0
+# The periodic check runs on a frame scaled to this longest side: it only has to tell
+# people apart, and the detector sees 224 px anyway.
+SCAN_MAX_SIDE = 512
+# Up to this many people are told apart by default (a spotter, a trainer, a passer-by).
+DEFAULT_MAX_PEOPLE = 3
 
 
 @dataclass
@@ -70,97 +70,56 @@ class PoseFrame:
         )
 
 
-def _bbox(points: np.ndarray) -> np.ndarray:
-    xy = points[:, :2]
-    return np.array([xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max()])
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _prominence(box: np.ndarray) -> float:
-    """Area of the body's box, discounted by its distance from the frame centre."""
-    area = max(0.0, (box[2] - box[0]) * (box[3] - box[1]))
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    off_centre = np.hypot(cx - 0.5, cy - 0.5)
-    return area * (1.0 - min(off_centre, 0.7))
-
-
-class AthleteSelector:
-    """Picks the same person from frame to frame among the model's candidates."""
-
-    def __init__(self) -> None:
-        self._last_box: np.ndarray | None = None
-        self._frames_missing = 0
-
-    def choose(self, candidates: list[np.ndarray]) -> int | None:
-        """Index of the athlete among candidate landmark arrays (33x3 normalised), or None."""
-        if not candidates:
-            self._frames_missing += 1
-            if self._frames_missing > REACQUIRE_AFTER_FRAMES:
-                self._last_box = None
-            return None
-        boxes = [_bbox(c) for c in candidates]
-        chosen: int | None = None
-        if self._last_box is not None:
-            overlaps = [_iou(b, self._last_box) for b in boxes]
-            best = int(np.argmax(overlaps))
-            if overlaps[best] >= MIN_FOLLOW_IOU:
-                chosen = best
-        if chosen is None:
-            if self._last_box is not None and self._frames_missing <= REACQUIRE_AFTER_FRAMES:
-                # The athlete is briefly hidden; do not jump to somebody else.
-                self._frames_missing += 1
-                return None
-            chosen = int(np.argmax([_prominence(b) for b in boxes]))
-        self._last_box = boxes[chosen]
-        self._frames_missing = 0
-        return chosen
+def _mapped_to_frame(pose: DetectedPose, window: Window) -> DetectedPose:
+    """A pose found in ``window`` in the whole frame's coordinates (mask placed back)."""
+    return DetectedPose(
+        image=window.landmarks_to_frame(pose.image),
+        visibility=pose.visibility,
+        world=pose.world,
+        mask=None if pose.mask is None else window.mask_to_frame(pose.mask),
+    )
 
 
 class PoseEstimator:
-    """PoseLandmarker in VIDEO mode for one continuous run of frames.
+    """One athlete over one continuous run of frames: a one-pose tracker and a finder.
 
-    Use as a context manager: a landmarker left to the garbage collector prints
-    a traceback at interpreter exit. Timestamps must increase; the caller's
-    ``t_ms`` are passed through (rounded to whole ms, bumped when equal).
+    Use as a context manager (it owns two MediaPipe landmarkers): one left to the
+    garbage collector prints a traceback at interpreter exit. Timestamps must
+    increase; the caller's ``t_ms`` are passed through (rounded to whole ms,
+    bumped when equal). ``max_people`` is how many people the finder tells apart;
+    with 1 it never looks for others and only re-detects when tracking is lost.
     """
 
     def __init__(
         self,
         model_path: Path | None = None,
         *,
-        max_people: int = 2,
+        max_people: int = DEFAULT_MAX_PEOPLE,
         segmentation: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        import mediapipe as mp
-        from mediapipe.tasks.python.core.base_options import BaseOptions
-        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
-
-
-        self._mp = mp
         self.model_path = Path(model_path) if model_path else default_model_path("full")
-        options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=RunningMode.VIDEO,
-            num_poses=max_people,
-            min_pose_detection_confidence=min_detection_confidence,
-            min_pose_presence_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-            output_segmentation_masks=segmentation,
+        confidences = {
+            "min_detection_confidence": min_detection_confidence,
+            "min_tracking_confidence": min_tracking_confidence,
+        }
+        self._tracker = Landmarker(
+            self.model_path, video=True, num_poses=1, segmentation=segmentation, **confidences
         )
-        with native_logs_silenced():
-            self._landmarker = PoseLandmarker.create_from_options(options)
-        self._segmentation = segmentation
+        try:
+            self._finder = Landmarker(
+                self.model_path, video=False, num_poses=max_people, segmentation=segmentation, **confidences
+            )
+        except BaseException:
+            self._tracker.close()
+            raise
+        self._scans_for_others = max_people > 1
         self._selector = AthleteSelector()
         self._last_ts = -1
+        self._last_scan_ms = -np.inf
+        self._reseed_window: Window | None = None
+        self._picture_change = PictureChangeMeter()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -168,40 +127,114 @@ class PoseEstimator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._tracker.closed
+
     def close(self) -> None:
-        if self._landmarker is not None:
-            with native_logs_silenced():
-                self._landmarker.close()
-            self._landmarker = None
+        self._tracker.close()
+        self._finder.close()
 
     def process(self, rgb: np.ndarray, t_ms: float) -> PoseFrame:
         """Landmarks of the athlete in one upright RGB frame (C-contiguous uint8)."""
-        ts = max(int(round(t_ms)), self._last_ts + 1)
-        self._last_ts = ts
-        rgb = np.ascontiguousarray(rgb)  # mp.Image misreads row-padded arrays
-        channels = {"brightness": float(rgb[::BRIGHTNESS_STEP, ::BRIGHTNESS_STEP].mean() / 255.0)}
-        with native_logs_silenced():
-            result = self._landmarker.detect_for_video(
-                self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts
-            )
-        candidates = [
-            np.array([[lm.x, lm.y, lm.z] for lm in pose], dtype=np.float64) for pose in result.pose_landmarks
-        ]
-        chosen = self._selector.choose(candidates)
-        if chosen is None:
+        rgb = np.ascontiguousarray(rgb)
+        channels = {
+            "brightness": float(rgb[::BRIGHTNESS_STEP, ::BRIGHTNESS_STEP].mean() / 255.0),
+            PICTURE_CHANGE: self._picture_change(rgb, t_ms),
+        }
+        self._selector.forget_if_gone(t_ms)
+        tracked = self._track(rgb, t_ms)
+        if tracked is not None and self._selector.follows(box_of(tracked.image)):
+            pose = self._check_everyone(rgb, tracked, t_ms) if self._check_due(t_ms) else tracked
+        else:
+            pose = self._find_again(rgb, tracked, t_ms)
+        if pose is None:
+            self._selector.missed(t_ms)
             return PoseFrame.absent(channels)
-        pose = result.pose_landmarks[chosen]
-        world = result.pose_world_landmarks[chosen]
-        frame = PoseFrame(
-            image=candidates[chosen],
-            visibility=np.array([lm.visibility if lm.visibility is not None else np.nan for lm in pose]),
-            world=np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=np.float64),
-            channels=channels,
-        )
-        if self._segmentation and result.segmentation_masks:
-            mask = result.segmentation_masks[chosen].numpy_view()
-            frame.channels.update(_back_shape_channels(mask, frame, rgb.shape[1], rgb.shape[0]))
+        self._selector.seen(box_of(pose.image))
+        frame = PoseFrame(image=pose.image, visibility=pose.visibility, world=pose.world, channels=channels)
+        if pose.mask is not None:
+            frame.channels.update(_back_shape_channels(pose.mask, frame, rgb.shape[1], rgb.shape[0]))
         return frame
+
+    def _timestamp(self, t_ms: float | None = None) -> int:
+        ts = self._last_ts + 1 if t_ms is None else max(int(round(t_ms)), self._last_ts + 1)
+        self._last_ts = ts
+        return ts
+
+    def _track(self, rgb: np.ndarray, t_ms: float) -> DetectedPose | None:
+        """The tracker's pose; on a re-seed frame it sees only the athlete's surroundings."""
+        seen = rgb if self._reseed_window is None else self._reseed_window.keep_only(rgb)
+        self._reseed_window = None
+        poses = self._tracker.detect(seen, self._timestamp(t_ms))
+        return poses[0] if poses else None
+
+    def _reseed(self, athlete: DetectedPose, rgb: np.ndarray, tracker_holds_someone: bool) -> None:
+        """Make the tracker take up ``athlete`` from the next frame on."""
+        if tracker_holds_someone:  # a tracker with no pose runs its detector anyway
+            self._tracker.detect(np.zeros_like(rgb), self._timestamp())
+        height, width = rgb.shape[:2]
+        self._reseed_window = Window.around(box_of(athlete.image), width, height)
+
+    def _check_due(self, t_ms: float) -> bool:
+        return self._scans_for_others and (
+            not self._selector.known or t_ms - self._last_scan_ms >= SCAN_EVERY_MS
+        )
+
+    def _everyone(self, rgb: np.ndarray, t_ms: float) -> list[DetectedPose]:
+        """Everyone in view, found on a downscaled frame (normalised landmarks do not care)."""
+        self._last_scan_ms = t_ms
+        height, width = rgb.shape[:2]
+        scale = min(1.0, SCAN_MAX_SIDE / max(height, width))
+        small = rgb if scale == 1.0 else cv2.resize(
+            rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+        )
+        return self._finder.detect(small)
+
+    def _check_everyone(self, rgb: np.ndarray, tracked: DetectedPose, t_ms: float) -> DetectedPose:
+        """Is the tracker still on the athlete? If someone else is, follow the athlete instead."""
+        people = self._everyone(rgb, t_ms)
+        chosen = self._selector.athlete_elsewhere(box_of(tracked.image), [box_of(p.image) for p in people])
+        if chosen is None:
+            athlete = tracked
+        else:
+            athlete = _mapped_to_frame(people[chosen], Window.whole(rgb.shape[1], rgb.shape[0]))
+            self._reseed(athlete, rgb, tracker_holds_someone=True)
+        self._selector.confirm(box_of(athlete.image))
+        return athlete
+
+    def _find_again(self, rgb: np.ndarray, tracked: DetectedPose | None, t_ms: float) -> DetectedPose | None:
+        """The tracker lost the athlete (no pose, or someone who does not overlap them).
+
+        First a crop around their last box, where a small or moving figure is larger for the
+        detector; with no pose from the tracker, then the whole frame at full size (the only
+        person there is taken). Failing that, a tracker holding the only person in view keeps
+        them: a scene cut or a quick move, the bare model would report them too. The anchor
+        stays where the athlete was, so if that was a passer-by covering the athlete, the next
+        check goes back. With several people in view and none where the athlete was, they are
+        briefly hidden.
+        """
+        if not self._selector.known:
+            return tracked
+        height, width = rgb.shape[:2]
+        windows = [Window.around(self._selector.last, width, height)]
+        if tracked is None:  # no pose at all: the whole frame too, as the bare model sees it
+            windows.append(Window.whole(width, height))
+        for window in windows:
+            people = [_mapped_to_frame(p, window) for p in self._finder.detect(window.cut(rgb))]
+            chosen = self._selector.continuing([box_of(p.image) for p in people])
+            if chosen is None and window.is_whole and len(people) == 1:
+                chosen = 0  # the only person in view
+            if chosen is not None:
+                self._reseed(people[chosen], rgb, tracker_holds_someone=tracked is not None)
+                return people[chosen]
+        if tracked is not None and self._alone_in_view(rgb, tracked, t_ms):
+            return tracked
+        return None
+
+    def _alone_in_view(self, rgb: np.ndarray, tracked: DetectedPose, t_ms: float) -> bool:
+        box = box_of(tracked.image)
+        return all(iou(box_of(p.image), box) >= SAME_PERSON_IOU for p in self._everyone(rgb, t_ms))
 
 
 def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:

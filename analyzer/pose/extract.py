@@ -4,6 +4,8 @@ Inference is single-threaded, so a clip is cut into contiguous time chunks,
 one PoseLandmarker per worker process. Tracking restarts at each chunk start
 (the first frames of a chunk run the person detector again), so the merged
 track equals a serial run except within a few frames of the joins.
+:func:`extract_spans` looks at chosen stretches only, each tracked afresh
+(the adaptive frame rate's second pass, see analyzer.adaptive).
 """
 
 from __future__ import annotations
@@ -25,9 +27,19 @@ MIN_CHUNK_FRAMES = 150
 # Workers report progress in batches to keep the queue quiet.
 PROGRESS_BATCH = 10
 
-__all__ = ["Cancelled", "ExtractOptions", "default_workers", "expected_frames", "extract_track", "plan_chunks"]
+__all__ = [
+    "Cancelled",
+    "ExtractOptions",
+    "default_workers",
+    "expected_frames",
+    "extract_spans",
+    "extract_track",
+    "plan_chunks",
+    "plan_groups",
+]
 
 Progress = Callable[[int, int], None]
+Span = tuple[float, float]  # [start_ms, end_ms)
 
 
 class Cancelled(Exception):
@@ -39,11 +51,15 @@ class ExtractOptions:
     stride: int = 1
     fps: float | None = None
     segmentation: bool = True
-    max_people: int = 2
+    max_people: int = 3  # people the athlete check tells apart; 1: follow whoever the tracker holds
     # Frames are scaled down to this longest side before inference: the model works at 256 px
     # anyway, and full-HD frames cost conversion time and memory for nothing.
     max_side: int | None = 960
     model: str = "full"  # PoseLandmarker variant: lite, full (shipped) or heavy (downloaded on request)
+    # High-rate clips: a base rate, then every frame where the motion needs it (analyzer.adaptive).
+    # Applies to videos only, and only when neither stride nor fps is given. Off by default: it saves
+    # frames on holds and pauses, not on sets of quick reps, and it moves rep edges (issue 17).
+    adaptive: bool = False
 
 
 def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
@@ -62,6 +78,22 @@ def plan_chunks(info: VideoInfo, workers: int, options: ExtractOptions) -> list[
     edges = [duration_ms * i / n for i in range(n + 1)]
     edges[-1] = float("inf")  # the last chunk takes whatever the container has left
     return list(zip(edges[:-1], edges[1:]))
+
+
+def plan_groups(spans: list[Span], workers: int, fps: float) -> list[list[Span]]:
+    """Spans shared in time order among at most ``workers`` tasks of about equal length; as one task
+    when there are too few frames (at ``fps``) to be worth a process each."""
+    lengths = [end - start for start, end in spans]
+    total_ms = sum(lengths)
+    if total_ms <= 0:
+        return [list(spans)] if spans else []
+    n = max(1, min(workers, len(spans), int(total_ms * fps / 1000.0 // MIN_CHUNK_FRAMES)))
+    groups: list[list[Span]] = [[] for _ in range(n)]
+    done_ms = 0.0
+    for span, length in zip(spans, lengths):
+        groups[min(n - 1, int(n * (done_ms + length / 2) / total_ms))].append(span)
+        done_ms += length
+    return [g for g in groups if g]
 
 
 def _estimator(options: ExtractOptions) -> PoseEstimator:
@@ -89,9 +121,18 @@ def _track_span(
         return track_frames(frames, estimator, size, on_frame=tick)
 
 
+def _track_spans(
+    path: Path, spans: list[Span], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
+) -> PoseTrack:
+    """Pose over each span in turn, each with its own landmarker: tracking starts afresh at every span,
+    as at a chunk's start (feeding one landmarker a jump in time would carry the last ROI across it)."""
+    parts = [part for span in spans if len(part := _track_span(path, span, options, size, tick))]
+    return PoseTrack.concat(parts) if parts else PoseTrack.empty([], size=size)
+
+
 def _track_chunk(
     path: Path,
-    span: tuple[float, float],
+    spans: list[Span],
     options: ExtractOptions,
     size: tuple[int, int],
 ) -> PoseTrack:
@@ -103,7 +144,7 @@ def _track_chunk(
         if counter["n"] % PROGRESS_BATCH == 0:
             report(PROGRESS_BATCH)
 
-    track = _track_span(path, span, options, size, tick)
+    track = _track_spans(path, spans, options, size, tick)
     report(counter["n"] % PROGRESS_BATCH)
     return track
 
@@ -125,21 +166,57 @@ def extract_track(
     """
     path = Path(path)
     info = info or probe(path)
-    size = (info.width, info.height)
-    total = expected_frames(info, options)
     chunks = plan_chunks(info, workers or default_workers(), options)
-    if len(chunks) == 1:
-        track = _extract_serial(path, options, size, total, progress, should_cancel)
+    total = expected_frames(info, options)
+    return _extract(path, info, [[span] for span in chunks], options, total, progress, should_cancel)
+
+
+def extract_spans(
+    path: str | Path,
+    spans: list[Span],
+    *,
+    workers: int | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    info: VideoInfo | None = None,
+) -> PoseTrack:
+    """Pose in the frames of the [start_ms, end_ms) ``spans`` only (in time order, not overlapping),
+    tracked afresh at each span's start; progress and cancelling as in :func:`extract_track`."""
+    path = Path(path)
+    info = info or probe(path)
+    if not spans:
+        return PoseTrack.empty([], size=(info.width, info.height))
+    rate = min(info.fps, options.fps or info.fps) / options.stride
+    groups = plan_groups(spans, workers or default_workers(), rate)
+    total = max(1, round(sum(end - start for start, end in spans) * rate / 1000.0))
+    return _extract(path, info, groups, options, total, progress, should_cancel)
+
+
+def _extract(
+    path: Path,
+    info: VideoInfo,
+    tasks: list[list[Span]],
+    options: ExtractOptions,
+    total: int,
+    progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> PoseTrack:
+    """Each task's spans in a process of its own, or in this one when there is a single task."""
+    size = (info.width, info.height)
+    if len(tasks) == 1:
+        track = _extract_serial(path, tasks[0], options, size, total, progress, should_cancel)
     else:
-        track = _extract_parallel(path, chunks, options, size, total, progress, should_cancel)
+        track = _extract_parallel(path, tasks, options, size, total, progress, should_cancel)
     track.meta.update(
-        source=path.name, kind=info.kind, stride=options.stride, fps_limit=options.fps, workers=len(chunks)
+        source=path.name, kind=info.kind, stride=options.stride, fps_limit=options.fps, workers=len(tasks)
     )
     return track
 
 
 def _extract_serial(
     path: Path,
+    spans: list[Span],
     options: ExtractOptions,
     size: tuple[int, int],
     total: int,
@@ -155,21 +232,23 @@ def _extract_serial(
         if progress is not None:
             progress(done["n"], max(total, done["n"]))
 
-    return _track_span(path, (0.0, float("inf")), options, size, tick)
+    return _track_spans(path, spans, options, size, tick)
 
 
 def _extract_parallel(
     path: Path,
-    chunks: list[tuple[float, float]],
+    tasks: list[list[Span]],
     options: ExtractOptions,
     size: tuple[int, int],
     total: int,
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
 ) -> PoseTrack:
-    """Chunks over worker processes; on an error, a cancel or Ctrl-C the workers are terminated."""
-    with worker_pool(len(chunks)) as (pool, progress_queue):
-        futures: list[Future[PoseTrack]] = [pool.submit(_track_chunk, path, span, options, size) for span in chunks]
+    """Tasks over worker processes; on an error, a cancel or Ctrl-C the workers are terminated."""
+    with worker_pool(len(tasks)) as (pool, progress_queue):
+        futures: list[Future[PoseTrack]] = [
+            pool.submit(_track_chunk, path, spans, options, size) for spans in tasks
+        ]
         done = 0
         pending = set(futures)
         while pending:
@@ -186,4 +265,5 @@ def _extract_parallel(
         done += drain(progress_queue, timeout=0)
         if progress is not None:
             progress(min(done, total), max(total, done))
-    return PoseTrack.concat([p for p in parts if len(p)])
+    found = [p for p in parts if len(p)]
+    return PoseTrack.concat(found) if found else PoseTrack.empty([], size=size)

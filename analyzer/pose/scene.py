@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+# The per-frame channel it fills in a PoseTrack (analyzer.features.cuts reads it).
+PICTURE_CHANGE = "picture_change"
 THUMB_WIDTH = 64
 # Striding before the area resize keeps the cost flat for large frames.
 STRIDE_TARGET_WIDTH = 256

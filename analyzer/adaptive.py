@@ -1,0 +1,251 @@
+"""Adaptive frame rate: a high-rate clip analysed at the rate its motion needs.
+
+A rep lasts a second or more and the features are low-passed at 6 Hz, so between events
+BASE_FPS frames a second carry what the checks measure. A coarse sampling gets wrong *when*
+things happen (a rep's start, bottom and end, a fault's onset and end) and fast movement. So:
+
+1. a base pass at BASE_FPS;
+2. the analysis of that track names its event times (the caller's ``events`` function: the
+   judging lives above this layer);
+3. a second pass looks at every frame in a stretch around each event and wherever the body
+   moves fast, each stretch tracked afresh (as a worker's chunk is);
+4. the frames of both passes are merged in time order and interpolated onto the clip's own
+   frame times (those that decoded), so everything downstream (smoothing, running medians and
+   rep edges, which count samples) sees the uniform sampling of a full-rate run.
+
+Caveat: between stretches the landmarks are linear interpolations of the base frames; the
+track's meta says how many frames the model saw (``frames_analysed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.features.filtering import fill_short_gaps, lowpass
+from analyzer.io.video import VideoInfo, frame_times_ms
+from analyzer.landmarks import INDEX
+from analyzer.pose.extract import ExtractOptions, Progress, Span, extract_spans, extract_track
+from analyzer.track import PoseTrack
+
+__all__ = [
+    "BASE_FPS",
+    "applies",
+    "extract_adaptive",
+    "fast_spans",
+    "full_rate",
+    "merge_passes",
+    "on_timeline",
+    "plan_stretches",
+]
+
+BASE_FPS = 15.0
+# Below this source rate the base pass saves too little to pay for the second pass.
+MIN_SOURCE_FPS = 40.0
+# Each event is looked at over +-EVENT_MARGIN_MS at full rate: a base frame's step (67 ms) of
+# uncertainty in where it is, plus the 6 Hz smoothing filter's reach (forward and backward, its
+# impulse response is under 5 % of its peak after 100 ms and holds 0.4 % of its weight beyond
+# 200 ms), so the smoothed values at the event come from full-rate frames.
+EVENT_MARGIN_MS = 200.0
+# Stretches closer than this are looked at as one: a fresh landmarker costs a few hundred ms,
+# about what the model spends on the frames of such a gap.
+MERGE_GAP_MS = 250.0
+# Where the body's path bends more than this (torso lengths) between base frames, a straight line
+# between them misses it: looked at in full. 0.06 torso lengths is about 3 cm on an adult, some
+# 3 degrees of a thigh's angle.
+FAST_DEVIATION_TORSO = 0.06
+# The path is the base frames smoothed to this: a rep of a second or more moves below it, the model's
+# jitter (a few px from frame to frame) above it.
+PATH_CUTOFF_HZ = 3.0
+FAST_JOINTS = tuple(
+    f"{side}_{joint}" for side in ("left", "right") for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+)
+MIN_VISIBILITY = 0.5
+
+Events = Callable[[PoseTrack], Iterable[float]]
+
+
+def applies(info: VideoInfo, options: ExtractOptions) -> bool:
+    """Whether a file is analysed adaptively: a video above MIN_SOURCE_FPS, no stride or fps asked for."""
+    return (
+        options.adaptive
+        and info.kind == "video"
+        and info.fps >= MIN_SOURCE_FPS
+        and options.stride == 1
+        and options.fps is None
+    )
+
+
+def plan_stretches(
+    events_ms: Iterable[float],
+    fast: Iterable[Span],
+    duration_ms: float,
+    *,
+    margin_ms: float = EVENT_MARGIN_MS,
+    merge_gap_ms: float = MERGE_GAP_MS,
+) -> list[Span]:
+    """[start_ms, end_ms) stretches to look at in full: +-``margin_ms`` around each event and around
+    each fast span, clipped to the clip, in time order, joined where closer than ``merge_gap_ms``."""
+    wanted = sorted(
+        [(t - margin_ms, t + margin_ms) for t in events_ms] + [(a - margin_ms, b + margin_ms) for a, b in fast]
+    )
+    stretches: list[list[float]] = []
+    for start, end in wanted:
+        start, end = max(0.0, start), min(duration_ms, end)
+        if end <= start:
+            continue
+        if stretches and start - stretches[-1][1] < merge_gap_ms:
+            stretches[-1][1] = max(stretches[-1][1], end)
+        else:
+            stretches.append([start, end])
+    return [(a, b) for a, b in stretches]
+
+
+def fast_spans(track: PoseTrack, deviation: float = FAST_DEVIATION_TORSO) -> list[Span]:
+    """[t_ms, t_ms] around base frames where the body's path bends sharply between its neighbours:
+    a well-seen joint's smoothed position lies more than ``deviation`` torso lengths off the straight
+    line between the frames either side, so interpolating that line would miss it (a fast turn, a
+    bounce, a jump). Steady movement, however fast, interpolates well and is not fast here.
+    Measured in pixels, so that a 16:9 frame's x and y agree."""
+    if len(track) < 3:
+        return []
+    joints = [INDEX[j] for j in FAST_JOINTS]
+    scale = np.array(track.size if track.size else (1, 1), dtype=np.float64)
+    t = track.t_ms
+    xy = lowpass(t, fill_short_gaps(t, track.image[:, joints, :2] * scale), cutoff_hz=PATH_CUTOFF_HZ)
+    xy[track.visibility[:, joints] < MIN_VISIBILITY] = np.nan
+    torso_px = _median_torso_px(track, scale)
+    if not np.isfinite(torso_px) or torso_px <= 0:
+        return []
+    w = ((t[1:-1] - t[:-2]) / (t[2:] - t[:-2]))[:, None, None]
+    chord = (1.0 - w) * xy[:-2] + w * xy[2:]
+    off = np.linalg.norm(xy[1:-1] - chord, axis=-1) / torso_px  # (T-2, J)
+    bent = np.flatnonzero(np.nan_to_num(off).max(axis=1) > deviation) + 1
+    return [(float(t[i - 1]), float(t[i + 1])) for i in bent]
+
+
+def _median_torso_px(track: PoseTrack, scale: np.ndarray) -> float:
+    xy = track.image[:, :, :2] * scale
+    lengths = np.concatenate([
+        np.linalg.norm(xy[:, INDEX[f"{side}_shoulder"]] - xy[:, INDEX[f"{side}_hip"]], axis=-1)
+        for side in ("left", "right")
+    ])
+    return float(np.nanmedian(lengths)) if np.any(np.isfinite(lengths)) else float("nan")
+
+
+def merge_passes(base: PoseTrack, detail: PoseTrack, stretches: list[Span]) -> PoseTrack:
+    """The base frames outside every stretch and the detail frames, in time order."""
+    inside = np.zeros(len(base), dtype=bool)
+    for start, end in stretches:
+        inside |= (base.t_ms >= start) & (base.t_ms < end)
+    kept = base[~inside]
+    order = np.argsort(np.concatenate([kept.t_ms, detail.t_ms]), kind="stable")
+    names = sorted(set(kept.channels) | set(detail.channels))
+
+    def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, b])[order]
+
+    def channel(track: PoseTrack, name: str) -> np.ndarray:
+        return track.channels.get(name, np.full(len(track), np.nan))
+
+    return PoseTrack(
+        t_ms=merged(kept.t_ms, detail.t_ms),
+        image=merged(kept.image, detail.image),
+        visibility=merged(kept.visibility, detail.visibility),
+        world=merged(kept.world, detail.world),
+        size=base.size,
+        channels={k: merged(channel(kept, k), channel(detail, k)) for k in names},
+        meta={**base.meta, **detail.meta},
+    )
+
+
+def on_timeline(track: PoseTrack, t_ms: np.ndarray) -> PoseTrack:
+    """The track at the times ``t_ms``: linear interpolation between the two nearest frames, NaN when
+    either lacks the value (a missing person is never invented), the nearest frame past either end."""
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    src = track.t_ms
+    left = np.clip(np.searchsorted(src, t_ms, side="right") - 1, 0, len(src) - 1)
+    right = np.minimum(left + 1, len(src) - 1)
+    span = src[right] - src[left]
+    w = np.clip(np.divide(t_ms - src[left], span, out=np.zeros_like(t_ms), where=span > 0), 0.0, 1.0)
+
+    def at(values: np.ndarray) -> np.ndarray:
+        shape = (-1,) + (1,) * (values.ndim - 1)
+        a, b, weight = values[left], values[right], w.reshape(shape)
+        mixed = (1.0 - weight) * a + weight * b
+        return np.where(weight == 0.0, a, np.where(weight == 1.0, b, mixed))
+
+    return PoseTrack(
+        t_ms=t_ms,
+        image=at(track.image),
+        visibility=at(track.visibility),
+        world=at(track.world),
+        size=track.size,
+        channels={k: at(v) for k, v in track.channels.items()},
+        meta=dict(track.meta),
+    )
+
+
+def extract_adaptive(
+    path: str | Path,
+    info: VideoInfo,
+    events: Events,
+    *,
+    workers: int | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> PoseTrack:
+    """The pose track of a video on its full frame timeline, the model run at BASE_FPS plus every
+    frame of the stretches ``events`` (called with the base pass's track) and fast movement ask for."""
+    timeline = frame_times_ms(path)
+    duration_ms = float(timeline[-1]) + 1000.0 / info.fps
+
+    def base_progress(done: int, total: int) -> None:
+        if progress is not None:  # until the base pass is judged, guess a second pass of its size
+            progress(done, 2 * total)
+
+    base = extract_track(
+        path, workers=workers, options=replace(options, fps=BASE_FPS), progress=base_progress,
+        should_cancel=should_cancel, info=info,
+    )
+    if not len(base):
+        return base
+    # The clip's last frames too: the base grid's last tick may fall up to a step before the end.
+    wanted = [*events(on_timeline(base, timeline)), float(timeline[-1])]
+    stretches = plan_stretches(wanted, fast_spans(base), duration_ms)
+
+    def detail_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress(len(base) + done, len(base) + total)
+
+    detail = (
+        extract_spans(
+            path, stretches, workers=workers, options=full_rate(options), progress=detail_progress,
+            should_cancel=should_cancel, info=info,
+        )
+        if stretches
+        else PoseTrack.empty([], size=base.size)
+    )
+    merged = merge_passes(base, detail, stretches)
+    if not len(merged):  # the stretches covered every base frame and none of theirs decoded
+        return base
+    # Only the frames that decoded: past the last one, the file is cut short (the report says so).
+    track = on_timeline(merged, timeline[(timeline >= merged.t_ms[0]) & (timeline <= merged.t_ms[-1])])
+    track.meta.update(
+        adaptive={
+            "base_fps": BASE_FPS,
+            "full_rate_ms": round(sum(b - a for a, b in stretches)),
+            "stretches": len(stretches),
+        },
+        frames_analysed=len(base) + len(detail),
+    )
+    return track
+
+
+def full_rate(options: ExtractOptions) -> ExtractOptions:
+    """The options of a full-rate run of the same analysis (what the adaptive one stands in for)."""
+    return replace(options, adaptive=False, fps=None, stride=1)
