@@ -6,12 +6,12 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: run test bench model synth-test
+.PHONY: run test bench model synth-test batch-cluster-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,scale]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -29,6 +29,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py $(CLIP)
+
+# `formcheck batch --ray` on a two-node Ray cluster on this machine (a head and a worker node on loopback,
+# each a process of its own), its reports checked against the serial CLI's (tests/test_batch_cluster.py).
+# Ray's token authentication with a token made for the run: only its own processes can join.
+batch-cluster-test: $(STAMP)
+	FORMCHECK_CLUSTER_TEST=1 RAY_AUTH_MODE=token RAY_AUTH_TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_hex(32))') \
+		$(PY) -m pytest -q -p no:cacheprovider tests/test_batch_cluster.py
 
 model: $(STAMP)
 	$(PY) tools/build_pose_model.py --out analyzer/pose/models/pose_landmarker_full.task

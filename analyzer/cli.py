@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import functools
 import importlib.util
+import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from multiprocessing import resource_tracker
 from pathlib import Path
@@ -26,6 +29,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from analyzer.batch.cluster import ClusterError
+from analyzer.batch.runner import Batch, ClipResult, Summary
+from analyzer.batch.sinks import FolderSink, LibrarySink, Sink
+from analyzer.batch.sources import SourceError, find_clips
 from analyzer.exports import (
     ANNOTATED_MP4,
     FEATURES_CSV,
@@ -36,7 +43,7 @@ from analyzer.exports import (
     load_analysis,
     write_exports,
 )
-from analyzer.judging.registry import exercises
+from analyzer.judging.registry import UnknownExercise, exercises, get_exercise
 from analyzer.pipeline import Cancelled, InputError, run_analysis, shipped_model_versions
 from analyzer.pose.extract import ExtractOptions
 from analyzer.pose.model import model_path
@@ -44,6 +51,7 @@ from analyzer.report import Report, Severity
 from analyzer.store.auth import set_password as store
 from analyzer.store.backup import BackupError, backup, restore
 from analyzer.store.files import data_dir
+from analyzer.store.library import Library
 from analyzer.workers import default_workers
 
 EXIT_INTERNAL = 1
@@ -261,6 +269,99 @@ def analyze(
         _summary(analysis.report)
         written = ", ".join(sorted(p.name for p in target.iterdir() if p.name in OWN_FILES))
         out.print(f"[dim]written to {shown(target)}/: {written}[/]")
+
+
+def _batch_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]clips"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[fps]:.1f} frames/s"),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=not err.is_terminal and os.environ.get("FORMCHECK_PROGRESS") != "1",
+    )
+
+
+def _batch_line(result: ClipResult, as_json: bool) -> None:
+    """A clip as it ends: a JSON line on stdout for machines, else its failure on stderr."""
+    if as_json:
+        fields = {"clip": result.clip.name, "status": result.status, "message": result.message, "frames": result.frames}
+        sys.stdout.write(json.dumps(fields) + "\n")
+        sys.stdout.flush()
+    elif result.status == "failed":
+        err.print(f"[red]failed[/] {shown(result.clip.name)}: {shown(result.message)}")
+
+
+def _batch_summary(summary: Summary, as_json: bool) -> None:
+    figures = {
+        "done": summary.done, "skipped": summary.skipped, "failed": summary.failed, "frames": summary.frames,
+        "seconds": round(summary.seconds, 1), "clips_per_s": round(summary.clips_per_s, 3),
+        "frames_per_s": round(summary.frames_per_s, 1), "workers": summary.workers,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps({"summary": figures}) + "\n")
+        return
+    line = f"{summary.done} done, {summary.skipped} skipped, {summary.failed} failed in {summary.seconds:.0f} s"
+    if summary.workers:
+        line += f" on {summary.workers} workers: {summary.clips_per_s:.2f} clips/s, {summary.frames_per_s:.0f} frames/s"
+    out.print(line)
+
+
+@app.command()
+def batch(
+    source: str = typer.Argument(..., help="a folder (searched recursively), a list file (.txt: a path a line) or a glob"),
+    out_dir: Path | None = typer.Option(
+        None, "--out", "-o", help="report folders under here, one a clip (default: formcheck_reports)"
+    ),
+    library: str | None = typer.Option(
+        None, "--library", help="store each clip as a session in the trainer library at this database URL instead"
+    ),
+    client: str | None = typer.Option(None, "--client", help="with --library: the client (default: the clip's top folder)"),
+    ray_address: str | None = typer.Option(
+        None, "--ray", help="a Ray cluster's address (default: a Ray runtime on this machine)"
+    ),
+    exercise: str = typer.Option("auto", "--exercise", "-e", help="exercise name, or 'auto' to recognise it"),
+    stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
+    fps: float | None = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    annotate: bool = typer.Option(False, "--annotate", help="also write each clip's annotated.mp4"),
+    as_json: bool = typer.Option(False, "--json", help="a JSON line a clip on stdout, then the summary"),
+) -> None:
+    """Analyse a whole clip library, resumably: a rerun skips what is done (by content), failures are recorded.
+
+    Exit codes: 0 every clip done or skipped, 2 some clips failed (each said why; the rest are stored).
+    """
+    options = ExtractOptions(stride=stride, fps=fps)
+    try:
+        if out_dir is not None and library is not None:
+            raise InputError("--out and --library are two places for the results: choose one.")
+        if exercise != "auto":
+            get_exercise(exercise)  # before any work
+        clips = find_clips(source)
+        sink: Sink
+        if library is not None:
+            if annotate:
+                err.print("formcheck: the library draws a session's annotated video when it is opened; --annotate ignored.")
+            sink = LibrarySink(Library(library), exercise, options, client)
+        else:
+            write = functools.partial(_write_outputs, annotate=annotate, html=False, workers=1)
+            sink = FolderSink(out_dir or Path("formcheck_reports"), write)
+        started = time.monotonic()
+        with _batch_progress() as progress:
+            task = progress.add_task("clips", total=len(clips), fps=0.0)
+
+            def ended(result: ClipResult) -> None:
+                _batch_line(result, as_json)
+                frames = runner.summary.frames
+                progress.update(task, advance=1, fps=frames / max(time.monotonic() - started, 1e-3))
+
+            runner = Batch(clips, sink, exercise=exercise, options=options, on_result=ended)
+            summary = runner.run(ray_address)
+    except (InputError, SourceError, ClusterError, UnknownExercise) as exc:
+        err.print(f"[bold red]formcheck:[/] {shown(exc)}")
+        raise typer.Exit(EXIT_INPUT) from None
+    except KeyboardInterrupt:
+        err.print("formcheck: interrupted; what was done is kept, a rerun goes on from there.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _batch_summary(summary, as_json)
+    if summary.failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.command()

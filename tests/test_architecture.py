@@ -4,6 +4,8 @@ imports only pointing down it, no import circle, and no import hidden in a funct
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,43 @@ def test_no_import_circle(graph: dict) -> None:
         if module not in state:
             visit(module, [module])
     assert not circles, "\n".join(circles)
+
+
+# Optional extras: the only modules that may import them, and only inside a function (on first use),
+# so that the app and `formcheck analyze` run without them installed.
+OPTIONAL = {"ray": ("analyzer.batch.cluster",)}
+
+
+def _imports_of(tree: ast.AST, package: str) -> list[tuple[ast.stmt, bool]]:
+    top_level = {id(n) for n in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+        )
+        if any(name == package or name.startswith(package + ".") for name in names):
+            found.append((node, id(node) in top_level))
+    return found
+
+
+def test_optional_extras_are_imported_only_where_they_are_used_and_only_on_use() -> None:
+    wrong = []
+    for name, path in _modules().items():
+        tree = ast.parse(path.read_text())
+        for package, allowed in OPTIONAL.items():
+            for node, top in _imports_of(tree, package):
+                if name not in allowed:
+                    wrong.append(f"{name} line {node.lineno} imports {package} (only {', '.join(allowed)} may)")
+                elif top:
+                    wrong.append(f"{name} line {node.lineno} imports {package} at the top: import it on first use")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_cli_and_the_app_load_without_ray() -> None:
+    """What `formcheck analyze` and the Streamlit pages import never pulls Ray in."""
+    code = (
+        "import importlib, pkgutil, sys, analyzer.cli, webapp\n"
+        "for m in pkgutil.iter_modules(webapp.__path__): importlib.import_module('webapp.' + m.name)\n"
+        "sys.exit(1 if 'ray' in sys.modules else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
