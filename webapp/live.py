@@ -13,33 +13,36 @@ The video frames are never queued: each frame is handed to a
 :class:`~analyzer.live.coach.LatestFrameWorker` (which only ever processes the newest)
 and returned at once with the latest result drawn on it, so the picture is
 always live and the overlay trails it by one processing time at most.
+
+A set is a session: START turns the camera on and the framing is told (one
+line, and the coloured border the overlay draws) until Start set; a countdown
+in frame time, then the set is judged until Pause. Each new cue is said aloud
+by the browser (:mod:`webapp.speech`) unless muted.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import math
 import os
 import tempfile
 import time
-import wave
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 import streamlit as st
 from streamlit_webrtc import VideoProcessorBase, WebRtcMode, webrtc_streamer
 
 from analyzer.draw.plots import measure_label
 from analyzer.io.track_csv import write_track_csv
 from analyzer.judging.registry import exercises
-from analyzer.live.coach import LatestFrameWorker, LiveCoach, LiveState, draw_live
+from analyzer.live.coach import AUTO, LatestFrameWorker, LiveCoach, LiveState, draw_live
+from analyzer.live.framing import first_problem
 from analyzer.pipeline import Analysis, InputError
 from analyzer.report import Severity
 from analyzer.store.library import Library, LibraryError, SessionInfo
+from webapp.speech import speak
 from webapp.state import get_library, login_gate, plain, score_text
 
 LOG = logging.getLogger(__name__)
@@ -50,8 +53,8 @@ STATUS_REFRESH_S = 0.5
 SLOW_FPS = 8.0
 WORKER_KEY = "live_worker"
 SUMMARY_KEY = "live_summary"
-BEEP_KEY = "live_last_beep"
-BEEP_HZ = {Severity.note: 520.0, Severity.warning: 660.0, Severity.danger: 880.0}
+SAID_KEY = "live_last_said"  # the cue code said last (said again only after it went away)
+SAID_COUNT_KEY = "live_said"  # (number, text) of the last utterance: numbers only grow (see webapp.speech)
 
 
 def enable_loopback_ice() -> None:
@@ -71,6 +74,11 @@ def enable_loopback_ice() -> None:
     aioice.ice.get_host_addresses = host_addresses
 
 
+def _new_worker(exercise: str) -> LatestFrameWorker:
+    """A coach that shows the skeleton and checks the framing until Start set is pressed."""
+    return LatestFrameWorker(LiveCoach(exercise, background_eval=True, wait_for_start=True))
+
+
 class CoachProcessor(VideoProcessorBase):
     """streamlit-webrtc video processor: hands frames to the coach, returns them with the overlay.
 
@@ -80,14 +88,14 @@ class CoachProcessor(VideoProcessorBase):
 
     def __init__(self, exercise: str) -> None:
         self.exercise = exercise
-        self.worker = LatestFrameWorker(LiveCoach(exercise, background_eval=True))
+        self.worker = _new_worker(exercise)
         self._t0: float | None = None
 
     def set_exercise(self, exercise: str) -> None:
         """Start over with another exercise (the old coach is closed)."""
         if exercise == self.exercise:
             return
-        old, self.worker = self.worker, LatestFrameWorker(LiveCoach(exercise, background_eval=True))
+        old, self.worker = self.worker, _new_worker(exercise)
         self.exercise = exercise
         old.stop()
 
@@ -107,25 +115,20 @@ class CoachProcessor(VideoProcessorBase):
         self.worker.stop()
 
 
-def beep_wav(frequency: float, variant: int = 0, duration_s: float = 0.18, rate: int = 16000) -> bytes:
-    """A short sine beep as WAV; ``variant`` adds silent samples so each cue gets a new file (and plays)."""
-    t = np.arange(int(duration_s * rate)) / rate
-    fade = np.minimum(1.0, np.minimum(t, duration_s - t) / 0.02)
-    samples = (0.5 * np.sin(2 * math.pi * frequency * t) * fade * 32767).astype(np.int16)
-    samples = np.concatenate([samples, np.zeros(variant % 97, dtype=np.int16)])
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return buf.getvalue()
-
-
 def _angle_words(name: str, value: float) -> str:
     """'Knee angle 92°': the series in words (its unit, degrees, drawn as a sign)."""
     words = measure_label(name).removesuffix(" (deg)")
     return f"{words} {value:.0f}°"
+
+
+IDLE_WORDS = {"waiting": "Press Start set when you are in position", "paused": "Paused: press Start set to go on"}
+
+
+def _session_words(state: LiveState) -> str | None:
+    """Where the session stands, when the set is not being judged."""
+    if state.phase == "countdown":
+        return f"Starting in {max(1, state.countdown or 1)}… get into position"
+    return IDLE_WORDS.get(state.phase)
 
 
 def status_line(state: LiveState | None, exercise_kind: str) -> str:
@@ -135,9 +138,16 @@ def status_line(state: LiveState | None, exercise_kind: str) -> str:
     if state is None:
         return "Waiting for the camera…"
     counter = f"Hold: {state.hold_s or 0.0:.0f} s" if exercise_kind == "hold" else f"Reps: {state.rep_count}"
+    parts = [counter, *filter(None, [_session_words(state)])]
     if state.landmarks is None:
-        return f"{counter} · Step back until your whole body is in the picture."
-    parts = [counter, f"{state.cue_title}: {state.cue}" if state.cue_title else "Form looks good"]
+        return " · ".join([*parts, "Step back until your whole body is in the picture."])
+    if state.framing:
+        problem = first_problem(list(state.framing))
+        parts.append(f"Framing: {problem.text}" if problem else "Framing: all right")
+    if state.phase == "running" and state.recognising:
+        parts.append("Recognising the exercise: start the set")
+    elif state.phase == "running":
+        parts.append(f"{state.cue_title}: {state.cue}" if state.cue_title else "Form looks good")
     if state.key_angle:
         parts.append(_angle_words(*state.key_angle))
     if 0 < state.fps < SLOW_FPS:
@@ -145,28 +155,46 @@ def status_line(state: LiveState | None, exercise_kind: str) -> str:
     return " · ".join(parts)
 
 
-def _status(worker: LatestFrameWorker, kind: str, sound: bool) -> None:
-    """Mirror the live state in text and beep when a new cue shows up."""
+def session_control(coach: LiveCoach) -> None:
+    """One button: Start set (after a countdown) while not judging, Pause while judging or counting down."""
+    if coach.phase in ("waiting", "paused"):
+        st.button("Start set", key="live_start", type="primary", on_click=coach.start)
+    else:  # no tooltips: one would cover the camera's STOP button while the pointer rests here
+        st.button("Pause", key="live_pause", on_click=coach.pause)
+
+
+def say_new_cue(state: LiveState | None) -> None:
+    """Say a cue aloud when it appears (once: the same cue on show is not said again). The last utterance
+    stays on the page, so a status refresh does not take away the speech still going on."""
+    code = state.cue_code if state is not None else None
+    if not code:
+        st.session_state.pop(SAID_KEY, None)  # the cue went away: the next one is said again
+    elif st.session_state.get(SAID_KEY) != code:
+        st.session_state[SAID_KEY] = code
+        number = st.session_state.get(SAID_COUNT_KEY, (0, ""))[0] + 1
+        st.session_state[SAID_COUNT_KEY] = (number, f"{state.cue_title}. {state.cue}")
+    if SAID_COUNT_KEY in st.session_state:
+        number, text = st.session_state[SAID_COUNT_KEY]
+        speak(text, number)
+
+
+def _status(worker: LatestFrameWorker, spoken: bool) -> None:
+    """The session control, the live state in text, and the new cue said aloud."""
+    session_control(worker.coach)
     state = worker.state
     with st.container(key="live_status"):
-        st.markdown(status_line(state, kind))
+        st.markdown(status_line(state, state.kind if state else "reps"))
         if worker.error is not None:
             st.warning(f"Live analysis hit an error: {plain(worker.error)}")
-    if state is not None and not state.cue_code:
-        st.session_state.pop(BEEP_KEY, None)  # the cue went away: the next one beeps again
-    if not sound or state is None or not state.cue_code:
-        return
-    if st.session_state.get(BEEP_KEY) == state.cue_code:
-        return  # the same cue still on show: one beep is enough
-    st.session_state[BEEP_KEY] = state.cue_code
-    count = st.session_state.get("live_beeps", 0) + 1
-    st.session_state["live_beeps"] = count
-    st.audio(beep_wav(BEEP_HZ.get(state.severity, 660.0), count), format="audio/wav", autoplay=True)
+    if spoken:
+        say_new_cue(state)
 
 
 def _summary(worker: LatestFrameWorker) -> dict[str, Any]:
     """The set judged offline from the whole session's poses (the estimator is closed first)."""
     worker.stop()
+    if worker.coach.phase == "waiting":
+        return {"error": "the set was never started: press Start set once you are in position."}
     try:
         analysis = worker.coach.summary()
     except InputError as exc:
@@ -174,7 +202,8 @@ def _summary(worker: LatestFrameWorker) -> dict[str, Any]:
     except Exception as exc:
         LOG.exception("live summary failed")
         return {"error": f"the summary failed ({type(exc).__name__}: {exc})"}
-    return {"analysis": analysis, "exercise": worker.coach.exercise.name, "when": datetime.now()}
+    exercise = analysis.exercise.name if analysis.exercise else None  # None: never recognised
+    return {"analysis": analysis, "exercise": exercise, "when": datetime.now()}
 
 
 def _show_summary(result: dict[str, Any]) -> None:
@@ -202,7 +231,8 @@ def _show_summary(result: dict[str, Any]) -> None:
                 st.markdown(f"- {f.title}: {f.reason}")
     for note in report.notices:
         st.caption(note)
-    _save_to_library(result)
+    if result["exercise"]:
+        _save_to_library(result)
 
 
 def save_live_session(library: Library, client_id: int, analysis: Analysis, exercise: str, when: datetime) -> SessionInfo:
@@ -239,21 +269,24 @@ def page() -> None:
     enable_loopback_ice()
     known = exercises()
     st.caption(
-        "Film yourself from the side with your whole body in view, press START and go. "
+        "Film yourself from the side with your whole body in view: START turns the camera on, "
+        "Start set begins the set after a 3-second countdown; Pause stops counting and cues until Start set. "
         "The video is processed on this computer and is not stored."
     )
     left, right = st.columns([3, 1])
-    names = list(known)
+    names = [*known, AUTO]
     wanted = st.query_params.get("exercise", "")  # ?exercise=squat: a bookmark straight to one's exercise
-    # No default: a coach set up for the wrong exercise counts and cues nonsense, and live cannot recognise one.
+    # No default: a coach set up for the wrong exercise counts and cues nonsense; recognising is asked for.
     exercise = right.selectbox(
         "Exercise", names, index=names.index(wanted) if wanted in names else None,
-        format_func=lambda n: known[n].title, key="live_exercise", placeholder="Choose the exercise",
+        format_func=lambda n: known[n].title if n in known else "Recognise it", key="live_exercise",
+        placeholder="Choose the exercise",
     )
     if exercise is None:
         left.info("Choose the exercise first: the live coach counts and judges one exercise at a time.")
         return
-    sound = right.toggle("Sound cue", value=True, key="live_sound", help="A short beep when a new cue appears.")
+    spoken = right.toggle("Speak cues", value=True, key="live_speak",
+                          help="Each new cue said aloud by the browser (on this computer, nothing sent anywhere).")
     with left:
         ctx = webrtc_streamer(
             key="live",
@@ -269,11 +302,10 @@ def page() -> None:
         processor.set_exercise(exercise)
         st.session_state[WORKER_KEY] = processor.worker
         st.session_state.pop(SUMMARY_KEY, None)
-        kind = known[exercise].kind
 
         @st.fragment(run_every=STATUS_REFRESH_S)
         def live_status() -> None:
-            _status(processor.worker, kind, sound)
+            _status(processor.worker, spoken)
 
         live_status()
         return

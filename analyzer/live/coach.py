@@ -12,10 +12,16 @@ last ``window_s`` seconds become a :class:`PoseTrack` that goes through
 de-duplicated by time across evaluations (see :meth:`LiveCoach._count_new_reps`),
 so the count uses exactly the offline rep definition (hysteresis, minimum
 amplitude, 'either' rest level) instead of a second, live-only one.
+
+A live set is a session (:meth:`LiveCoach.start`, :meth:`LiveCoach.pause`):
+before it begins the framing is judged on the last seconds with the upload's
+judgement (:mod:`analyzer.live.framing`), and only the frames of a run are
+judged and kept for the summary.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import warnings
@@ -32,9 +38,10 @@ from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wra
 from analyzer.features.filtering import OneEuroFilter
 from analyzer.features.kinematics import Features, compute_features
 from analyzer.judging.evaluate import Evaluation, evaluate
-from analyzer.judging.registry import get_exercise
+from analyzer.judging.registry import confident_choice, get_exercise, recognise
 from analyzer.judging.rulebook import Exercise
 from analyzer.landmarks import INDEX, NUM_LANDMARKS, SKELETON_EDGES
+from analyzer.live.framing import FramingCheck, first_problem, judge_framing
 from analyzer.pipeline import Analysis
 from analyzer.pose.estimator import PoseEstimator, PoseFrame
 from analyzer.report import Finding, Severity
@@ -48,15 +55,20 @@ CUE_RECENT_MS = 1500.0
 CUE_HOLD_MS = 2500.0
 # The window is judged only with at least this many frames with a person.
 MIN_EVAL_FRAMES = 10
+# The exercise name that asks the coach to recognise the exercise from the first seconds of the set.
+AUTO = "auto"
+# A hold is taken for the exercise once recognised for this long (a rep exercise at once).
+HOLD_RECOGNITION_MS = 5000.0
 # Frames kept for the summary: the last 30 minutes of the session.
 MAX_SESSION_S = 30 * 60.0
 # FPS is counted over the results of the last two seconds.
 FPS_WINDOW_S = 2.0
 # Per-frame key angle: measured on this many newest (smoothed) frames.
 KEY_ANGLE_FRAMES = 3
-# Live video has one athlete in front of the camera; asking for two poses makes
-# MediaPipe run its detector on every frame (16 ms -> 26 ms a frame here).
-LIVE_MAX_PEOPLE = 1
+# Framing is judged on the last this-many milliseconds before the set begins.
+FRAMING_WINDOW_MS = 2000.0
+# After Start, this long to get into position: framing is checked, nothing is judged.
+COUNTDOWN_S = 3.0
 T = TypeVar("T")
 
 
@@ -80,6 +92,10 @@ class LiveState:
     fps: float = 0.0
     latency_ms: float = 0.0  # from the frame's arrival to this result
     dropped: int = 0  # stale frames skipped so far (set by LatestFrameWorker)
+    phase: str = "running"  # "waiting" (for Start), "countdown", "running" or "paused"; see LiveCoach.start
+    countdown: int | None = None  # whole seconds left, during the countdown
+    framing: tuple[FramingCheck, ...] = ()  # the set-up's checks, until the set begins (first rep or hold)
+    recognising: bool = False  # the exercise is not known yet (AUTO): nothing is counted or cued
 
 
 class _Sample(NamedTuple):
@@ -89,17 +105,20 @@ class _Sample(NamedTuple):
     image: np.ndarray  # (33, 3) float32
     visibility: np.ndarray  # (33,) float32
     world: np.ndarray  # (33, 3) float32
-    brightness: float
+    channels: dict[str, float]  # per-frame measures from the image: brightness, the back's outline
 
 
 def _stack(samples: list[_Sample], size: tuple[int, int] | None, meta: dict[str, object]) -> PoseTrack:
+    if not samples:
+        return PoseTrack.empty([], size=size)
+    names = sorted({name for s in samples for name in s.channels})
     return PoseTrack(
         t_ms=np.array([s.t_ms for s in samples]),
         image=np.stack([s.image for s in samples]),
         visibility=np.stack([s.visibility for s in samples]),
         world=np.stack([s.world for s in samples]),
         size=size,
-        channels={"brightness": np.array([s.brightness for s in samples])},
+        channels={name: np.array([s.channels.get(name, np.nan) for s in samples]) for name in names},
         meta=dict(meta),
     )
 
@@ -115,8 +134,14 @@ def default_key_series(exercise: Exercise) -> str:
     return exercise.rep_signal
 
 
+def needs_outline(exercise: Exercise) -> bool:
+    """Whether a check measures the back's outline (img_* series), which needs the segmentation mask as on
+    upload; it costs about half as much again per frame, so only then."""
+    return any(name.startswith("img_") for check in exercise.checks for name in (*check.needs, check.key_series))
+
+
 class LiveCoach:
-    """Pose, counting and cues for one live set of one exercise.
+    """Pose, counting and cues for one live set of one exercise (``AUTO``: the one the first seconds show).
 
     ``feed`` runs pose inference on the frame and, every ``eval_every_ms``,
     judges the window: inline by default (deterministic, for tests and
@@ -125,6 +150,10 @@ class LiveCoach:
     by column) and would otherwise stall every few frames. Run ``feed``
     through :class:`LatestFrameWorker` to keep up with a camera. Close it (or
     use ``with``): it owns a MediaPipe landmarker.
+
+    A coach made with ``wait_for_start`` only shows the skeleton and judges the framing until
+    :meth:`start`; then a countdown (frame time, so replays behave alike), then the set is judged until
+    :meth:`pause`. Otherwise it judges from the first frame.
     """
 
     def __init__(
@@ -136,12 +165,15 @@ class LiveCoach:
         max_session_s: float = MAX_SESSION_S,
         estimator: PoseEstimator | None = None,
         background_eval: bool = False,
+        wait_for_start: bool = False,
     ) -> None:
-        self.exercise = get_exercise(exercise)
+        # None until recognised, for AUTO: what the window shows, as an upload with no exercise given
+        self.exercise: Exercise | None = None if exercise == AUTO else get_exercise(exercise)
         self.window_ms = window_s * 1000.0
         self.eval_every_ms = eval_every_ms
         self.max_session_ms = max_session_s * 1000.0
-        self._estimator = estimator if estimator is not None else PoseEstimator(max_people=LIVE_MAX_PEOPLE)
+        segmentation = self.exercise is None or needs_outline(self.exercise)  # AUTO: it may be a squat
+        self._estimator = estimator if estimator is not None else PoseEstimator(segmentation=segmentation)
         self._model_name = self._estimator.model_path.name
         self._session: deque[_Sample] = deque()  # bounded by time in _store
         self._smoother = OneEuroFilter(min_cutoff_hz=1.5, beta=0.3)
@@ -150,7 +182,7 @@ class LiveCoach:
         self._last_t = -np.inf
         self._last_eval_t = -np.inf
         self._done_times: deque[float] = deque()
-        self._default_key = default_key_series(self.exercise)
+        self._default_key = default_key_series(self.exercise) if self.exercise else None
         # session-wide counting
         self._reps: list[tuple[float, float]] = []  # (start_ms, end_ms) of every counted rep
         self._hold: tuple[float, float] | None = None  # (start_ms, last seen in position)
@@ -158,9 +190,20 @@ class LiveCoach:
         # the cue on show
         self._cue: Finding | None = None
         self._cue_until = -np.inf
+        # the session: judged only while running; each run (after Start or a pause) is judged on its own
+        self._phase = "waiting" if wait_for_start else "running"
+        self._countdown_s = COUNTDOWN_S
+        self._countdown_end: float | None = None  # in frame time, set by the first frame after start()
+        self._run = 0  # which run a window belongs to: a window judged after a pause is dropped
+        self._run_start = -np.inf
+        self._setup: deque[_Sample] = deque()  # the last FRAMING_WINDOW_MS, whatever the phase
+        self._framing: tuple[FramingCheck, ...] = ()
+        self._candidate: tuple[str, float] | None = None  # AUTO: the exercise recognised, since when
+        self._found: set[str] = set()  # codes of the faults judged so far
+        self._rep_rest: str | None = None  # the rest level of rest-'either' exercises, once a rep showed it
         self.evaluations = 0
         self._lock = threading.Lock()  # the counting state above, shared with the evaluation thread
-        self._evaluator: LatestOnly[tuple[PoseTrack, float]] | None = (
+        self._evaluator: LatestOnly[_Window] | None = (
             LatestOnly(self._judge, "formcheck-live-eval") if background_eval else None
         )
 
@@ -184,7 +227,7 @@ class LiveCoach:
 
     @property
     def closed(self) -> bool:
-        return self._estimator._landmarker is None
+        return self._estimator.closed
 
     # -- per frame ------------------------------------------------------------
     def feed(self, rgb: np.ndarray, t_ms: float, *, arrived: float | None = None) -> LiveState:
@@ -194,12 +237,15 @@ class LiveCoach:
         self._last_t = t_ms
         self._size = (int(rgb.shape[1]), int(rgb.shape[0]))
         pose = self._estimator.process(rgb, t_ms)
-        self._store(t_ms, pose)
+        with self._lock:
+            self._advance(t_ms)
+            running = self._phase == "running"
+        self._store(t_ms, pose, running)
         smoothed = self._smoother(t_ms, pose.image[:, :2])
         self._smoothed.append(np.concatenate([smoothed, pose.image[:, 2:]], axis=1))
         if t_ms - self._last_eval_t >= self.eval_every_ms:
             self._last_eval_t = t_ms
-            window = (self.window_track(), t_ms)
+            window = self._window(t_ms, running)
             if self._evaluator is not None:
                 self._evaluator.submit(window)
             else:
@@ -220,7 +266,8 @@ class LiveCoach:
             t_ms=t_ms,
             landmarks=landmarks,
             visibility=None if visibility is None else visibility.copy(),
-            kind=self.exercise.kind,
+            kind=self.exercise.kind if self.exercise else "reps",
+            recognising=self.exercise is None,
             rep_count=len(self._reps),
             hold_s=self._hold_seconds(t_ms),
             holding=self._hold_ongoing,
@@ -230,18 +277,65 @@ class LiveCoach:
             severity=self._cue.severity if self._cue else None,
             body_parts=tuple(self._cue.body_parts) if self._cue else (),
             key_angle=self._key_angle(visibility) if visibility is not None else None,
+            phase=self._phase,
+            countdown=self._countdown_left(t_ms),
+            framing=() if self._set_begun else self._framing,
         )
 
-    def _store(self, t_ms: float, pose: PoseFrame) -> None:
-        self._session.append(
-            _Sample(
-                t_ms,
-                pose.image.astype(np.float32),
-                pose.visibility.astype(np.float32),
-                pose.world.astype(np.float32),
-                float(pose.channels.get("brightness", np.nan)),
-            )
+    # -- the session: start, countdown, pause -----------------------------------------
+    def start(self, countdown_s: float = COUNTDOWN_S) -> None:
+        """Begin (or resume) judging after ``countdown_s`` seconds of frame time, counted from the next frame."""
+        with self._lock:
+            if self._phase in ("waiting", "paused"):
+                self._phase, self._countdown_s, self._countdown_end = "countdown", max(0.0, countdown_s), None
+
+    def pause(self) -> None:
+        """Stop judging at once: no reps counted, no cues, the hold timer stops (it shows the time held)."""
+        with self._lock:
+            if self._phase in ("countdown", "running"):
+                self._phase = "paused"
+                self._hold_ongoing = False
+                self._cue, self._cue_until = None, -np.inf
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    def _advance(self, t_ms: float) -> None:
+        """Start the countdown on the first frame after Start, and end it once it ran out."""
+        if self._phase != "countdown":
+            return
+        if self._countdown_end is None:
+            self._countdown_end = t_ms + self._countdown_s * 1000.0
+        if t_ms >= self._countdown_end:
+            self._phase, self._run, self._run_start = "running", self._run + 1, t_ms
+
+    def _countdown_left(self, t_ms: float) -> int | None:
+        if self._phase != "countdown":
+            return None
+        end = self._countdown_end if self._countdown_end is not None else t_ms + self._countdown_s * 1000.0
+        return math.ceil((end - t_ms) / 1000.0)
+
+    @property
+    def _set_begun(self) -> bool:
+        """Whether the set has begun: a rep counted or a hold started (framing is no longer told then)."""
+        return bool(self._reps) or self._hold is not None
+
+    def _store(self, t_ms: float, pose: PoseFrame, running: bool) -> None:
+        """Keep the frame for the framing check and, while the set is judged, for the session."""
+        sample = _Sample(
+            t_ms,
+            pose.image.astype(np.float32),
+            pose.visibility.astype(np.float32),
+            pose.world.astype(np.float32),
+            dict(pose.channels),
         )
+        self._setup.append(sample)
+        while t_ms - self._setup[0].t_ms > FRAMING_WINDOW_MS:
+            self._setup.popleft()
+        if not running:
+            return
+        self._session.append(sample)
         while self._session and t_ms - self._session[0].t_ms > self.max_session_ms:
             self._session.popleft()
 
@@ -262,30 +356,79 @@ class LiveCoach:
         return out
 
     def window_track(self) -> PoseTrack:
-        """The last ``window_s`` seconds as a track (what each evaluation judges)."""
-        return _stack(self._recent(self._last_t - self.window_ms), self._size, {"model": self._model_name})
+        """The last ``window_s`` seconds of this run as a track (what each evaluation judges)."""
+        since = max(self._last_t - self.window_ms, self._run_start)
+        return _stack(self._recent(since), self._size, {"model": self._model_name})
+
+    def _window(self, now: float, running: bool) -> _Window:
+        """What one evaluation looks at: the run's window while judging, the framing window until the set
+        has begun."""
+        setup = None if self._set_begun else _stack(list(self._setup), self._size, {"model": self._model_name})
+        return _Window(now, self._run, self.window_track() if running else None, setup)
 
     def session_track(self) -> PoseTrack:
         """Every stored frame of the session (up to ``max_session_s``) as a track."""
         return _stack(list(self._session), self._size, {"model": self._model_name, "live": True})
 
     # -- judging the window --------------------------------------------------------
-    def _judge(self, window: tuple[PoseTrack, float]) -> None:
-        """Run the offline rules on one window, then update counters and the cue from the result."""
-        track, now = window
+    def _judge(self, window: _Window) -> None:
+        """Judge the framing and run the offline rules on one window, then update counters and the cue."""
+        if window.setup is not None:
+            framing = tuple(_judge_framing(window.setup, self.exercise))
+            with self._lock:
+                self._framing = framing
+        track, now = window.track, window.now
+        if track is None:
+            return
         if int(track.has_pose.sum()) < MIN_EVAL_FRAMES:
             with self._lock:
-                self._update_hold(None, now)
+                if window.run == self._run and self._phase == "running":
+                    self._update_hold(None, now)
             return
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices of a half-empty window
             features = compute_features(track)
-            evaluation = evaluate(self.exercise, features)
+            if self.exercise is None and not self._recognise(features, now):
+                return
+            evaluation = evaluate(self._judged_exercise(), features)
         with self._lock:
-            self._apply(evaluation, features, now)
+            if window.run == self._run and self._phase == "running":  # not paused meanwhile
+                self._apply(evaluation, features, now)
+
+    def _recognise(self, features: Features, now: float) -> bool:
+        """Settle the exercise once the window singles one out (the upload's recognition); True once known.
+
+        A rep exercise is settled at once; a hold only once it was the choice for ``HOLD_RECOGNITION_MS``:
+        push-ups begin in a plank, and the plank is what the window shows until the first rep.
+        """
+        chosen = confident_choice(recognise(features))
+        if chosen is None or self._candidate is None or self._candidate[0] != chosen:
+            self._candidate = (chosen, now) if chosen else None
+        if chosen is None:
+            return False
+        if get_exercise(chosen).kind == "hold" and now - self._candidate[1] < HOLD_RECOGNITION_MS:
+            return False
+        with self._lock:
+            self.exercise = get_exercise(chosen)
+            self._default_key = default_key_series(self.exercise)
+        return True
+
+    def _judged_exercise(self) -> Exercise:
+        """The exercise with its rest level fixed once a rep showed it.
+
+        A rest-'either' exercise (the deadlift) takes whichever reading finds more whole reps. A window that
+        ends mid-rep can read the rest the other way and find a 'rep' from one rep's turn to the next one's:
+        counted once more each time. The set does not change its rest level halfway, so the first rep fixes it.
+        """
+        assert self.exercise is not None, "judged only once the exercise is known"
+        if self._rep_rest is None:
+            return self.exercise
+        return replace(self.exercise, rep_rest=self._rep_rest)
 
     def _apply(self, evaluation: Evaluation, features: Features, now: float) -> None:
+        assert self.exercise is not None
         self.evaluations += 1
+        self._found.update(f.code for f in evaluation.findings if f.assessable and f.severity != Severity.info)
         active = evaluation.features if evaluation.features is not None else features
         if self.exercise.kind == "reps":
             self._count_new_reps(evaluation, active)
@@ -312,6 +455,9 @@ class LiveCoach:
                 if start <= (last_start + last_end) / 2.0 or end <= last_end:
                     continue
             self._reps.append((start, end))
+            if self._rep_rest is None and self.exercise is not None and self.exercise.rep_rest == "either":
+                signal = active[self.exercise.rep_signal]
+                self._rep_rest = "high" if signal[rep.turn] < signal[rep.start] else "low"
 
     def _update_hold(self, span: tuple[float, float] | None, now: float) -> None:
         """Follow one hold across windows: a window only sees its last ``window_s`` seconds."""
@@ -326,7 +472,7 @@ class LiveCoach:
         self._hold_ongoing = True
 
     def _hold_seconds(self, now: float) -> float | None:
-        if self.exercise.kind != "hold" or self._hold is None:
+        if self.exercise is None or self.exercise.kind != "hold" or self._hold is None:
             return None
         end = now if self._hold_ongoing else self._hold[1]
         return max(0.0, (end - self._hold[0]) / 1000.0)
@@ -355,7 +501,7 @@ class LiveCoach:
     def _key_angle(self, visibility: np.ndarray) -> tuple[str, float] | None:
         """The cue's angle (or the exercise's) on the newest smoothed frames, with the offline formulas."""
         name = self._cue.key_series if self._cue and self._cue.key_series.endswith("_deg") else self._default_key
-        if name.startswith("img_") or not self._smoothed:
+        if name is None or name.startswith("img_") or not self._smoothed:
             return None
         frames = list(self._smoothed)
         n = len(frames)
@@ -379,6 +525,12 @@ class LiveCoach:
     def rep_count(self) -> int:
         return len(self._reps)
 
+    @property
+    def found(self) -> frozenset[str]:
+        """The codes of every fault judged live so far: the cue shows one at a time, the worst."""
+        with self._lock:
+            return frozenset(self._found)
+
     def summary(self) -> Analysis:
         """The offline analysis of the whole session (raises pipeline.InputError when too short)."""
         track = self.session_track()
@@ -392,7 +544,8 @@ class LiveCoach:
             width=width,
             height=height,
         )
-        return pipeline.analyze_track(track, self.exercise.name, source=source, processing={"live": True})
+        name = self.exercise.name if self.exercise else AUTO
+        return pipeline.analyze_track(track, name, source=source, processing={"live": True})
 
 
 class LatestOnly(Generic[T]):
@@ -493,6 +646,26 @@ class LatestFrameWorker:
         self.stop()
 
 
+class _Window(NamedTuple):
+    """One evaluation's input: the frames to judge (None while not running) and to check the framing on
+    (None once the set has begun), at ``now`` in run ``run``."""
+
+    now: float
+    run: int
+    track: PoseTrack | None
+    setup: PoseTrack | None
+
+
+def _judge_framing(setup: PoseTrack, exercise: Exercise | None) -> list[FramingCheck]:
+    """The framing of the last seconds, with the camera view the features find on them."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        view = compute_features(setup).view if int(setup.has_pose.sum()) >= MIN_EVAL_FRAMES else None
+    if view is None:  # too few poses to tell the camera view: the other checks still say what is wrong
+        return judge_framing(setup, np.arange(len(setup)), None, "unknown", None)
+    return judge_framing(setup, np.arange(len(setup)), exercise, view.kind, view.yaw_deg)
+
+
 def feed_all(coach: LiveCoach, frames: Iterator[tuple[float, np.ndarray]]) -> Iterator[LiveState]:
     """Feed (t_ms, rgb) frames one by one, yielding each state (tests, benchmarks, offline replays)."""
     for t_ms, rgb in frames:
@@ -503,6 +676,10 @@ def feed_all(coach: LiveCoach, frames: Iterator[tuple[float, np.ndarray]]) -> It
 
 _WHITE = (255, 255, 255)
 _DARK = (0, 0, 0)
+_GREEN = (40, 200, 80)
+# The frame around the picture while the set-up is checked: red until anything can be judged, amber while
+# something would make it judged less well, green once all is right.
+_FRAMING_RGB = {"blocking": SEVERITY_RGB[Severity.danger], "wrong": SEVERITY_RGB[Severity.warning], "ok": _GREEN}
 _EDGE_INDEX = tuple((INDEX[a], INDEX[b], a.split("_", 1)[1], b.split("_", 1)[1]) for a, b in SKELETON_EDGES)
 
 
@@ -528,8 +705,44 @@ def _wrap(text: str, max_px: int, scale: float, thick: int) -> list[str]:
     return wrap_words(text, lambda line: cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= max_px)
 
 
+def framing_colour(framing: tuple[FramingCheck, ...]) -> str | None:
+    """'blocking', 'wrong' or 'ok' for the checks (worst first); None when there is nothing to tell."""
+    problem = first_problem(list(framing))
+    if problem is None:
+        return "ok" if framing else None
+    return "blocking" if any(c.blocking and not c.ok for c in framing) else "wrong"
+
+
+def session_banner(state: LiveState) -> str | None:
+    """The big word in the middle of the picture: the countdown, PAUSED, or what to press."""
+    if state.phase == "countdown" and state.countdown is not None:
+        return str(max(1, state.countdown))
+    return {"paused": "PAUSED", "waiting": "PRESS START SET"}.get(state.phase)
+
+
+def _draw_session(img: np.ndarray, state: LiveState, unit: float, margin: int) -> bool:
+    """The framing border and line, and the session banner; True when the bottom line is taken."""
+    h, w = img.shape[:2]
+    colour = framing_colour(state.framing)
+    if colour is not None:
+        cv2.rectangle(img, (0, 0), (w - 1, h - 1), _FRAMING_RGB[colour], max(4, round(10 * unit)))
+    banner = session_banner(state)
+    if banner:
+        scale, thick = (4.0 if banner.isdigit() else 1.4) * unit, max(2, round(6 * unit))
+        (bw, bh), _ = cv2.getTextSize(banner, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        _box_text(img, banner, ((w - bw) // 2, (h + bh) // 2), scale, _WHITE, thick)
+    problem = first_problem(list(state.framing))
+    if problem is None or state.cue_title:
+        return False
+    scale, thick = 0.65 * unit, max(1, round(2 * unit))  # in white, the most readable: the border has the colour
+    for i, text in enumerate(reversed(_wrap(problem.text, w - 2 * margin, scale, thick)[:2])):
+        _box_text(img, text, (margin, h - margin - i * round(26 * unit)), scale, _WHITE, thick)
+    return True
+
+
 def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
-    """Draw the live view on an RGB frame in place: skeleton (fault in colour), counter, angle, cue, fps.
+    """Draw the live view on an RGB frame in place: skeleton (fault in colour), counter, angle, cue, fps,
+    and while the set-up is checked the coloured framing border with what to fix, the countdown or PAUSED.
 
     Sizes follow the frame height so the counter and the cue stay readable from
     a couple of metres on a laptop screen.
@@ -576,6 +789,7 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
         for text in lines:
             y += round(26 * unit)
             _box_text(img, text, (margin, y), cue_scale, _WHITE, thick_small)
-    elif state.landmarks is None:
+    told = _draw_session(img, state, unit, margin)
+    if not state.cue_title and not told and state.landmarks is None:
         _box_text(img, "step into view: whole body, side-on", (margin, h - margin), 0.8 * unit, _WHITE, thick_small)
     return img

@@ -1,4 +1,6 @@
-"""The live page in a real browser: Chromium's fake camera plays a clip, the counter and a cue show up.
+"""The live page in a real browser: Chromium's fake camera plays a clip; the framing is told until Start set, a
+countdown, then the counter and a cue show up and the cue is handed to the browser's speech synthesis; Pause
+stops the counting.
 
 Chromium reads the fake camera from a YUV4MPEG2 file, written here from one of
 our rendered sample clips (push-ups whose hips sag by 20 deg: the offline
@@ -18,6 +20,7 @@ import time
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.browser.chrome import (
@@ -76,21 +79,53 @@ def _reps(status: str) -> int:
     return int(match.group(1)) if match else -1
 
 
+def _click_button(driver: Any, key: str) -> None:
+    """Click one of the page's own buttons; the status refresh may re-draw it under the pointer: try again."""
+
+    def clicked(d: Any) -> bool:
+        try:
+            d.find_element(By.CSS_SELECTOR, f".st-key-{key} button").click()
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+        return True
+
+    _wait(driver, clicked, 30, f"the {key} button")
+
+
+# Stands in for the browser's speech synthesis (headless Chromium has no voice): keeps what it was given.
+RECORD_SPEECH = "window.__spoken = []; window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);"
+
+
 def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(f"{live_url}?exercise=pushup")
     _wait(browser, lambda d: "Press START" in d.find_element(By.TAG_NAME, "body").text, 60, "the live page")
+    browser.execute_script(RECORD_SPEECH)
     click_in_component(browser, "START", shot=FAILURE_SHOT)
     started = time.monotonic()
-    _wait(browser, lambda d: _reps(_status(d)) >= 0, LIVE_TIMEOUT_S, "the live status (is the WebRTC link up?)")
-    browser.save_screenshot(str(SHOTS / "live_start.png"))
-    first = _reps(_status(browser))
-    _wait(browser, lambda d: _reps(_status(d)) >= first + 2 and "Form looks good" not in _status(d), LIVE_TIMEOUT_S,
+    _wait(browser, lambda d: "Press Start set" in _status(d) and "Framing:" in _status(d), LIVE_TIMEOUT_S,
+          "the framing told before the set (is the WebRTC link up?)")
+    browser.save_screenshot(str(SHOTS / "live_framing.png"))
+    assert _reps(_status(browser)) == 0, "nothing is counted before Start set"
+
+    _click_button(browser, "live_start")
+    _wait(browser, lambda d: "Starting in" in _status(d) or _reps(_status(d)) > 0 or "Form" in _status(d),
+          LIVE_TIMEOUT_S, "the countdown")
+    _wait(browser, lambda d: _reps(_status(d)) >= 2 and "Form looks good" not in _status(d), LIVE_TIMEOUT_S,
           "the rep counter to move and a cue to appear")
     status = _status(browser)
     browser.save_screenshot(str(SHOTS / "live_coaching.png"))
     print(f"live after {time.monotonic() - started:.1f} s: {status}")
     assert not re.search(r"fps|latency|dropped", status)  # the athlete's words, not the log's
+    spoken = _wait(browser, lambda d: d.execute_script("return window.__spoken"), LIVE_TIMEOUT_S, "a spoken cue")
+    assert any("hips" in text.lower() for text in spoken), spoken
+
+    _click_button(browser, "live_pause")
+    _wait(browser, lambda d: "Paused" in _status(d), LIVE_TIMEOUT_S, "the pause")
+    paused = _status(browser)
+    _wait(browser, lambda d: _status(d) != paused, LIVE_TIMEOUT_S, "a status refresh while paused")
+    assert "Paused" in _status(browser) and _reps(_status(browser)) == _reps(paused), "no reps counted while paused"
+    browser.save_screenshot(str(SHOTS / "live_paused.png"))
 
     click_in_component(browser, "STOP", shot=FAILURE_SHOT)
     _wait(browser, lambda d: "Save to the trainer library" in d.find_element(By.TAG_NAME, "body").text, 60,
