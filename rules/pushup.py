@@ -99,6 +99,24 @@ SETTINGS = {
 }
 
 
+def _hand_placement(way: str, title: str, *, cue: str, why: str) -> Check:
+    """The check of hands placed too far ``way`` ("forward" or "behind") of the shoulders: both read the
+    straight arms' lean at the top of each rep, against their own limit."""
+    return Check(
+        code=f"pushup.hands_{way}",
+        title=title,
+        cue=cue,
+        why=why,
+        threshold=f"hands_{way}",
+        series_label="Straight arms' lean at the top, above 0 hands ahead of the shoulders (deg)",
+        measure=at_percentile("hands_ahead_deg", _top, 50.0),
+        body_parts=("shoulder", "elbow", "wrist"),
+        key_series="hands_ahead_deg",
+        # turned from side-on, hands set wider than the shoulders show as ahead of or behind them
+        max_yaw_deg=HANDS_MAX_YAW_DEG,
+    )
+
+
 EXERCISE = Exercise(
     name="pushup",
     title="Push-up",
@@ -139,31 +157,15 @@ EXERCISE = Exercise(
             body_parts=("shoulder", "hip", "ankle"),
             key_series="hip_below_ankle_line_deg",
         ),
-        Check(
-            code="pushup.hands_forward",
-            title="Hands too far forward",
+        _hand_placement(
+            "forward", "Hands too far forward",
             cue="Place your hands under your shoulders, a little wider than them.",
             why="Hands far ahead of the shoulders make the lower back and the shoulders hold a longer lever.",
-            threshold="hands_forward",
-            series_label="Straight arms' lean at the top, above 0 hands ahead of the shoulders (deg)",
-            measure=at_percentile("hands_ahead_deg", _top, 50.0),
-            body_parts=("shoulder", "elbow", "wrist"),
-            key_series="hands_ahead_deg",
-            # turned from side-on, hands set wider than the shoulders show as ahead of or behind them
-            max_yaw_deg=HANDS_MAX_YAW_DEG,
         ),
-        Check(
-            code="pushup.hands_behind",
-            title="Hands too far back",
+        _hand_placement(
+            "behind", "Hands too far back",
             cue="Place your hands under your shoulders, not down by your ribs.",
             why="Hands far behind the shoulders load the lower back and bend the wrists past what they like.",
-            threshold="hands_behind",
-            series_label="Straight arms' lean at the top, above 0 hands ahead of the shoulders (deg)",
-            measure=at_percentile("hands_ahead_deg", _top, 50.0),
-            body_parts=("shoulder", "elbow", "wrist"),
-            key_series="hands_ahead_deg",
-            # turned from side-on, hands set wider than the shoulders show as ahead of or behind them
-            max_yaw_deg=HANDS_MAX_YAW_DEG,
         ),
         Check(
             code="pushup.partial_range",
