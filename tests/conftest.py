@@ -9,6 +9,8 @@ skips when one named clip is missing.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("clips") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def main_module_restored() -> Iterator[None]:
+    """Streamlit's AppTest leaves its page script as ``__main__``; a process pool started later by
+    another test (spawn) would then run that script in every worker (an AppTest.from_function script
+    fails there with a NameError). Every test ends with the real ``__main__`` back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
