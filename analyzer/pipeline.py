@@ -47,7 +47,7 @@ LOW_COVERAGE = 0.6
 # cut short (an interrupted copy); its real clips end within a frame of what they state.
 CUT_SHORT_FRAMES = 3
 
-__all__ = ["Analysis", "Cancelled", "InputError", "analyze_path", "analyze_track", "event_times_ms", "run_analysis"]
+__all__ = ["Analysis", "Cancelled", "InputError", "analyze_path", "analyze_track", "describe_track", "event_times_ms", "processing_of", "run_analysis"]
 
 
 class InputError(Exception):
@@ -340,20 +340,33 @@ def event_times_ms(track: PoseTrack, exercise: str = "auto") -> list[float]:
     turn and end, a hold's edges and every finding's spans (what an adaptive frame rate looks at in
     full). Empty when the track cannot be judged."""
     try:
-        _check_usable(track)
+        analysis = analyze_track(track, exercise, source=_source_info("", track, None))
     except InputError:
         return []
-    features = compute_features(track)
-    chosen, _ = _choose_exercise(exercise, features)
-    if chosen is None:
+    evaluation = analysis.evaluation
+    if evaluation is None:
         return []
-    evaluation = evaluate(chosen, features)
-    t = evaluation.features.t_ms if evaluation.features is not None else features.t_ms
+    t = (evaluation.features or analysis.features).t_ms
     frames = [0, len(t) - 1, *(i for rep in evaluation.reps for i in (rep.start, rep.turn, rep.end))]
     if evaluation.hold:
         frames += [evaluation.hold[0], evaluation.hold[1] - 1]
     spans = [edge for f in evaluation.findings if f.assessable for span in f.spans_ms for edge in span]
     return [float(t[i]) for i in frames] + spans
+
+
+def describe_track(track: PoseTrack, name: str, info: VideoInfo | None, options: ExtractOptions) -> SourceInfo:
+    """Mark an extracted track with what its report must say (the video's notes, the user's name for it)
+    and return its source: run_analysis's step after extraction, public for other extractors
+    (analyzer.batch)."""
+    if info is not None:
+        track.meta["import_notes"] = [*track.meta.get("import_notes", []), *_video_notes(name, track, info, options)]
+    track.meta["source"] = name
+    return _source_info(name, track, info)
+
+
+def processing_of(options: ExtractOptions) -> dict[str, object]:
+    """How the pose was extracted, as the report keeps it."""
+    return {"stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model}
 
 
 def _read(
@@ -365,7 +378,7 @@ def _read(
     should_cancel: Callable[[], bool] | None,
     exercise: str = "auto",
 ) -> tuple[PoseTrack, VideoInfo | None]:
-    """The track of the file (and the video's header), with what the report must say about it."""
+    """The track of the file (and the video's header)."""
     if path.suffix.lower() in TRACK_SUFFIXES:
         return read_track_csv(path), None
     info = probe(path)
@@ -378,7 +391,6 @@ def _read(
         track = extract_track(
             path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, info=info
         )
-    track.meta["import_notes"] = [*track.meta.get("import_notes", []), *_video_notes(name, track, info, options)]
     return track, info
 
 
@@ -408,8 +420,7 @@ def load_input(
         raise InputError(f"{name} does not exist: check the path.") from None
     except OSError as exc:
         raise InputError(f"{name} cannot be read ({exc.strerror or exc}): check the file.") from None
-    track.meta["source"] = name
-    return track, _source_info(name, track, info)
+    return track, describe_track(track, name, info, options)
 
 
 def run_analysis(
@@ -432,10 +443,7 @@ def run_analysis(
         path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name,
         exercise=exercise,
     )
-    processing = {
-        "stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model
-    }
-    return analyze_track(track, exercise, source=source, processing=processing)
+    return analyze_track(track, exercise, source=source, processing=processing_of(options))
 
 
 def analyze_path(

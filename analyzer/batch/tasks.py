@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.io.video import VideoInfo
-from analyzer.pipeline import Analysis, InputError, _source_info, _video_notes, analyze_track, run_analysis
+from analyzer.pipeline import Analysis, InputError, analyze_track, describe_track, processing_of, run_analysis
 from analyzer.pipeline import shipped_model_versions as check_model
 from analyzer.pose.extract import ExtractOptions, Span, extract_spans
 from analyzer.track import PoseTrack
@@ -69,21 +69,12 @@ class PoseWorker:
 
 def assemble(path: Path, info: VideoInfo, parts: list[PoseTrack], exercise: str, options: ExtractOptions) -> Analysis:
     """A long clip's analysis from its chunks' tracks (at least one with frames), as
-    :func:`analyzer.pipeline.run_analysis` makes it from a parallel extraction. Raises InputError
-    when the track cannot be judged.
-
-    The steps after extraction are the pipeline's own (its ``_video_notes`` and ``_source_info``), and
-    ``processing`` is run_analysis's, copied: tests/test_batch.py compares the whole report with
-    ``analyze --workers 2``'s, so a drift fails there. A public ``pipeline.analyze_extracted`` (what
-    run_analysis does after extraction) would let both share them.
+    :func:`analyzer.pipeline.run_analysis` makes it from a parallel extraction (the same steps after
+    extraction: ``describe_track`` and ``processing_of``). Raises InputError when the track cannot be
+    judged.
     """
     found = [p for p in parts if len(p)]
     track = PoseTrack.concat(found)
     track.meta.update(workers=len(parts))
-    name = path.name
-    track.meta["import_notes"] = [*track.meta.get("import_notes", []), *_video_notes(name, track, info, options)]
-    track.meta["source"] = name
-    processing = {
-        "stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model
-    }
-    return analyze_track(track, exercise, source=_source_info(name, track, info), processing=processing)
+    source = describe_track(track, path.name, info, options)
+    return analyze_track(track, exercise, source=source, processing=processing_of(options))
