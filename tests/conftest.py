@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import analyzer.pipeline as pipeline
+import analyzer.store.auth as auth
 from tests.helpers.fake_library import fake_run_analysis
 from tests.helpers.paths import CLIPS, clips_missing
 
@@ -38,6 +39,16 @@ def main_module_restored() -> Iterator[None]:
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's tests: a data folder and database of the test's own, and a server that is local."""
+    root = tmp_path / "data"
+    monkeypatch.setenv("FORMCHECK_DATA", str(root))
+    for name in ("FORMCHECK_DATABASE_URL", auth.ENV_PUBLIC, auth.ENV_HASH):
+        monkeypatch.delenv(name, raising=False)
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -26,14 +26,7 @@ APP = REPO / "app.py"
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data folder and database, and a server that is local."""
-    root = tmp_path / "data"
-    monkeypatch.setenv("FORMCHECK_DATA", str(root))
-    for name in ("FORMCHECK_DATABASE_URL", auth.ENV_PUBLIC, auth.ENV_HASH):
-        monkeypatch.delenv(name, raising=False)
-    return root
+pytestmark = pytest.mark.usefixtures("data_dir")  # tests/conftest.py: a data folder of its own
 
 
 @pytest.fixture

@@ -13,14 +13,7 @@ from analyzer.store.library import Library
 from tests.helpers.fake_library import fake_clip
 from tests.helpers.paths import REPO
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "data"
-    monkeypatch.setenv("FORMCHECK_DATA", str(root))
-    for name in ("FORMCHECK_DATABASE_URL", "FORMCHECK_PUBLIC", "FORMCHECK_PASSWORD_HASH"):
-        monkeypatch.delenv(name, raising=False)
-    return root
+pytestmark = pytest.mark.usefixtures("data_dir")  # tests/conftest.py: a data folder of its own
 
 
 def _sync_buttons(at: AppTest) -> list[dict]:

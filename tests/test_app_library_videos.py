@@ -18,13 +18,7 @@ from webapp import session_video
 APP = REPO / "app.py"
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "data"
-    monkeypatch.setenv("FORMCHECK_DATA", str(root))
-    for name in ("FORMCHECK_DATABASE_URL", "FORMCHECK_PUBLIC", "FORMCHECK_PASSWORD_HASH"):
-        monkeypatch.delenv(name, raising=False)
-    return root
+pytestmark = pytest.mark.usefixtures("data_dir")  # tests/conftest.py: a data folder of its own
 
 
 @pytest.fixture(autouse=True)

@@ -17,12 +17,7 @@ from webapp.widgets import html_report
 NOTES = {"": "Heavy day, filmed at the gym.", "plank.sagging_hips": "Squeeze the glutes from the first second."}
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "data"
-    monkeypatch.setenv("FORMCHECK_DATA", str(root))
-    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
-    return root
+pytestmark = pytest.mark.usefixtures("data_dir")  # tests/conftest.py: a data folder of its own
 
 
 def test_the_report_page_carries_the_trainers_notes() -> None:
