@@ -65,16 +65,22 @@ class Analysis:
     exercise: Exercise | None = None
 
 
-def versions(model: str | None = None, model_sha256: str | None = None) -> Versions:
+def versions(
+    model: str | None = None, model_sha256: str | None = None, spine_model_sha256: str | None = None
+) -> Versions:
     """What made this report. The pose model is the one that made the track (its file name and the
-    sha256 it was checked against); by default the shipped one. A track imported from a CSV names none."""
+    sha256 it was checked against), and the spine estimator's weights when they gave the track its spine
+    angles; by default the shipped pose model. A track imported from a CSV names none."""
     import importlib.metadata as md
 
     try:
         mp_version = md.version("mediapipe")
     except md.PackageNotFoundError:
         mp_version = None
-    return Versions(formcheck=analyzer.__version__, mediapipe=mp_version, model=model, model_sha256=model_sha256)
+    return Versions(
+        formcheck=analyzer.__version__, mediapipe=mp_version, model=model, model_sha256=model_sha256,
+        spine_model_sha256=spine_model_sha256,
+    )
 
 
 def shipped_model_versions() -> Versions:
@@ -291,7 +297,7 @@ def analyze_track(
         outcome=outcome,
         notices=notices + (evaluation.notices if evaluation else []),
         processing={**track.meta, **(processing or {}), **features.settings, **_limits(evaluation)},
-        versions=versions(track.meta.get("model"), track.meta.get("model_sha256")),
+        versions=versions(track.meta.get("model"), track.meta.get("model_sha256"), track.meta.get("spine_model_sha256")),
     )
     return Analysis(report=report, track=track, features=features, evaluation=evaluation, exercise=chosen)
 

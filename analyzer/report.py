@@ -106,6 +106,8 @@ class Versions(BaseModel):
     mediapipe: str | None = None
     model: str | None = None
     model_sha256: str | None = None
+    # the spine estimator's weights (analyzer/pose/spine.py) when the track carries its angles
+    spine_model_sha256: str | None = None
 
 
 class Report(BaseModel):

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from analyzer.cli import EXIT_INPUT, app
 from analyzer.io.track_csv import read_track_csv, write_track_csv
-from analyzer.pose.model import MODEL_SHA256
+from analyzer.pose.model import MODEL_SHA256, SPINE_MODEL_SHA256
 from tests.helpers import media
 from tests.helpers import skeleton as sk
 from tests.helpers.paths import shared_clip
@@ -158,6 +158,7 @@ def test_real_deadlift_clip_end_to_end(tmp_path: Path) -> None:
     # an instructional clip of good form: no headline error
     assert "deadlift.rounded_back" not in {f["code"] for f in report["findings"] if f["assessable"]}
     assert report["versions"]["model_sha256"] == MODEL_SHA256["full"]
+    assert report["versions"]["spine_model_sha256"] == SPINE_MODEL_SHA256  # its angles judged the back
     assert "deadlift" in result.stdout  # the human summary
 
 

@@ -164,6 +164,7 @@ def test_reports_name_the_model_that_made_the_track():
     track.meta.update(model="pose_landmarker_heavy.task", model_sha256="ab" * 32)
     named = analyze_track(track, source=source).report.versions
     assert (named.model, named.model_sha256) == ("pose_landmarker_heavy.task", "ab" * 32)
+    assert named.spine_model_sha256 is None  # no spine angles in this track
     assert verified_sha256(model_path("full")) == MODEL_SHA256["full"]
 
 

@@ -56,7 +56,7 @@ PROCESSING_WORDS = {
     "synthetic": "Synthetic track",
 }
 # Shown once, with the versions, not again among the processing settings.
-SHOWN_WITH_VERSIONS = frozenset({"model", "model_sha256"})
+SHOWN_WITH_VERSIONS = frozenset({"model", "model_sha256", "spine_model_sha256"})
 
 
 def _data_uri(data: bytes, mime: str) -> str:

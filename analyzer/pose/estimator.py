@@ -35,8 +35,8 @@ from analyzer.landmarks import NUM_LANDMARKS
 from analyzer.pose.athlete import SAME_PERSON_IOU, AthleteSelector, Window, box_of, iou
 from analyzer.pose.back_outline import back_shape_from_landmarks
 from analyzer.pose.landmarker import DetectedPose, Landmarker
+from analyzer.pose.model import SPINE_MODEL_SHA256, spine_model_path, verified_sha256
 from analyzer.pose.model import model_path as default_model_path
-from analyzer.pose.model import verified_sha256
 from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter
 from analyzer.track import PoseTrack
 
@@ -243,6 +243,12 @@ def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height:
     return back_shape_from_landmarks(np.squeeze(mask), xy, frame.visibility)
 
 
+def _spine_meta(channels: Iterable[str]) -> dict[str, str]:
+    """The spine estimator's pin, when it ran (its weights shipped and checked) and the track has its angles."""
+    ran = spine_model_path() is not None and any(k.startswith("spine_") for k in channels)
+    return {"spine_model_sha256": SPINE_MODEL_SHA256} if ran else {}
+
+
 def track_frames(
     frames: Iterable[tuple[float, np.ndarray]],
     estimator: PoseEstimator,
@@ -267,5 +273,9 @@ def track_frames(
         world=np.stack([p.world for p in poses]),
         size=size,
         channels={k: np.array([p.channels.get(k, np.nan) for p in poses]) for k in names},
-        meta={"model": estimator.model_path.name, "model_sha256": verified_sha256(estimator.model_path)},
+        meta={
+            "model": estimator.model_path.name,
+            "model_sha256": verified_sha256(estimator.model_path),
+            **_spine_meta(names),
+        },
     )
