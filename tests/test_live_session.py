@@ -237,6 +237,11 @@ def test_live_finds_what_an_upload_finds(clip: str, exercise: str) -> None:
     assert states[-1].rep_count == len(upload.reps)
     assert coach.found == found
     assert {s.cue_code for s in states if s.cue_code} <= found and bool(found) == any(s.cue for s in states)
+    # the back is drawn as the estimator reads it for the exercises judged on it, and bows as the back rounds
+    bends = [sum(s.spine_bend) for s in states if s.spine_bend is not None]
+    assert bool(bends) == (exercise in ("deadlift", "squat"))
+    if clip == "deadlift_rounded_back.mp4":
+        assert max(bends) - bends[0] > 20.0  # rounded 40 deg at the bottom of each rep; standing at first
 
 
 def test_the_countdown_and_pause_are_drawn_in_the_middle_of_the_picture() -> None:

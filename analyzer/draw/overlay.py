@@ -5,9 +5,9 @@
   so worker processes get the plan, not the analysis (see analyzer.draw.annotate).
 * Frames the analysis skipped (stride, fps limit) get landmarks interpolated between the
   analysed frames around them (held at the ends).
-* The back outline is not the mask's contour (the track keeps only its measures): it is
-  re-drawn from the shoulder and hip landmarks, bowed by the measured ``img_back_flexion``
-  (sagitta over chord), on the back side (away from the ear->nose direction).
+* The back is re-drawn from the shoulder and hip landmarks (analyzer.draw.back_curve), bowed by
+  the spine estimator's thoracic and lumbar angles where a check read them, else by the outline's
+  measured ``img_back_flexion``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from analyzer.draw.back_curve import back_curve, outline_depth, spine_depth
 from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wrap_words
+from analyzer.features import spine
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoError, iter_frames
 from analyzer.landmarks import INDEX, SKELETON_EDGES
@@ -42,8 +44,6 @@ MAX_PATH_EDGES = 2
 # The outline is drawn only where the mask traced as much of the back as the exercise's checks
 # trust (its "outline_quality" setting); this for an exercise that declares none.
 MIN_OUTLINE_QUALITY = 0.5
-# Dorsal surface behind the shoulder-hip line, in chord lengths (landmarks are joint centres).
-BACK_SURFACE_OFFSET = 0.15
 # Where a key series' value is written: its first word names the joint, or one of these does.
 SERIES_JOINT = {
     "neck": "ear",
@@ -90,6 +90,7 @@ class OverlayPlan:
     reps: list[tuple[float, float]] = field(default_factory=list)
     hold: tuple[float, float] | None = None
     back_flexion: np.ndarray | None = None  # (N,) NaN where the outline is not trusted
+    spine_bend: np.ndarray | None = None  # (N, 2) lumbar, thoracic flexion (deg); NaN where not trusted
     size: tuple[int, int] | None = None
     title: str = ""  # the exercise, shown with the rep counter
 
@@ -244,6 +245,22 @@ def _uses_outline(analysis: Analysis) -> bool:
     )
 
 
+def _spine_bend(analysis: Analysis) -> np.ndarray | None:
+    """(N, 2) lumbar and thoracic flexion where the estimator vouches for them, when a check that reads
+    the spine was judged; None otherwise (the outline, if any, is drawn instead)."""
+    exercise, features = analysis.exercise, analysis.features
+    if exercise is None or features is None or not spine.has_channels(features.series):
+        return None
+    not_judged = {f.code for f in analysis.report.findings if not f.assessable}
+    if not any(spine.reads_spine((*c.needs, c.key_series)) and c.code not in not_judged for c in exercise.checks):
+        return None
+    setting = exercise.settings.get("spine_quality")
+    trusted = spine.trusted(features.series, setting.value if setting else spine.MIN_QUALITY)
+    bend = np.stack([features[spine.LUMBAR], features[spine.THORACIC]], axis=1)
+    bend[~trusted] = np.nan
+    return bend  # the features are the track's frames
+
+
 def _judged_values(analysis: Analysis) -> dict[str, np.ndarray]:
     """Per finding code, the value its check judged at each frame of the track (NaN where it did not
     look): the number on the video is then the one on the card and the timeline, bottom against
@@ -268,8 +285,8 @@ def overlay_plan(analysis: Analysis) -> OverlayPlan:
     report, track, features = analysis.report, analysis.track, analysis.features
     side = report.view.side or "left"
     series = features.series if features is not None else {}
-    back = None
-    if _uses_outline(analysis) and "img_back_flexion" in series:
+    back, bend = None, _spine_bend(analysis)
+    if bend is None and _uses_outline(analysis) and "img_back_flexion" in series:
         back = series["img_back_flexion"].copy()
         quality = series.get("img_quality")
         if quality is not None:
@@ -284,6 +301,7 @@ def overlay_plan(analysis: Analysis) -> OverlayPlan:
         reps=[(r.start_ms, r.end_ms) for r in report.reps],
         hold=(report.hold.start_ms, report.hold.end_ms) if report.hold else None,
         back_flexion=back,
+        spine_bend=bend,
         size=track.size,
         title=analysis.exercise.title if analysis.exercise is not None else "",
     )
@@ -382,22 +400,17 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def _back_curve(px: np.ndarray, side: str, flexion: float) -> np.ndarray | None:
-    """Points of the dorsal outline between shoulder and hip, bowed by the measured flexion."""
-    s, h = px[INDEX[f"{side}_shoulder"]], px[INDEX[f"{side}_hip"]]
-    nose, ear = px[INDEX["nose"]], px[INDEX[f"{side}_ear"]]
-    if not _ok(s, h, nose, ear):
-        return None
-    chord = h - s
-    length = float(np.hypot(*chord))
-    if length < 10:
-        return None
-    normal = np.array([-chord[1], chord[0]]) / length
-    if float(normal @ (nose - ear)) > 0:  # the normal points to the chest: turn it to the back
-        normal = -normal
-    t = np.linspace(0.0, 1.0, 16)
-    depth = (BACK_SURFACE_OFFSET + 4.0 * flexion * t * (1 - t)) * length
-    return s + t[:, None] * chord + depth[:, None] * normal
+def _back_at(plan: OverlayPlan, px: np.ndarray, t_ms: float) -> np.ndarray | None:
+    """The back's curve at this time: the spine estimator's bend where a check read it, else the outline's."""
+    if plan.spine_bend is not None:
+        lumbar, thoracic = plan._blend(plan.spine_bend, t_ms)
+        if np.isfinite(lumbar) and np.isfinite(thoracic):
+            return back_curve(px, plan.side, spine_depth(float(lumbar), float(thoracic)))
+    elif plan.back_flexion is not None:
+        flexion = float(plan._blend(plan.back_flexion, t_ms))
+        if np.isfinite(flexion):
+            return back_curve(px, plan.side, outline_depth(flexion))
+    return None
 
 
 def _hud(plan: OverlayPlan, t_ms: float) -> str | None:
@@ -454,14 +467,12 @@ def draw_overlay(img: np.ndarray, t_ms: float, plan: OverlayPlan, *, captions: b
         if a.startswith(near) and b.startswith(near):
             _line(img, px[INDEX[a]], px[INDEX[b]], NEAR, style.line)
 
-    if plan.back_flexion is not None:
-        flexion = float(plan._blend(plan.back_flexion, t_ms))
-        curve = _back_curve(px, plan.side, flexion) if np.isfinite(flexion) else None
-        if curve is not None:
-            colour = next((SEVERITY_COLOUR[m.severity] for m in marks if m.back), BACK_OUTLINE)
-            pts = np.round(curve).astype(np.int32).reshape(-1, 1, 2)
-            cv2.polylines(img, [pts], False, SHADOW, style.line + 2, cv2.LINE_AA)
-            cv2.polylines(img, [pts], False, colour, max(1, style.line - 1), cv2.LINE_AA)
+    curve = _back_at(plan, px, t_ms)
+    if curve is not None:
+        colour = next((SEVERITY_COLOUR[m.severity] for m in marks if m.back), BACK_OUTLINE)
+        pts = np.round(curve).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(img, [pts], False, SHADOW, style.line + 2, cv2.LINE_AA)
+        cv2.polylines(img, [pts], False, colour, max(1, style.line - 1), cv2.LINE_AA)
 
     for mark in reversed(marks):  # the worst drawn last, on top
         colour = SEVERITY_COLOUR[mark.severity]

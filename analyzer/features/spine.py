@@ -10,8 +10,11 @@ outline's relative measures or say they cannot judge.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
+PREFIX = "img_spine_"  # every series of the estimator's
 LUMBAR = "img_spine_lumbar_flexion_deg"  # + rounded, - arched, against a neutral spine
 THORACIC = "img_spine_thoracic_flexion_deg"
 PELVIC_TILT = "img_spine_pelvic_tilt_deg"  # + tipped forward, - tucked under, against standing
@@ -26,9 +29,28 @@ def spine_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {FLEXION: series[LUMBAR] + series[THORACIC]}
 
 
+# Below this quality a frame's angles are not trusted, unless an exercise sets its own ("spine_quality"):
+# renders read 0.7-1 side-on, less turned.
+MIN_QUALITY = 0.5
+
+
+def has_channels(series: dict[str, np.ndarray]) -> bool:
+    """Whether the track carried the estimator's angles at all (a video analysed with the mask)."""
+    return LUMBAR in series and THORACIC in series and QUALITY in series
+
+
+def trusted(series: dict[str, np.ndarray], min_quality: float) -> np.ndarray:
+    """Per frame, whether the estimator vouches for its angles there."""
+    if not has_channels(series):
+        return np.zeros(len(next(iter(series.values()), ())), dtype=bool)
+    return np.isfinite(series[LUMBAR]) & (np.nan_to_num(series[QUALITY]) >= min_quality)
+
+
 def has_spine(series: dict[str, np.ndarray], min_quality: float) -> bool:
     """Whether any frame has spine angles the estimator vouches for."""
-    if LUMBAR not in series or QUALITY not in series:
-        return False
-    good = np.isfinite(series[LUMBAR]) & (np.nan_to_num(series[QUALITY]) >= min_quality)
-    return bool(good.any())
+    return bool(trusted(series, min_quality).any())
+
+
+def reads_spine(series_names: Iterable[str]) -> bool:
+    """Whether a check reading these series (its needs, its key series) judges the estimator's angles."""
+    return any(name.startswith(PREFIX) for name in series_names)

@@ -34,7 +34,9 @@ import cv2
 import numpy as np
 
 from analyzer import pipeline
+from analyzer.draw.back_curve import back_curve, spine_depth
 from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wrap_words
+from analyzer.features import spine
 from analyzer.features.filtering import OneEuroFilter
 from analyzer.features.kinematics import Features, compute_features
 from analyzer.judging.evaluate import Evaluation, evaluate
@@ -67,6 +69,11 @@ FPS_WINDOW_S = 2.0
 KEY_ANGLE_FRAMES = 3
 # Framing is judged on the last this-many milliseconds before the set begins.
 FRAMING_WINDOW_MS = 2000.0
+# The back drawn live: the spine estimator's angles over this many newest milliseconds (their median).
+SPINE_WINDOW_MS = 300.0
+# their track channels (features name a channel "img_<channel>")
+SPINE_ANGLES = tuple(name.removeprefix("img_") for name in (spine.LUMBAR, spine.THORACIC))
+SPINE_QUALITY = spine.QUALITY.removeprefix("img_")
 # After Start, this long to get into position: framing is checked, nothing is judged.
 COUNTDOWN_S = 3.0
 T = TypeVar("T")
@@ -96,6 +103,9 @@ class LiveState:
     countdown: int | None = None  # whole seconds left, during the countdown
     framing: tuple[FramingCheck, ...] = ()  # the set-up's checks, until the set begins (first rep or hold)
     recognising: bool = False  # the exercise is not known yet (AUTO): nothing is counted or cued
+    # lumbar and thoracic flexion (deg) the spine estimator vouches for, for an exercise judged on them
+    spine_bend: tuple[float, float] | None = None
+    side: str = "left"  # the body's side nearer the camera
 
 
 class _Sample(NamedTuple):
@@ -132,6 +142,14 @@ def default_key_series(exercise: Exercise) -> str:
         if name.endswith("_deg") and not name.startswith("img_"):
             return name
     return exercise.rep_signal
+
+
+def _near_side(visibility: np.ndarray | None) -> str:
+    """The side whose shoulder and hip the model sees better."""
+    if visibility is None:
+        return "left"
+    seen = {side: visibility[INDEX[f"{side}_shoulder"]] + visibility[INDEX[f"{side}_hip"]] for side in ("left", "right")}
+    return max(seen, key=seen.get)
 
 
 def needs_outline(exercise: Exercise) -> bool:
@@ -280,7 +298,23 @@ class LiveCoach:
             phase=self._phase,
             countdown=self._countdown_left(t_ms),
             framing=() if self._set_begun else self._framing,
+            spine_bend=self._spine_bend(t_ms),
+            side=_near_side(visibility),
         )
+
+    def _spine_bend(self, t_ms: float) -> tuple[float, float] | None:
+        """The estimator's lumbar and thoracic flexion over the newest frames (median: one frame's reading
+        jitters by a few degrees), for an exercise whose checks read them; None where it cannot tell."""
+        if self.exercise is None or not any(spine.reads_spine((*c.needs, c.key_series)) for c in self.exercise.checks):
+            return None
+        setting = self.exercise.settings.get("spine_quality")
+        least = setting.value if setting else spine.MIN_QUALITY
+        recent = [s.channels for s in self._setup if t_ms - s.t_ms <= SPINE_WINDOW_MS]
+        good = [c for c in recent if c.get(SPINE_QUALITY, 0.0) >= least]
+        if not good:
+            return None
+        lumbar, thoracic = (float(np.median([c[k] for c in good])) for k in SPINE_ANGLES)
+        return (lumbar, thoracic) if math.isfinite(lumbar) and math.isfinite(thoracic) else None
 
     # -- the session: start, countdown, pause -----------------------------------------
     def start(self, countdown_s: float = COUNTDOWN_S) -> None:
@@ -740,6 +774,17 @@ def _draw_session(img: np.ndarray, state: LiveState, unit: float, margin: int) -
     return True
 
 
+def _draw_back(img: np.ndarray, xy: np.ndarray, state: LiveState, colour: tuple[int, int, int], line: int) -> None:
+    """The back as the spine estimator reads it (analyzer.draw.back_curve), when it is judged on that."""
+    if state.spine_bend is None:
+        return
+    curve = back_curve(xy, state.side, spine_depth(*state.spine_bend))
+    if curve is not None:
+        pts = np.round(curve).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(img, [pts], False, _DARK, line + 3, cv2.LINE_AA)
+        cv2.polylines(img, [pts], False, colour, line, cv2.LINE_AA)
+
+
 def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
     """Draw the live view on an RGB frame in place: skeleton (fault in colour), counter, angle, cue, fps,
     and while the set-up is checked the coloured framing border with what to fix, the countdown or PAUSED.
@@ -765,6 +810,7 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
             colour = fault if ja in parts and jb in parts else _WHITE
             cv2.line(img, pa, pb, _DARK, line + 3, cv2.LINE_AA)
             cv2.line(img, pa, pb, colour, line, cv2.LINE_AA)
+        _draw_back(img, xy, state, fault if "shoulder" in parts and "hip" in parts else _WHITE, line)
     big, thick_big = 1.5 * unit, max(2, round(4 * unit))
     margin = round(12 * unit)
     if state.kind == "hold":
