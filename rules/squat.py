@@ -255,6 +255,7 @@ EXERCISE = Exercise(
             threshold="wink_across_reps",
             series_label="Lower-back tuck beyond your best reps of that depth (% of trunk length)",
             run=butt_wink_across_reps,
+            backs_up="squat.butt_wink",
             views=("side",),  # turned further, the outline is partly the flank
             needs=("img_lumbar_fill",),
             body_parts=("shoulder", "hip", "knee"),

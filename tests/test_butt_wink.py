@@ -142,3 +142,16 @@ def test_squats_deeper_than_the_estimator_learnt_are_left_to_the_other_cue() -> 
     """Below the renders' depth the lumbar spine rounds in any squat and the estimator has seen none: not judged."""
     (finding,) = _tuck_findings({1: 25.0, 2: 25.0, 3: 25.0}, depth_deg=100.0)
     assert finding.assessable is False and "deeper" in finding.reason
+
+
+def test_a_wink_both_cues_see_is_told_once_and_the_second_cue_keeps_the_reps_the_first_misses() -> None:
+    """The absolute lumbar reading finds the tuck on rep 3; the outline's rep-against-rep cue sees reps 3
+    and 4 (on rep 4 the estimator could not tell): each rep's wink is told by one of them, once."""
+    track, truth = sk.squat(reps=4, depth_deg=85.0, **realistic(3))
+    outline = _with_lumbar_outline(track, truth, {3: 4.0, 4: 4.0}, reshape=4.0, seed=3).channels
+    track = _with_spine(track, truth, {3: 25.0, 4: 25.0}, seed=3)
+    track.channels["spine_quality"][track.t_ms >= truth.reps[3].start_ms] = 0.0
+    track.channels |= outline
+    found = [(f.code, f.rep) for f in analyse(track, "squat").report.findings
+             if f.code.startswith("squat.butt_wink") and f.assessable]
+    assert sorted(found) == [("squat.butt_wink", 3), ("squat.butt_wink_across_reps", 4)]

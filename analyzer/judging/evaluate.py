@@ -187,9 +187,16 @@ def evaluate(exercise: Exercise, features: Features) -> Evaluation:
         checked.append(check.title)
         used[check.threshold] = all_thresholds[check.threshold]
     return Evaluation(
-        reps=reps, hold=hold, findings=findings, checked=checked, notices=notices, features=features,
+        reps=reps, hold=hold, findings=_told_once(findings, checks), checked=checked, notices=notices, features=features,
         judged=ctx.judged, thresholds=used, settings=dict(exercise.settings),
     )
+
+
+def _told_once(findings: list[Finding], checks: tuple[Check, ...]) -> list[Finding]:
+    """Without the findings of a backing-up check on the reps where the check it backs up found the fault."""
+    backs_up = {c.code: c.backs_up for c in checks if c.backs_up}
+    found = {(f.code, f.rep) for f in findings if f.assessable and f.severity != Severity.info}
+    return [f for f in findings if not (f.assessable and f.code in backs_up and (backs_up[f.code], f.rep) in found)]
 
 
 def _judge(ctx: Context, check: Check) -> list[Finding]:

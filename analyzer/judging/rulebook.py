@@ -170,6 +170,9 @@ class Check:
     key_series: str = ""  # the feature the check is about, its value shown beside the joint on the video
     # one of the errors the articles warn about most: a set is not called clean unless it was judged
     headline: bool = False
+    # the code of a check this one backs up with another cue for the same fault: on the reps where that
+    # check found it, this one's findings are dropped (the fault is told once)
+    backs_up: str = ""
 
     def finding(
         self,
