@@ -408,6 +408,9 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)
         "knee_ankle_width_ratio": _width_ratio(xy, "knee", "ankle"),
+        # both feet off the floor (a jump's flight): the lowest heel or toes above where the feet stand
+        # (see _feet_level), in leg lengths; 0 whenever a foot or its toes are on the floor (never below it)
+        "feet_lift": np.maximum((_feet_level(track.t_ms, _lowest_foot_y(xy)) - _lowest_foot_y(xy)) / leg_px, 0.0),
     }
     for name, values in track.channels.items():
         series[f"img_{name}"] = lowpass(track.t_ms, fill_short_gaps(track.t_ms, values)) if smooth else values
@@ -521,3 +524,12 @@ def long_gaps(t_ms: np.ndarray, valid: np.ndarray, min_ms: float = MAX_GAP_MS) -
         if t1 - t0 >= min_ms:
             gaps.append((float(t0), float(t1)))
     return gaps
+
+
+def _lowest_foot_y(xy: np.ndarray) -> np.ndarray:
+    """(T,) image y of the lowest of the heels and toes of both feet (y down: the largest), NaN where none
+    is known. Only in flight are all four off the floor: on tiptoe the toes stay down, a step keeps one foot
+    down (the far foot's points, when unseen, are left out)."""
+    ys = xy[:, [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "foot_index")], 1]
+    known = np.isfinite(ys)
+    return np.where(known.any(axis=1), np.nanmax(np.where(known, ys, -np.inf), axis=1), np.nan)

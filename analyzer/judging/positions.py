@@ -76,6 +76,12 @@ def ramp(value: float, zero_at: float, one_at: float) -> float:
     return float(np.clip((value - zero_at) / (one_at - zero_at), 0.0, 1.0))
 
 
+def highest(features: Features, name: str) -> float:
+    """The series' 99th percentile over the frames where it is known: its peak, past a stray frame."""
+    values = features[name][np.isfinite(features[name])]
+    return float(np.percentile(values, 99)) if len(values) else float("nan")
+
+
 def typical(features: Features, name: str) -> float:
     """Median of a series over the frames where it is known."""
     values = features[name][np.isfinite(features[name])]
