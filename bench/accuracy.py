@@ -9,7 +9,9 @@ findings a clip must produce (``expected_findings``), the ones it must not
 (``absent_findings``) and borderline ones (magnitude under the clear level:
 not scored).  Per finding code: precision, recall, F1 over clips; the
 confusion of injected errors (or "clean") against reported codes; per rep:
-whether the rep count is exact and whether each rep's findings match.
+whether the rep count is exact and whether each rep's findings match; and the
+recognition table, true exercise against the exercise reported (run with
+``--auto-exercise`` for it to mean anything).
 Only assessable findings count as reported; an expected finding that came
 back not assessable is a miss, counted apart as well.
 """
@@ -68,6 +70,7 @@ def score(cases: list[Case]) -> dict:
     confusion: dict[str, Counter] = defaultdict(Counter)
     clean = {"clips": 0, "with_findings": 0, "false_alarms": Counter()}
     reps = {"clips": 0, "exact": 0, "abs_diff": 0, "reps": 0, "reps_agree": 0}
+    recognition: dict[str, Counter] = defaultdict(Counter)  # true exercise -> exercise reported
     exercise_ok = 0
     failures = []
     scored = [c for c in cases if c.report is not None]
@@ -99,6 +102,7 @@ def score(cases: list[Case]) -> dict:
             clean["with_findings"] += bool(got)
             clean["false_alarms"].update(got)
         exercise_ok += bool(report.exercise and report.exercise.name == truth["exercise"])
+        recognition[truth["exercise"]][report.exercise.name if report.exercise else "(none)"] += 1
         if truth.get("reps"):
             _score_reps(truth, report, reps)
     per_code = {}
@@ -113,6 +117,7 @@ def score(cases: list[Case]) -> dict:
         "exercise_accuracy": _r(exercise_ok / len(scored)) if scored else None,
         "per_code": per_code,
         "confusion": {row: dict(cols) for row, cols in sorted(confusion.items())},
+        "recognition": {row: dict(cols) for row, cols in sorted(recognition.items())},
         "clean": {"clips": clean["clips"], "with_findings": clean["with_findings"],
                   "false_alarms": dict(clean["false_alarms"])},
         "reps": {
@@ -178,9 +183,20 @@ def _print(result: dict) -> None:
     print("\nconfusion (injected -> reported codes, clip counts):")
     for row, cols in result["confusion"].items():
         print(f"  {row:40s} " + ", ".join(f"{k} x{v}" for k, v in sorted(cols.items())))
+    _print_recognition(result["recognition"])
     r = result["reps"]
     print(f"\nreps: {r['clips']} clips, count exact {r['count_exact']}, mean |diff| {r['count_mean_abs_diff']}, "
           f"per-rep findings agree {r['rep_findings_agree']}")
+
+
+def _print_recognition(table: dict[str, dict[str, int]]) -> None:
+    """True exercise (rows) against the exercise reported (columns), clip counts; "(none)": not named."""
+    columns = sorted({c for cols in table.values() for c in cols} | set(table))
+    width = max([len(c) for c in columns] + [8])
+    print("\nrecognition (true exercise -> reported, clip counts):")
+    print(" " * (width + 2) + " ".join(f"{c[:6]:>6s}" for c in columns))
+    for row, cols in table.items():
+        print(f"  {row:{width}s}" + " ".join(f"{cols.get(c, 0) or '.':>6}" for c in columns))
 
 
 def _f(x: float | None) -> str:

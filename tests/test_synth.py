@@ -83,6 +83,7 @@ def test_bench_scores_hand_made_reports() -> None:
     assert result["confusion"]["deadlift.rounded_back"] == {rb: 1, "(none)": 1}
     assert result["scored"] == 5 and result["failures"] == [{"clip": "f", "error": "boom"}]
     assert result["exercise_accuracy"] == 0.8
+    assert result["recognition"] == {"deadlift": {"deadlift": 4, "squat": 1}}  # f failed: not scored
     reps = result["reps"]
     assert reps["clips"] == 5 and reps["count_exact"] == 0.8 and reps["count_mean_abs_diff"] == 0.2
     # per rep: a 3/3, b 0/3, c 2/3 (rep 2 false alarm), d 2/2, e 2/2 (rounded_back not scored there)
