@@ -22,7 +22,6 @@ from analyzer.judging.measures import (
     RepMeasure,
     RepValue,
     at_percentile,
-    change_between,
     flexion_change,
     frames_by_level,
     per_rep_check,
@@ -30,6 +29,8 @@ from analyzer.judging.measures import (
 )
 from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
+from analyzer.judging.rounding import SPINE_SETTINGS, spine_change
+from analyzer.judging.rounding import rounded_back as spine_rounded_back
 from analyzer.judging.rulebook import Check, CheckFn, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
@@ -39,19 +40,7 @@ SETTINGS = {
         0.55, "share of the back traced", "The back's outline is trusted only where the mask traced most of "
         "the back (arms and plates cross it at the bottom of a pull).",
     ),
-    "spine_quality": Setting(
-        0.5, "estimator quality", "Spine angles are trusted only where the estimator could tell (outline traced, "
-        "near side-on, inputs like the rendered bodies it learnt from): renders read 0.7-1 side-on, less turned.",
-    ),
-    "spine_time": Setting(
-        200.0, "ms", "A rep's spine flexion is judged only with at least this much trusted hinge and standing: a "
-        "rounded back holds through the bottom of the pull, a few frames of a cut or an occlusion do not.",
-    ),
-    "region_share": Setting(
-        0.8, "share of the rounding", "The finding names the upper (or lower) back when it did at least this share "
-        "of the rounding, and both otherwise: the estimator splits the two loosely (held-out renders: 12 deg "
-        "lumbar + 18 thoracic read 27 + 7.5, 30 thoracic alone 13 + 25.5), while their sum holds.",
-    ),
+    **SPINE_SETTINGS,
     "outline_time": Setting(
         100.0, "ms", "A rep's rounding is measured only with at least this much clear outline at the bottom "
         "and at lockout: silence rather than one frame's noise.",
@@ -158,11 +147,12 @@ def _trunk_tipping_in_the_pull(ctx: Context, rep: RepSpan) -> RepValue | None:
     return RepValue(percentile_at(tipping, np.arange(len(pull)), 90.0), pull, tipping)
 
 
-_spine_flexion = change_between(
-    spine.FLEXION, bottom_and_top, quality=spine.QUALITY, min_quality=SETTINGS["spine_quality"].value,
-    percentile=50.0, min_ms=SETTINGS["spine_time"].value,
-)
 _outline_flexion = flexion_change(bottom_and_top, SETTINGS["outline_quality"].value, min_ms=SETTINGS["outline_time"].value)
+
+
+def _spine_reading(series: str) -> RepMeasure:
+    """A spine series in the hinge against the same lifter standing tall in that rep."""
+    return spine_change(series, bottom_and_top)
 
 
 def rounded_back(ctx: Context, check: Check) -> list[Finding]:
@@ -170,28 +160,7 @@ def rounded_back(ctx: Context, check: Check) -> list[Finding]:
     series = ctx.features.series
     if not spine.has_spine(series, SETTINGS["spine_quality"].value):
         return per_rep_check(ctx, check, THRESHOLDS["rounding"], _outline_flexion, unmeasured=OUTLINE_UNSEEN)
-    findings = per_rep_check(ctx, check, THRESHOLDS["rounding"], _spine_flexion, unmeasured=OUTLINE_UNSEEN)
-    return [_with_region(ctx, f) for f in findings]
-
-
-def _with_region(ctx: Context, finding: Finding) -> Finding:
-    """Title the finding by the region that did the rounding: the upper back, the lower back or both."""
-    if not finding.assessable or finding.rep is None:
-        return finding
-    rep = ctx.reps[finding.rep - 1]
-    changes = []
-    for series in (spine.THORACIC, spine.LUMBAR):
-        measure = change_between(series, bottom_and_top, quality=spine.QUALITY,
-                                 min_quality=SETTINGS["spine_quality"].value, percentile=50.0)
-        value = measure(ctx, rep)
-        changes.append(max(value.value, 0.0) if value is not None and np.isfinite(value.value) else 0.0)
-    upper, lower = changes
-    share = SETTINGS["region_share"].value
-    if upper + lower <= 0:
-        return finding
-    region = ("upper back rounding" if upper >= share * (upper + lower)
-              else "lower back rounding" if lower >= share * (upper + lower) else "upper and lower back rounding")
-    return finding.model_copy(update={"title": f"{finding.title}: {region}"})
+    return spine_rounded_back(ctx, check, THRESHOLDS["rounding"], _spine_reading, unmeasured=OUTLINE_UNSEEN)
 
 
 def lower_part(ctx: Context, rep: RepSpan) -> np.ndarray:

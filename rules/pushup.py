@@ -11,7 +11,7 @@ import numpy as np
 
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import at_percentile, frames_by_level
-from analyzer.judging.positions import knees_down, prone, ramp, spread
+from analyzer.judging.positions import hips_share, knees_down, prone, ramp, spread
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
@@ -50,8 +50,13 @@ THRESHOLDS = {
 
 def looks_like(features: Features) -> float:
     """Face down, the shoulders going up and down by the elbows bending (a plank's shoulders
-    move by up to ~0.18 leg lengths, a push-up's by 0.4 and more: see rules/plank.py)."""
-    return ramp(spread(features, "shoulder_height"), 0.22, 0.35) * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
+    move by up to ~0.18 leg lengths, a push-up's by 0.4 and more: see rules/plank.py), the hips going
+    with them (a cobra's stay on the floor)."""
+    return (
+        ramp(spread(features, "shoulder_height"), 0.22, 0.35)
+        * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
+        * ramp(hips_share(features), 0.15, 0.35)
+    )
 
 
 def _whole_rep(ctx: Context, rep: RepSpan) -> np.ndarray:

@@ -35,6 +35,7 @@ from analyzer.judging.measures import (
 )
 from analyzer.judging.positions import hands_below_hips, highest, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
+from analyzer.judging.rounding import SPINE_SETTINGS
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
@@ -42,10 +43,7 @@ from analyzer.report import Finding
 # whole body down the frame as far as a squat does (mrpose__squat2, filmed from the front).
 REP_SIGNAL = "hip_above_feet"
 SETTINGS = {
-    "spine_quality": Setting(
-        0.5, "estimator quality", "Spine angles are trusted only where the estimator could tell (outline traced, "
-        "near side-on, inputs like the rendered bodies it learnt from): renders read 0.7-1 side-on, less turned.",
-    ),
+    "spine_quality": SPINE_SETTINGS["spine_quality"],
     "spine_time": Setting(
         200.0, "ms", "A rep's lumbar angle (and its outline's tuck) is judged only with at least this much trusted "
         "bottom and standing: a wink is held through the bottom (rendered squats pause there 0.3 s and spend "

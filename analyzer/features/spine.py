@@ -29,8 +29,8 @@ def spine_series(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {FLEXION: series[LUMBAR] + series[THORACIC]}
 
 
-# Below this quality a frame's angles are not trusted, unless an exercise sets its own ("spine_quality"):
-# renders read 0.7-1 side-on, less turned.
+# Below this quality a frame's angles are not trusted (the rules' "spine_quality" setting,
+# analyzer/judging/rounding.py): renders read 0.7-1 side-on, less turned.
 MIN_QUALITY = 0.5
 
 

@@ -106,3 +106,12 @@ def shoulders_lead(features: Features) -> float:
     moves the shoulders (0.17-0.25 on real clips, 0.33 on the skeleton), a bridge the hips (-0.10 real,
     -0.1 to -0.4 skeleton)."""
     return spread(features, "shoulder_height") - spread(features, "hip_height")
+
+
+def hips_share(features: Features) -> float:
+    """How far the hips travel up and down against the shoulders (a share): a push-up lifts the whole body
+    line (0.6-1.8 on real push-ups: the hips halfway to the toes and the hips' own sway), a cobra only
+    the chest, the hips staying on the floor (0.05 on malik__cobra, under 0.05 on the skeleton). NaN
+    when the shoulders do not move."""
+    rise = spread(features, "shoulder_height")
+    return spread(features, "hip_height") / rise if rise > 0 else float("nan")
