@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import RepValue, at_percentile, frames_by_level
+from analyzer.judging.measures import at_percentile, frames_by_level, lowering_time
 from analyzer.judging.positions import ramp, shoulders_lead, spread, typical
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -87,17 +87,6 @@ def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
 
 
 
-def _lowering_seconds(ctx: Context, rep: RepSpan) -> RepValue | None:
-    """Time from leaving the top to reaching the floor."""
-    top = _top(ctx, rep)
-    bottom, _ = frames_by_level(ctx, rep, REP_SIGNAL, low=0.15)
-    after = bottom[bottom > top.max()] if len(top) else bottom[:0]
-    if not len(top) or not len(after):
-        return None
-    start, end = int(top.max()), int(after.min())
-    return RepValue((ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0, np.arange(start, end + 1))
-
-
 EXERCISE = Exercise(
     name="glute_bridge",
     title="Glute bridge",
@@ -158,7 +147,7 @@ EXERCISE = Exercise(
             why="Dropping the hips gives up control, and control is what protects the back.",
             threshold="lowering",
             series_label="Time to lower from the top (s)",
-            measure=_lowering_seconds,
+            measure=lowering_time(REP_SIGNAL, _top, low=0.15),
             body_parts=("shoulder", "hip", "knee"),
             key_series="hip_height",
         ),

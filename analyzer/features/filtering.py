@@ -122,3 +122,17 @@ class OneEuroFilter:
         x_hat = a * x + (1 - a) * prev
         self._x, self._dx, self._t_ms = x_hat, dx_hat, t_ms
         return x_hat
+
+
+def rate_over(t_ms: np.ndarray, series: np.ndarray, window_ms: float) -> np.ndarray:
+    """(T,) how fast ``series`` changes, per second, either way: its slope over a window centred on each
+    frame (shortened at the ends), on the frames where it is known; NaN throughout with under two known.
+    Over a window, not frame to frame: landmark jitter would make every frame look fast."""
+    known = np.isfinite(series)
+    if known.sum() < 2:
+        return np.full(len(t_ms), np.nan)
+    half = window_ms / 2
+    ahead, behind = (np.interp(t_ms + d, t_ms[known], series[known]) for d in (half, -half))
+    width = (np.minimum(t_ms + half, t_ms[-1]) - np.maximum(t_ms - half, t_ms[0])) / 1000.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(ahead - behind) / width

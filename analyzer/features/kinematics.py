@@ -408,9 +408,28 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)
         "knee_ankle_width_ratio": _width_ratio(xy, "knee", "ankle"),
+        # the shoulder line and the hip line turned about the vertical (world landmarks, view-independent),
+        # against their mean direction over the clip: + the body turning to its left, deg (a torso twist)
+        "shoulder_yaw_deg": _turn_deg(world, "shoulder"),
+        "hip_yaw_deg": _turn_deg(world, "hip"),
+        # the near leg (hip to ankle) off the vertical in 3D, deg (world landmarks, their y the camera's down:
+        # gravity for a level camera): ~0 standing, whatever the view; legs tipped toward the camera show here
+        "leg_incline_3d_deg": _off_vertical_3d(near3d("ankle"), near3d("hip")),
         # both feet off the floor (a jump's flight): the lowest heel or toes above where the feet stand
         # (see _feet_level), in leg lengths; 0 whenever a foot or its toes are on the floor (never below it)
         "feet_lift": np.maximum((_feet_level(track.t_ms, _lowest_foot_y(xy)) - _lowest_foot_y(xy)) / leg_px, 0.0),
+        # bird dog (rules/bird_dog.py): the left arm and the right leg lifted against their partners (the mean
+        # of the left wrist's rise over the right wrist and the right ankle's over the left ankle), + that
+        # pair up, - the right arm and the left leg; in leg lengths: 0 on all fours, ~0.6 reaching out level
+        "left_arm_right_leg_reach": _diagonal_reach(xy) / leg_px,
+        "arm_leg_reach": np.abs(_diagonal_reach(xy)) / leg_px,  # either pair, for counting each extension
+        # the hip line's tilt in the picture, + the left hip higher, deg: the pelvis rolling, seen from the
+        # front or from behind (from the side the hips lie one behind the other)
+        "hip_roll_deg": _hip_roll(xy),
+        # the leg whose ankle is higher: its hip-to-ankle line above level, + the ankle above the hip, deg
+        "lifted_leg_rise_deg": _lifted_leg_rise(xy),
+        # the thigh of the lower knee from vertical, deg: ~0 kneeling with the hips over the knee (all fours)
+        "kneeling_thigh_deg": _kneeling_thigh(xy),
     }
     for name, values in track.channels.items():
         series[f"img_{name}"] = lowpass(track.t_ms, fill_short_gaps(track.t_ms, values)) if smooth else values
@@ -533,3 +552,60 @@ def _lowest_foot_y(xy: np.ndarray) -> np.ndarray:
     ys = xy[:, [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "foot_index")], 1]
     known = np.isfinite(ys)
     return np.where(known.any(axis=1), np.nanmax(np.where(known, ys, -np.inf), axis=1), np.nan)
+
+
+def _turn_deg(world: np.ndarray, joint: str) -> np.ndarray:
+    """(T,) how far the left-right ``joint`` line (world landmarks: x across the picture, z into it) has
+    turned about the vertical from its mean direction over the clip, deg in [-180, 180): + toward the body's left.
+    NaN without world landmarks."""
+    across = world[:, INDEX[f"right_{joint}"]] - world[:, INDEX[f"left_{joint}"]]
+    direction = np.degrees(np.arctan2(across[:, 2], across[:, 0]))
+    known = np.isfinite(direction)
+    if not known.any():
+        return direction
+    centre = np.degrees(np.angle(np.mean(np.exp(1j * np.radians(direction[known])))))
+    return (direction - centre + 180.0) % 360.0 - 180.0
+
+
+def _diagonal_reach(xy: np.ndarray) -> np.ndarray:
+    """(T,) px: how much higher the left wrist and the right ankle are than the right wrist and the left
+    ankle, averaged (either alone where the other pair is unseen); + the left arm and right leg lifted."""
+    def y(name: str) -> np.ndarray:
+        return xy[:, INDEX[name], 1]
+
+    arm, leg = y("right_wrist") - y("left_wrist"), y("left_ankle") - y("right_ankle")
+    return np.where(np.isnan(arm), leg, np.where(np.isnan(leg), arm, (arm + leg) / 2))
+
+
+def _hip_roll(xy: np.ndarray) -> np.ndarray:
+    """(T,) deg: the right-to-left hip line's angle above level in the picture, + the left hip higher."""
+    left, right = xy[:, INDEX["left_hip"]], xy[:, INDEX["right_hip"]]
+    return np.degrees(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
+
+
+def _lifted_leg_rise(xy: np.ndarray) -> np.ndarray:
+    """(T,) deg: the hip-to-ankle line of the leg whose ankle is higher, above level (+ ankle above the hip)."""
+    rises = []
+    for side in ("left", "right"):
+        hip, ankle = xy[:, INDEX[f"{side}_hip"]], xy[:, INDEX[f"{side}_ankle"]]
+        rises.append(np.degrees(np.arctan2(hip[:, 1] - ankle[:, 1], np.abs(ankle[:, 0] - hip[:, 0]))))
+    left_higher = np.nan_to_num(xy[:, INDEX["left_ankle"], 1], nan=np.inf) <= np.nan_to_num(
+        xy[:, INDEX["right_ankle"], 1], nan=np.inf
+    )
+    return np.where(left_higher, rises[0], rises[1])
+
+
+def _kneeling_thigh(xy: np.ndarray) -> np.ndarray:
+    """(T,) deg: the thigh of the knee lower in the picture (the one knelt on) from vertical."""
+    left, right = xy[:, INDEX["left_knee"]], xy[:, INDEX["right_knee"]]
+    left_lower = np.nan_to_num(left[:, 1], nan=-np.inf) >= np.nan_to_num(right[:, 1], nan=-np.inf)
+    knee = np.where(left_lower[:, None], left, right)
+    hip = np.where(left_lower[:, None], xy[:, INDEX["left_hip"]], xy[:, INDEX["right_hip"]])
+    return inclination_from_vertical(knee, hip)
+
+
+def _off_vertical_3d(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """(T,) angle of the segment lower->upper (world points, y down) from straight up, deg (0 upright)."""
+    d = upper - lower
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arctan2(np.hypot(d[:, 0], d[:, 2]), -d[:, 1]))

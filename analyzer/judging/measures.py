@@ -223,3 +223,20 @@ def flexion_change(frames: FrameSets, min_quality: float, min_ms: float = 100.0)
         return RepValue(value, judged, change, float(np.nanmean(quality[judged])))
 
     return measure
+
+
+def lowering_time(signal: str, top: RepFrames, low: float) -> RepMeasure:
+    """Seconds from the last of the rep's ``top`` frames after its turn to the first frame after them in
+    the bottom ``low`` of the signal's range: how fast a weight or the body is lowered."""
+
+    def measure(ctx: Context, rep: RepSpan) -> RepValue | None:
+        high = top(ctx, rep)
+        high = high[high >= rep.turn]
+        bottom, _ = frames_by_level(ctx, rep, signal, low=low)
+        after = bottom[bottom > high.max()] if len(high) else bottom[:0]
+        if not len(after):
+            return None
+        start, end = int(high.max()), int(after.min())
+        return RepValue((ctx.t_ms[end] - ctx.t_ms[start]) / 1000.0, np.arange(start, end + 1))
+
+    return measure

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analyzer.features.filtering import rate_over
 from analyzer.features.kinematics import Features
 
 
@@ -58,15 +59,8 @@ STILL_WINDOW_MS = 1000.0
 def moving(features: Features) -> np.ndarray:
     """Frames where the hips rise or sink faster than a body holding still (over a second around
     each frame): getting into or out of a hold. Unknown counts as still."""
-    t, hip = features.t_ms, features["hip_height"]
-    known = np.isfinite(hip)
-    if known.sum() < 2:
-        return np.zeros(len(t), dtype=bool)
-    half = STILL_WINDOW_MS / 2
-    ahead, behind = (np.interp(t + d, t[known], hip[known]) for d in (half, -half))
-    width = (np.minimum(t + half, t[-1]) - np.maximum(t - half, t[0])) / 1000.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.abs(ahead - behind) / width > STILL_MAX_SPEED
+    with np.errstate(invalid="ignore"):
+        return rate_over(features.t_ms, features["hip_height"], STILL_WINDOW_MS) > STILL_MAX_SPEED
 
 
 def ramp(value: float, zero_at: float, one_at: float) -> float:
