@@ -16,7 +16,7 @@ from analyzer.features.kinematics import Features
 from analyzer.judging.measures import at_percentile, change_between, frames_by_level
 from analyzer.judging.positions import ramp, shoulders_lead, typical
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
 REP_SIGNAL = "shoulder_height"
 THRESHOLDS = {
@@ -35,6 +35,19 @@ THRESHOLDS = {
         "left the floor too, a sit-up.",
     ),
 }
+
+
+SETTINGS = {
+    "max_turn": Setting(
+        20.0, "deg", "The head's bend is read only at the top frames where the shoulders turned less than this "
+        "from lying down: a straight crunch turns them under 10 (malik__abdominal: 1-5), a bicycle crunch 35-50 "
+        "toward the knee (malik__bicycle), which from the side reads as the head dropping 40-55 deg.",
+    ),
+}
+TWISTED = (
+    "the shoulders turned toward a knee at the top of every rep (a twisting crunch): from the side the turn "
+    "reads as the head bending, so the neck cannot be judged; film a straight crunch side-on for that."
+)
 
 
 def in_crunch(features: Features) -> np.ndarray:
@@ -62,6 +75,19 @@ def _top(ctx: Context, rep: RepSpan) -> np.ndarray:
     return top_and_start(ctx, rep)[0]
 
 
+def square_top_and_start(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:
+    """The top frames where the shoulders face the same way as lying down (not turned toward a knee, as in
+    a bicycle crunch: seen from the side, the turn moves the near shoulder and reads as the head bending),
+    and the start. Without world landmarks the turn is unknown and every top frame is kept."""
+    top, start = top_and_start(ctx, rep)
+    yaw = ctx.features["shoulder_yaw_deg"]
+    lying = np.nanmedian(yaw[start]) if np.isfinite(yaw[start]).any() else np.nan
+    if not np.isfinite(lying):
+        return top, start
+    turned = np.abs(yaw[top] - lying) > SETTINGS["max_turn"].value
+    return top[~turned], start
+
+
 def trunk_off_floor(features: Features) -> np.ndarray:
     """The trunk's angle off the floor (0 lying flat, 90 sitting up)."""
     return 90.0 - features["trunk_incline_deg"]
@@ -81,6 +107,7 @@ EXERCISE = Exercise(
     looks_like=looks_like,
     in_position=in_crunch,
     thresholds=THRESHOLDS,
+    settings=SETTINGS,
     extra={"rep_metrics": ["hip_deg", "neck_bend_deg"], "tempo_angle": "hip_deg"},
     checks=(
         Check(
@@ -91,7 +118,8 @@ EXERCISE = Exercise(
             why="Hands pulling the head forward strain the neck and do none of the work the crunch is for.",
             threshold="neck_pull",
             series_label="Head's bend toward the chest at the top against lying down, below 0 toward the chest (deg)",
-            measure=change_between("neck_bend_deg", top_and_start, percentile=10.0),
+            measure=change_between("neck_bend_deg", square_top_and_start, percentile=10.0),
+            unmeasured=TWISTED,
             body_parts=("ear", "shoulder"),
             key_series="neck_bend_deg",
         ),
