@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analyzer.features.kinematics import signed_offset_angle
+from analyzer.features.geometry import signed_offset_angle
 
 OFFSETS = np.arange(-175.0, 176.0, 5.0)  # every bend short of folding back (+-180)
 

@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 
 from analyzer.features.filtering import OneEuroFilter, fill_short_gaps, lowpass
-from analyzer.features.kinematics import (
-    aspect_from_proportions,
-    estimate_view,
-    inclination_from_vertical,
-    joint_angle,
-    signed_offset_angle,
-)
+from analyzer.features.geometry import inclination_from_vertical, joint_angle, signed_offset_angle
+from analyzer.features.view import aspect_from_proportions, estimate_view
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 from tests.helpers import skeleton as sk

@@ -199,7 +199,8 @@ def test_pushup_line_ignores_frames_where_the_model_folds_the_legs() -> None:
 
 def test_shoulders_moving_with_straight_elbows_are_not_a_pushup_rep() -> None:
     """Walking the hands out into the plank moves the shoulders like a rep; the elbows stay straight."""
-    from analyzer.features.kinematics import Features, ViewEstimate
+    from analyzer.features.kinematics import Features
+    from analyzer.features.view import ViewEstimate
     from analyzer.judging.evaluate import count_reps
     from analyzer.judging.registry import get_exercise
 

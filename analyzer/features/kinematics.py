@@ -18,7 +18,24 @@ from scipy.ndimage import median_filter
 
 from analyzer.features.cuts import blank_transitions
 from analyzer.features.filtering import MAX_GAP_MS, fill_short_gaps, lowpass, nan_runs, smoothing_settings
+from analyzer.features.geometry import (
+    above_floor,
+    diagonal_reach,
+    gap_to_leg,
+    hip_roll,
+    inclination_from_vertical,
+    joint_angle,
+    kneeling_thigh,
+    lifted_leg_rise,
+    lowest_foot_y,
+    neck_bend,
+    off_vertical_3d,
+    signed_offset_angle,
+    turn_deg,
+    width_ratio,
+)
 from analyzer.features.spine import spine_series
+from analyzer.features.view import LIMB_JOINTS, ViewEstimate, estimate_view, frame_size, near_side
 from analyzer.landmarks import INDEX
 from analyzer.track import PoseTrack
 
@@ -28,17 +45,6 @@ MIN_VISIBILITY = 0.3
 # A foot this close to the frame's edge (fraction of the frame) is partly cut off: its
 # heel and toe points are guesses that wander apart, so the heel's lift is not measured.
 FOOT_EDGE_MARGIN = 0.03
-# Yaw (0 = camera looks at the body's side, 90 = at its front) bands.
-SIDE_VIEW_MAX_YAW = 30.0
-FRONT_VIEW_MIN_YAW = 60.0
-LIMB_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index", "ear")
-
-
-@dataclass
-class ViewEstimate:
-    kind: str  # side | front | oblique | unknown
-    yaw_deg: float | None
-    side: str  # body side nearer the camera: left | right
 
 
 @dataclass
@@ -89,186 +95,6 @@ class Features:
         return ~np.isnan(self.series["trunk_incline_deg"])
 
 
-def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Angle ABC in degrees (180 = straight), for (..., D) point arrays.
-
-    NaN where A or C coincides with B: a segment of no length has no direction (a degenerate
-    track puts every landmark on one point), and NumPy is not asked to warn about it.
-    """
-    ba, bc = a - b, c - b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(ba * bc, axis=-1) / (np.linalg.norm(ba, axis=-1) * np.linalg.norm(bc, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
-def signed_offset_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """180 minus angle ABC, positive when B lies below the line A-C in the image (y down).
-
-    For a plank (A shoulder, B hip, C ankle) positive is sagging, negative
-    piking; for a bridge (A shoulder, B hip, C knee) negative is the hip
-    pushed above the line. Measured as the oriented angle at B, wrapped into
-    [-180, 180) around a straight line, and signed by which way A->C points in
-    the clip as a whole (not frame by frame): it runs continuously through any
-    bend and only wraps when the body folds right back on itself. Deciding
-    "below" per frame from A->C flipped the sign whenever that line stood
-    near vertical (a bridge filmed close up read -166 and +179 on
-    neighbouring frames).
-    """
-    ba, bc = a - b, c - b
-    cross = ba[..., 0] * bc[..., 1] - ba[..., 1] * bc[..., 0]
-    dot = ba[..., 0] * bc[..., 0] + ba[..., 1] * bc[..., 1]
-    deviation = np.mod(np.degrees(np.arctan2(cross, dot)), 360.0) - 180.0
-    return -deviation * _rightward(c - a)
-
-
-def _rightward(direction: np.ndarray) -> float | np.ndarray:
-    """+1 when ``direction`` (T, 2) points to +x over the clip (the median of the frames where it is
-    more level than steep), -1 to -x; per frame where no frame is level enough to tell."""
-    dx, dy = direction[..., 0], direction[..., 1]
-    with np.errstate(invalid="ignore"):
-        level = np.isfinite(dx) & (np.abs(dx) >= np.abs(dy))
-    if direction.ndim == 2 and level.any():
-        return 1.0 if float(np.median(dx[level])) >= 0 else -1.0
-    return np.where(np.sign(dx) == 0, 1.0, np.sign(dx))
-
-
-def inclination_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Angle of the segment lower->upper from straight up, degrees (0 upright, 90 level)."""
-    d = upper - lower
-    return np.degrees(np.arctan2(np.abs(d[..., 0]), -d[..., 1]))
-
-
-# Segment lengths relative to the trunk (shoulder to hip), between MediaPipe's
-# landmarks rather than anatomical joint centres: the 90th percentile of each
-# segment's length in 67 tracks of known frame size (31 real clips, 36 renders
-# of varied bodies). MediaPipe's shoulder sits higher than the joint centre, so
-# its upper arm is shorter against the trunk than in anthropometric tables
-# (Winter: 0.64); with those tables planks came out one camera ratio off.
-BODY_SEGMENTS = (
-    ("shoulder", "elbow", 0.55),
-    ("elbow", "wrist", 0.51),
-    ("hip", "knee", 0.785),
-    ("knee", "ankle", 0.81),
-    ("shoulder", "hip", 1.0),
-)
-ASPECT_CANDIDATES = np.geomspace(0.3, 3.4, 241)
-# Frames come from cameras: an estimate near a common aspect ratio is taken to be it.
-COMMON_ASPECTS = (9 / 16, 3 / 4, 1.0, 4 / 3, 16 / 9)
-SNAP_TOLERANCE = 0.2  # |log| distance, ~20 %
-# The body's proportions often fit a wide band of ratios about as well (a forearm
-# plank has one vertical segment); a camera's ratio that fits within this factor
-# of the best is taken. On 67 tracks of known size (31 real, 36 rendered) it
-# finds the ratio for 64 % (the best fit, snapped: 51 %), every real plank among
-# them, with the factor anywhere in 1.5-2; a short piked plank needs 1.55.
-COMMON_ASPECT_COST_RATIO = 2.0
-
-
-def aspect_from_proportions(track: PoseTrack) -> float:
-    """Width/height of the frame that makes the body's proportions most human.
-
-    In normalised coordinates a horizontal limb is shrunk or stretched against
-    a vertical one by the unknown aspect ratio; the ratio at which upper arm,
-    forearm, thigh, shank and trunk keep their proportions is the frame's.
-    Two costs, summed: the spread of each segment's longest projection (its
-    90th percentile over the frames: a segment turned toward the camera looks
-    shorter, never longer) and, at half weight, the spread over every frame's
-    lengths, which keeps a body that is all vertical (where the first is flat)
-    from drifting to an extreme. A common camera ratio that fits nearly as
-    well as the best is preferred (``COMMON_ASPECT_COST_RATIO``).
-    """
-    segments: list[tuple[np.ndarray, float]] = []
-    for side in ("left", "right"):
-        for a, b, fraction in BODY_SEGMENTS:
-            ia, ib = INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"]
-            seen = (track.visibility[:, ia] >= 0.5) & (track.visibility[:, ib] >= 0.5)
-            d = track.image[seen, ib, :2] - track.image[seen, ia, :2]
-            d = d[np.isfinite(d).all(axis=1)]
-            if len(d) >= 5:
-                segments.append((d, fraction))
-    if len(segments) < 3:
-        return 1.0
-
-    def cost(aspect: float) -> float:
-        logs = [np.log(np.hypot(d[:, 0] * aspect, d[:, 1]) / fraction + 1e-12) for d, fraction in segments]
-        longest = [np.percentile(v, 90) for v in logs]
-        return float(np.var(longest) + 0.5 * np.var(np.concatenate(logs)))
-
-    costs = np.array([cost(a) for a in ASPECT_CANDIDATES])
-    common_cost, common = min((cost(a), a) for a in COMMON_ASPECTS)
-    if common_cost <= COMMON_ASPECT_COST_RATIO * costs.min():
-        return common
-    return _snap(float(ASPECT_CANDIDATES[int(np.argmin(costs))]))
-
-
-def _snap(aspect: float) -> float:
-    """The nearest common camera aspect ratio, when the estimate is close to one."""
-    nearest = min(COMMON_ASPECTS, key=lambda a: abs(np.log(aspect / a)))
-    return nearest if abs(np.log(aspect / nearest)) <= SNAP_TOLERANCE else aspect
-
-
-def frame_size(track: PoseTrack) -> tuple[float, float]:
-    """(width, height) in pixels; when the source did not say, (aspect, 1) scaled to 1000 px high.
-
-    The aspect ratio then comes from the world landmarks (image-plane spans
-    against metric ones) or, without them, from the body's proportions.
-    """
-    if track.size is not None:
-        return float(track.size[0]), float(track.size[1])
-    if not track.has_world:
-        return 1000.0 * aspect_from_proportions(track), 1000.0
-    img, wld = track.image[..., :2], track.world[..., :2]
-    dx_img = np.abs(img[:, :, 0] - np.nanmean(img[:, :, 0], axis=1, keepdims=True))
-    dy_img = np.abs(img[:, :, 1] - np.nanmean(img[:, :, 1], axis=1, keepdims=True))
-    dx_w = np.abs(wld[:, :, 0] - np.nanmean(wld[:, :, 0], axis=1, keepdims=True))
-    dy_w = np.abs(wld[:, :, 1] - np.nanmean(wld[:, :, 1], axis=1, keepdims=True))
-    ratio = (np.nansum(dx_w) / np.nansum(dx_img)) / (np.nansum(dy_w) / np.nansum(dy_img))
-    aspect = _snap(float(ratio)) if np.isfinite(ratio) and ratio > 0 else 1.0
-    return 1000.0 * aspect, 1000.0  # width / height = aspect
-
-
-def near_side(track: PoseTrack) -> str:
-    """The body side nearer the camera: higher mean visibility of limb landmarks."""
-    def mean_vis(side: str) -> float:
-        idx = [INDEX[f"{side}_{j}"] for j in LIMB_JOINTS]
-        values = track.visibility[:, idx]
-        return float(np.nanmean(values)) if np.any(~np.isnan(values)) else 0.0
-
-    return "left" if mean_vis("left") >= mean_vis("right") else "right"
-
-
-# MediaPipe's image z is in the same units as x (the frame's width) but runs about
-# 3.5 times too deep: with x scaled by this, the yaw from image landmarks is within
-# 2 deg (median) of the world landmarks' and gives the same view on 65 of 68 tracks.
-IMAGE_Z_STRETCH = 3.5
-
-
-def estimate_view(track: PoseTrack, side: str) -> ViewEstimate:
-    """Camera yaw: how much of the shoulder and hip lines face the camera.
-
-    In MediaPipe world coordinates x runs across the image and z into it. The
-    left-right axis of the body (shoulder to shoulder, hip to hip) lies along
-    z when filmed from the side (yaw 0) and along x from the front (yaw 90).
-    Tracks without world landmarks (other tools' CSVs) use the image x and z.
-    """
-    if track.has_world:
-        points, across_scale = track.world, 1.0
-    elif np.any(np.nan_to_num(track.image[..., 2]) != 0):
-        points, across_scale = track.image, IMAGE_Z_STRETCH
-    else:  # x and y only: no depth to tell a side view from a front view
-        return ViewEstimate("unknown", None, side)
-    yaws = []
-    for a, b in (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")):
-        axis = points[:, INDEX[a]] - points[:, INDEX[b]]
-        yaws.append(np.degrees(np.arctan2(np.abs(axis[:, 0]) * across_scale, np.abs(axis[:, 2]))))
-    stacked = np.stack(yaws)
-    counts = np.sum(~np.isnan(stacked), axis=0)
-    if not counts.any():
-        return ViewEstimate("unknown", None, side)
-    yaw = float(np.median(np.nansum(stacked, axis=0)[counts > 0] / counts[counts > 0]))
-    kind = "side" if yaw <= SIDE_VIEW_MAX_YAW else "front" if yaw >= FRONT_VIEW_MIN_YAW else "oblique"
-    return ViewEstimate(kind, round(yaw, 1), side)
-
-
 def _median(values: np.ndarray) -> float:
     """The median of the known values, NaN (without NumPy's all-NaN warning) when none is known:
     a track may lack a landmark altogether (a CSV without hips, a face never seen)."""
@@ -280,13 +106,6 @@ def _length(values: np.ndarray) -> float:
     and the series measured in its units are unknown rather than infinite."""
     length = _median(values)
     return length if length > 0 else float("nan")
-
-
-def _width_ratio(xy: np.ndarray, top: str, bottom: str) -> np.ndarray:
-    """Gap between the left and right ``top`` landmarks over that between the ``bottom`` ones (x only);
-    NaN, not infinity, where the bottom ones are at the very same x."""
-    gap = {j: np.abs(xy[:, INDEX[f"left_{j}"], 0] - xy[:, INDEX[f"right_{j}"], 0]) for j in (top, bottom)}
-    return np.divide(gap[top], gap[bottom], out=np.full(len(xy), np.nan), where=gap[bottom] > 0)
 
 
 def _facing(points: dict[str, np.ndarray]) -> int:
@@ -366,7 +185,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "leg_incline_deg": inclination_from_vertical(p["ankle"], p["hip"]),
         "neck_incline_deg": inclination_from_vertical(p["shoulder"], p["ear"]),
         # head relative to the trunk line: 0 in line, + head dropped toward the chest side
-        "neck_bend_deg": _neck_bend(p["hip"], p["shoulder"], p["ear"], facing),
+        "neck_bend_deg": neck_bend(p["hip"], p["shoulder"], p["ear"], facing),
         # body lines: + hip below the line (sag), - above (pike / bridge hyperextension)
         "hip_below_ankle_line_deg": signed_offset_angle(p["shoulder"], p["hip"], p["ankle"]),
         "hip_below_knee_line_deg": signed_offset_angle(p["shoulder"], p["hip"], p["knee"]),
@@ -385,7 +204,7 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         # one shoulder above the other (lying on the side, seen from the front or back), in torso lengths
         "shoulders_stacked": np.abs(xy[:, INDEX["left_shoulder"], 1] - xy[:, INDEX["right_shoulder"], 1]) / scale_px,
         # on the side: the lower hip's height above the floor under the lower hand and foot, in leg lengths
-        "lower_hip_above_floor": _above_floor(lower("hip"), lower("wrist"), lower("foot_index")) / leg_px,
+        "lower_hip_above_floor": above_floor(lower("hip"), lower("wrist"), lower("foot_index")) / leg_px,
         # the more bent of the two knees (180 = straight): a knee side plank rests on the lower one
         "knee_min_deg": np.fmin(
             joint_angle(*(xy[:, INDEX[f"left_{j}"]] for j in ("hip", "knee", "ankle"))),
@@ -396,9 +215,9 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "hands_ahead_deg": inclination_from_vertical(p["wrist"], p["shoulder"])
         * np.sign(facing * (p["wrist"][:, 0] - p["shoulder"][:, 0]) + 1e-9),
         # hands ahead of the legs at their own height (toward the body's front), in leg lengths
-        "hand_to_leg_gap": facing * _gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
-        # the knee's height above the floor a face-down body rests on (see _above_floor), in leg lengths
-        "knee_above_floor": _above_floor(p["knee"], p["wrist"], p["foot_index"]) / leg_px,
+        "hand_to_leg_gap": facing * gap_to_leg(p["wrist"], p["hip"], p["knee"], p["ankle"]) / leg_px,
+        # the knee's height above the floor a face-down body rests on (see above_floor), in leg lengths
+        "knee_above_floor": above_floor(p["knee"], p["wrist"], p["foot_index"]) / leg_px,
         # the more upright arm segment: ~0 when the body rests on the arms (plank, push-up:
         # upper arm or forearm vertical), ~90 when the arms lie on the floor (superman)
         "arm_support_incline_deg": np.fmin(
@@ -407,29 +226,29 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         # + nose higher than the ear (lying face up), - face down; in torso lengths
         "face_up": (p["ear"][:, 1] - p["nose"][:, 1]) / scale_px,
         # front view: knee gap relative to ankle gap (< 1: knees moving in)
-        "knee_ankle_width_ratio": _width_ratio(xy, "knee", "ankle"),
+        "knee_ankle_width_ratio": width_ratio(xy, "knee", "ankle"),
         # the shoulder line and the hip line turned about the vertical (world landmarks, view-independent),
         # against their mean direction over the clip: + the body turning to its left, deg (a torso twist)
-        "shoulder_yaw_deg": _turn_deg(world, "shoulder"),
-        "hip_yaw_deg": _turn_deg(world, "hip"),
+        "shoulder_yaw_deg": turn_deg(world, "shoulder"),
+        "hip_yaw_deg": turn_deg(world, "hip"),
         # the near leg (hip to ankle) off the vertical in 3D, deg (world landmarks, their y the camera's down:
         # gravity for a level camera): ~0 standing, whatever the view; legs tipped toward the camera show here
-        "leg_incline_3d_deg": _off_vertical_3d(near3d("ankle"), near3d("hip")),
+        "leg_incline_3d_deg": off_vertical_3d(near3d("ankle"), near3d("hip")),
         # both feet off the floor (a jump's flight): the lowest heel or toes above where the feet stand
         # (see _feet_level), in leg lengths; 0 whenever a foot or its toes are on the floor (never below it)
-        "feet_lift": np.maximum((_feet_level(track.t_ms, _lowest_foot_y(xy)) - _lowest_foot_y(xy)) / leg_px, 0.0),
+        "feet_lift": np.maximum((_feet_level(track.t_ms, lowest_foot_y(xy)) - lowest_foot_y(xy)) / leg_px, 0.0),
         # bird dog (rules/bird_dog.py): the left arm and the right leg lifted against their partners (the mean
         # of the left wrist's rise over the right wrist and the right ankle's over the left ankle), + that
         # pair up, - the right arm and the left leg; in leg lengths: 0 on all fours, ~0.6 reaching out level
-        "left_arm_right_leg_reach": _diagonal_reach(xy) / leg_px,
-        "arm_leg_reach": np.abs(_diagonal_reach(xy)) / leg_px,  # either pair, for counting each extension
+        "left_arm_right_leg_reach": diagonal_reach(xy) / leg_px,
+        "arm_leg_reach": np.abs(diagonal_reach(xy)) / leg_px,  # either pair, for counting each extension
         # the hip line's tilt in the picture, + the left hip higher, deg: the pelvis rolling, seen from the
         # front or from behind (from the side the hips lie one behind the other)
-        "hip_roll_deg": _hip_roll(xy),
+        "hip_roll_deg": hip_roll(xy),
         # the leg whose ankle is higher: its hip-to-ankle line above level, + the ankle above the hip, deg
-        "lifted_leg_rise_deg": _lifted_leg_rise(xy),
+        "lifted_leg_rise_deg": lifted_leg_rise(xy),
         # the thigh of the lower knee from vertical, deg: ~0 kneeling with the hips over the knee (all fours)
-        "kneeling_thigh_deg": _kneeling_thigh(xy),
+        "kneeling_thigh_deg": kneeling_thigh(xy),
     }
     for name, values in track.channels.items():
         series[f"img_{name}"] = lowpass(track.t_ms, fill_short_gaps(track.t_ms, values)) if smooth else values
@@ -456,24 +275,6 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     return features
 
 
-def _gap_to_leg(point: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
-    """Horizontal offset (px) of ``point`` from the leg (thigh or shin) at the point's own height.
-
-    Where the bar or the hands are relative to the legs in a deadlift: on the
-    shins or thighs is near zero. NaN when the point is above the hip or
-    below the ankle.
-    """
-    gap = np.full(len(point), np.nan)
-    for upper, lower in ((hip, knee), (knee, ankle)):
-        dy = lower[:, 1] - upper[:, 1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = (point[:, 1] - upper[:, 1]) / dy
-        inside = (s >= 0) & (s <= 1) & np.isnan(gap)
-        leg_x = upper[:, 0] + s * (lower[:, 0] - upper[:, 0])
-        gap[inside] = (point[:, 0] - leg_x)[inside]
-    return gap
-
-
 # The feet's level is the ankle's height over this long: it changes when the lifter steps, not in a rep.
 FEET_LEVEL_MS = 2000.0
 
@@ -493,45 +294,12 @@ def _feet_level(t_ms: np.ndarray, ankle_y: np.ndarray) -> np.ndarray:
     return median_filter(np.interp(t_ms, t_ms[known], ankle_y[known]), size=frames, mode="nearest")
 
 
-# A line through the hands and the toes steeper than this is no floor (standing, the hands raised).
-FLOOR_MAX_TILT_DEG = 30.0
-
-
-def _above_floor(point: np.ndarray, wrist: np.ndarray, toes: np.ndarray) -> np.ndarray:
-    """Signed distance (px, + up) of ``point`` from the line through the wrist and the toes.
-
-    Face down (plank, push-up, lying prone) the hands and the toes are on the
-    floor, so this is the point's height above it, whatever the camera's roll:
-    a hip or knee resting on the floor reads its joint centre's ~5-10 cm, a
-    plank's hips and knees are carried well above. NaN where the line is
-    steeper than ``FLOOR_MAX_TILT_DEG`` (then the hands or the toes are not on
-    the floor) or a point is unknown.
-    """
-    along = toes - wrist
-    length = np.linalg.norm(along, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tilt = np.degrees(np.arctan2(np.abs(along[:, 1]), np.abs(along[:, 0])))
-        # the line's normal, turned to point up in the image (y runs down)
-        normal = np.stack([along[:, 1], -along[:, 0]], axis=-1) * np.where(along[:, 0] >= 0, 1.0, -1.0)[:, None]
-        height = np.sum((point - wrist) * normal, axis=-1) / length
-    return np.where(tilt <= FLOOR_MAX_TILT_DEG, height, np.nan)
-
-
 def _clear_of_edges(points: np.ndarray, scale: np.ndarray, margin: float = FOOT_EDGE_MARGIN) -> np.ndarray:
     """(...) pixel points (..., 2) known and at least ``margin`` (a fraction of the frame) inside every edge."""
     inside = np.isfinite(points).all(axis=-1)
     with np.errstate(invalid="ignore"):
         inside &= np.all((points >= margin * scale) & (points <= (1.0 - margin) * scale), axis=-1)
     return inside
-
-
-def _neck_bend(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray, facing: int) -> np.ndarray:
-    """Signed angle between the trunk line and the shoulder->ear line (+ = head toward the chest)."""
-    trunk = shoulder - hip
-    neck = ear - shoulder
-    angle = np.degrees(np.arctan2(neck[..., 1], neck[..., 0]) - np.arctan2(trunk[..., 1], trunk[..., 0]))
-    angle = (angle + 180.0) % 360.0 - 180.0
-    return angle * facing
 
 
 def long_gaps(t_ms: np.ndarray, valid: np.ndarray, min_ms: float = MAX_GAP_MS) -> list[tuple[float, float]]:
@@ -545,67 +313,3 @@ def long_gaps(t_ms: np.ndarray, valid: np.ndarray, min_ms: float = MAX_GAP_MS) -
     return gaps
 
 
-def _lowest_foot_y(xy: np.ndarray) -> np.ndarray:
-    """(T,) image y of the lowest of the heels and toes of both feet (y down: the largest), NaN where none
-    is known. Only in flight are all four off the floor: on tiptoe the toes stay down, a step keeps one foot
-    down (the far foot's points, when unseen, are left out)."""
-    ys = xy[:, [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "foot_index")], 1]
-    known = np.isfinite(ys)
-    return np.where(known.any(axis=1), np.nanmax(np.where(known, ys, -np.inf), axis=1), np.nan)
-
-
-def _turn_deg(world: np.ndarray, joint: str) -> np.ndarray:
-    """(T,) how far the left-right ``joint`` line (world landmarks: x across the picture, z into it) has
-    turned about the vertical from its mean direction over the clip, deg in [-180, 180): + toward the body's left.
-    NaN without world landmarks."""
-    across = world[:, INDEX[f"right_{joint}"]] - world[:, INDEX[f"left_{joint}"]]
-    direction = np.degrees(np.arctan2(across[:, 2], across[:, 0]))
-    known = np.isfinite(direction)
-    if not known.any():
-        return direction
-    centre = np.degrees(np.angle(np.mean(np.exp(1j * np.radians(direction[known])))))
-    return (direction - centre + 180.0) % 360.0 - 180.0
-
-
-def _diagonal_reach(xy: np.ndarray) -> np.ndarray:
-    """(T,) px: how much higher the left wrist and the right ankle are than the right wrist and the left
-    ankle, averaged (either alone where the other pair is unseen); + the left arm and right leg lifted."""
-    def y(name: str) -> np.ndarray:
-        return xy[:, INDEX[name], 1]
-
-    arm, leg = y("right_wrist") - y("left_wrist"), y("left_ankle") - y("right_ankle")
-    return np.where(np.isnan(arm), leg, np.where(np.isnan(leg), arm, (arm + leg) / 2))
-
-
-def _hip_roll(xy: np.ndarray) -> np.ndarray:
-    """(T,) deg: the right-to-left hip line's angle above level in the picture, + the left hip higher."""
-    left, right = xy[:, INDEX["left_hip"]], xy[:, INDEX["right_hip"]]
-    return np.degrees(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
-
-
-def _lifted_leg_rise(xy: np.ndarray) -> np.ndarray:
-    """(T,) deg: the hip-to-ankle line of the leg whose ankle is higher, above level (+ ankle above the hip)."""
-    rises = []
-    for side in ("left", "right"):
-        hip, ankle = xy[:, INDEX[f"{side}_hip"]], xy[:, INDEX[f"{side}_ankle"]]
-        rises.append(np.degrees(np.arctan2(hip[:, 1] - ankle[:, 1], np.abs(ankle[:, 0] - hip[:, 0]))))
-    left_higher = np.nan_to_num(xy[:, INDEX["left_ankle"], 1], nan=np.inf) <= np.nan_to_num(
-        xy[:, INDEX["right_ankle"], 1], nan=np.inf
-    )
-    return np.where(left_higher, rises[0], rises[1])
-
-
-def _kneeling_thigh(xy: np.ndarray) -> np.ndarray:
-    """(T,) deg: the thigh of the knee lower in the picture (the one knelt on) from vertical."""
-    left, right = xy[:, INDEX["left_knee"]], xy[:, INDEX["right_knee"]]
-    left_lower = np.nan_to_num(left[:, 1], nan=-np.inf) >= np.nan_to_num(right[:, 1], nan=-np.inf)
-    knee = np.where(left_lower[:, None], left, right)
-    hip = np.where(left_lower[:, None], xy[:, INDEX["left_hip"]], xy[:, INDEX["right_hip"]])
-    return inclination_from_vertical(knee, hip)
-
-
-def _off_vertical_3d(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """(T,) angle of the segment lower->upper (world points, y down) from straight up, deg (0 upright)."""
-    d = upper - lower
-    with np.errstate(invalid="ignore"):
-        return np.degrees(np.arctan2(np.hypot(d[:, 0], d[:, 2]), -d[:, 1]))

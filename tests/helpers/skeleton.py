@@ -97,7 +97,7 @@ BRIDGE_LOWER_S = 1.5
 # -- body and pose ----------------------------------------------------------
 # MediaPipe's image z is in units of the frame's width like x, but runs deeper than the
 # geometry: ~3.5 times, measured against its world landmarks on real clips and renders.
-# The analyzer's correction (features.kinematics.IMAGE_Z_STRETCH) is the same number, so a view
+# The analyzer's correction (features.view.IMAGE_Z_STRETCH) is the same number, so a view
 # estimated from these tracks' image depth agrees with the camera whatever the two share: the
 # test of that correction writes its own geometry out (tests/test_kinematics.py).
 MEDIAPIPE_Z_DEPTH = 3.5

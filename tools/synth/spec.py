@@ -101,7 +101,7 @@ def resolve(spec: ClipSpec) -> ClipSpec:
 
 def view_kind(yaw_deg: float) -> str:
     """formcheck's view label for a camera yaw off the side view (its own boundaries)."""
-    from analyzer.features.kinematics import FRONT_VIEW_MIN_YAW, SIDE_VIEW_MAX_YAW
+    from analyzer.features.view import FRONT_VIEW_MIN_YAW, SIDE_VIEW_MAX_YAW
 
     a = abs(yaw_deg)
     return "side" if a <= SIDE_VIEW_MAX_YAW else "front" if a >= FRONT_VIEW_MIN_YAW else "oblique"
