@@ -27,7 +27,7 @@ from analyzer.judging.measures import (
     per_rep_check,
     percentile_at,
 )
-from analyzer.judging.positions import hands_below_hips, ramp, spread, upright
+from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, ramp, shoulder_drop, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rounding import SPINE_SETTINGS, spine_change
 from analyzer.judging.rounding import rounded_back as spine_rounded_back
@@ -109,14 +109,22 @@ THRESHOLDS = {
 
 def looks_like(features: Features) -> float:
     """A hip hinge: hands reaching down toward the shins (the strongest cue, counted twice),
-    the trunk tipping well forward, the knees bending less than in a squat."""
-    hinge = ramp(spread(features, "hip_deg"), 25.0, 60.0)
+    the arms hanging straight from the shoulders throughout, the trunk tipping well forward, the knees
+    bending less than in a squat; the shoulders never dropping below the hips (a toe touch's do) and the
+    legs staying under the body (ankle to hip within 40 deg of vertical on real and skeleton deadlifts; a
+    burpee's plank lays them down, 77)."""
+    hinge = (
+        ramp(spread(features, "hip_deg"), 25.0, 60.0)
+        * (1.0 - ramp(shoulder_drop(features), 0.15, 0.25))
+        * (1.0 - ramp(highest(features, "leg_incline_deg"), 50.0, 65.0))
+    )
     cues = (
         2 * ramp(hands_below_hips(features), 0.1, 0.35)
+        + ramp(arms_hanging(features), 0.7, 0.95)
         + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 30.0, 50.0)
         + ramp(spread(features, "knee_deg"), 120.0, 70.0)
     )
-    return hinge * cues / 4
+    return hinge * cues / 5
 
 
 def bottom_and_top(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ from analyzer.judging.measures import (
     per_rep_check,
     percentile_at,
 )
-from analyzer.judging.positions import hands_below_hips, highest, ramp, spread, upright
+from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rounding import SPINE_SETTINGS
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -122,15 +122,17 @@ THRESHOLDS = {
 
 def looks_like(features: Features) -> float:
     """Hips and knees bend: the hands stay up by the hips or higher (the strongest cue, counted
-    twice), the trunk fairly upright, the knees bending a lot (the deadlift's mirror image); the feet
+    twice) and the arms do not hang straight all through (the bar on the back, at the chest, the arms
+    reaching forward), the trunk fairly upright, the knees bending a lot (the deadlift's mirror image); the feet
     never leave the floor (a jump's take-off and landing bend the same joints)."""
     bends = ramp(spread(features, "hip_deg"), 25.0, 50.0) * (1.0 - ramp(highest(features, "feet_lift"), 0.1, 0.2))
     cues = (
         2 * ramp(hands_below_hips(features), 0.35, 0.1)
+        + ramp(arms_hanging(features), 0.95, 0.7)
         + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 55.0, 35.0)
         + ramp(spread(features, "knee_deg"), 50.0, 90.0)
     )
-    return bends * cues / 4
+    return bends * cues / 5
 
 
 def bottom_and_standing(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:

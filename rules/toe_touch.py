@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.positions import ramp, spread, typical
+from analyzer.judging.positions import ramp, shoulder_drop, spread, typical
 from analyzer.judging.rulebook import Exercise, Setting
 
 REP_SIGNAL = "shoulder_height"
@@ -39,11 +39,6 @@ def on_the_feet(features: Features) -> np.ndarray:
 
 def _percentile(values: np.ndarray, q: float) -> float:
     return float(np.nanpercentile(values, q)) if np.any(np.isfinite(values)) else float("nan")
-
-
-def shoulder_drop(features: Features) -> float:
-    """How far the shoulders get below the hips (leg lengths; 95th percentile of the frames)."""
-    return _percentile(features["hip_height"] - features["shoulder_height"], 95)
 
 
 def looks_like(features: Features) -> float:

@@ -72,8 +72,12 @@ def ramp(value: float, zero_at: float, one_at: float) -> float:
 
 def highest(features: Features, name: str) -> float:
     """The series' 99th percentile over the frames where it is known: its peak, past a stray frame."""
-    values = features[name][np.isfinite(features[name])]
-    return float(np.percentile(values, 99)) if len(values) else float("nan")
+    return _peak(features[name])
+
+
+def _peak(values: np.ndarray) -> float:
+    known = values[np.isfinite(values)]
+    return float(np.percentile(known, 99)) if len(known) else float("nan")
 
 
 def typical(features: Features, name: str) -> float:
@@ -109,3 +113,25 @@ def hips_share(features: Features) -> float:
     when the shoulders do not move."""
     rise = spread(features, "shoulder_height")
     return spread(features, "hip_height") / rise if rise > 0 else float("nan")
+
+
+def shoulder_drop(features: Features) -> float:
+    """How far the shoulders get below the hips (leg lengths; their peak, ``highest``: a quick toe touch is
+    at the bottom for a tenth of a second a rep). A toe touch folds them 0.25-0.3 below (skeleton, side
+    and front); a deadlift cannot, the bar hanging from straight arms reaching the floor first: real
+    deadlifts -0.2, a Romanian one hinged 90 deg 0.0, rounded 45 deg with the head dropped 0.13."""
+    return _peak(features["hip_height"] - features["shoulder_height"])
+
+
+# An arm hangs when it is straight and within this of vertical.
+HANGING_ARM_DEG = 25.0
+
+
+def arms_hanging(features: Features) -> float:
+    """Share of the frames with the arms hanging straight down from the shoulders: a deadlift's hold the
+    bar so from start to finish (1.0 on the real and rendered deadlifts), a squat's hold it on the back,
+    at the chest or reach forward at the bottom (0-0.57 on real and skeleton squats)."""
+    arm, elbow = features["hands_ahead_deg"], features["elbow_deg"]
+    known = np.isfinite(arm) & np.isfinite(elbow)
+    hanging = (np.abs(arm) < HANGING_ARM_DEG) & (elbow > 150.0)
+    return float(hanging[known].mean()) if known.any() else float("nan")
