@@ -1,11 +1,12 @@
-"""What the pages share: the library opened once per server, its login, the upload picker's choices, and
-the one pool every analysis of the server runs in.
+"""What the pages share: the library opened once per server, its login, the upload picker's choices, the
+one pool every analysis of the server runs in, and the warm worker processes those analyses use.
 
 One module that every page imports, so that no page imports another.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import math
 import os
@@ -20,10 +21,10 @@ import streamlit as st
 
 import analyzer.store.auth as auth
 from analyzer.judging.registry import exercises
-from analyzer.pose.extract import Cancelled
+from analyzer.pose.extract import Cancelled, prepare_worker
 from analyzer.store.files import data_dir
 from analyzer.store.library import DATABASE_ENV, Library
-from analyzer.workers import default_workers
+from analyzer.workers import WorkerPool, default_workers, pool_in_use
 
 UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi", "gif"]  # what the README promises
 # Backslash-escaped wherever user-written text (client names, notes, file names, messages quoting them) is
@@ -184,14 +185,18 @@ class Job:
 class AnalysisPool:
     """At most ``slots`` jobs at once, first come first served, each told to use ``workers_each`` processes.
 
-    Threads, not processes: a job spends its time waiting on the pose model's worker processes (or, for a
-    short clip, inside MediaPipe, which releases the GIL), and its result stays in this process for the page.
+    Threads, not processes: a job spends its time waiting on the worker processes that run the pose model
+    and draw the video (``workers``: warm ones kept for the server's lifetime, shared by every job; without
+    it each job starts its own), and its result stays in this process for the page.
     """
 
-    def __init__(self, slots: int, cores: int, max_unfinished: int = MAX_UNFINISHED) -> None:
+    def __init__(
+        self, slots: int, cores: int, max_unfinished: int = MAX_UNFINISHED, workers: WorkerPool | None = None
+    ) -> None:
         self.slots = max(1, min(slots, cores))
         self.workers_each = max(1, cores // self.slots)
         self.max_unfinished = max_unfinished
+        self.workers = workers
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="formcheck-analysis")
         self._lock = threading.Lock()
         self._unfinished: dict[int, Job] = {}
@@ -219,12 +224,12 @@ class AnalysisPool:
         with self._lock:
             return len(self._unfinished)
 
-    @staticmethod
-    def _run(job: Job, work: Callable[[Job], Any]) -> Any:
+    def _run(self, job: Job, work: Callable[[Job], Any]) -> Any:
         job.started = True
         if job.should_cancel():  # abandoned while it waited
             raise Cancelled()
-        return work(job)
+        with pool_in_use(self.workers):
+            return work(job)
 
     def _forget(self, job: Job) -> None:
         with self._lock:
@@ -232,11 +237,22 @@ class AnalysisPool:
 
 
 def _sized_pool() -> AnalysisPool:
+    """The server's pool, with one warm worker process per core: every job's tasks together never ask for
+    more (``slots * workers_each <= cores``) but a drawing, which uses all cores and then waits its turn."""
     cores = default_workers()
-    return AnalysisPool(int(os.environ.get(ANALYSES_ENV) or cores), cores)
+    workers = WorkerPool(cores, warm_up=prepare_worker)
+    atexit.register(workers.close)
+    return AnalysisPool(int(os.environ.get(ANALYSES_ENV) or cores), cores, workers=workers)
 
 
 ANALYSIS_POOL = _sized_pool()
+
+
+def warm_workers() -> None:
+    """Start the server's worker processes if they are not up yet (they load the pose model in the
+    background), so that the first upload does not wait for them; returns at once."""
+    if ANALYSIS_POOL.workers is not None:
+        ANALYSIS_POOL.workers.start()
 
 
 def session_job(name: str, key: Hashable, work: Callable[[Job], Any]) -> Job:

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from analyzer.pipeline import Cancelled, InputError
+from analyzer.workers import WorkerDied
 from webapp import widgets
 from webapp.state import (
     ANALYSIS_POOL,
@@ -25,6 +26,7 @@ from webapp.state import (
     login_gate,
     plain,
     session_job,
+    warm_workers,
 )
 
 TIPS = (
@@ -72,6 +74,11 @@ def analyse_with_progress(path: Path, exercise: str, *, name: str, sha: str, slo
         _cancelled(st.warning, "Analysis cancelled.", "Analyse again")
     except InputError as exc:
         st.error(plain(exc))
+    except WorkerDied:
+        widgets.LOG.exception("a worker died analysing %s", name)
+        st.error(f"The analysis of {plain(name)} stopped twice because a worker process of the server ended "
+                 "(out of memory?). Try again in a minute; if it keeps happening, report it with the clip.")
+        st.button("Try again", key="upload_died_retry", on_click=drop_session_jobs, args=(ANALYSIS_JOB,))
     except Exception as exc:  # noqa: BLE001 - a clip nobody foresaw: say so on the page, log the details
         widgets.LOG.exception("analysis of %s failed", name)
         st.error(f"formcheck could not analyse {plain(name)} ({type(exc).__name__}: {plain(exc)}). Try another recording of the set; "
@@ -133,6 +140,7 @@ def add_to_client(analysis: Any, path: Path, *, name: str, exercise: str) -> Non
 
 def page() -> None:
     st.title("Analyse a set")
+    warm_workers()  # while the visitor picks a clip: the workers are ready by the time it is dropped
     limit = st.get_option("server.maxUploadSize")
     intro = st.empty()  # the filming tips until a clip is in: then the result comes first (a phone's screen)
     options = exercise_options()

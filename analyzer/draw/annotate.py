@@ -30,12 +30,11 @@ import numpy as np
 from analyzer.draw.overlay import OverlayPlan, draw_overlay, overlay_plan
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pipeline import Analysis
-from analyzer.workers import ToParent, default_workers, drain, worker_pool
+from analyzer.workers import FrameCounter, default_workers, run_tasks
 
 Progress = Callable[[int, int], None]
 # Parallel render: a chunk shorter than this is not worth a process (start-up ~0.5 s).
 MIN_RENDER_CHUNK_FRAMES = 120
-PROGRESS_BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -178,34 +177,16 @@ def render_chunk(
     plan: OverlayPlan,
     out_part: Path,
     settings: EncodeSettings = EncodeSettings(),
-    progress_queue: object | None = None,
 ) -> Part:
     """Render the source frames with ``span[0] <= t_ms < span[1]`` into their own MP4 part.
 
-    Meant to run in a worker process (arguments and result are picklable). The part's
-    timestamps start at 0; :func:`concat_parts` puts them back at ``Part.start_ms`` while
-    copying packets. ``frames == 0``: nothing in the span, no file. ``progress_queue`` gets
-    a count every few frames.
+    Meant to run in a worker process (arguments and result are picklable; progress goes to the parent
+    through :mod:`analyzer.workers`). The part's timestamps start at 0; :func:`concat_parts` puts them
+    back at ``Part.start_ms`` while copying packets. ``frames == 0``: nothing in the span, no file.
     """
-    pending = {"n": 0}
-
-    def tick() -> None:
-        pending["n"] += 1
-        if pending["n"] == PROGRESS_BATCH:
-            progress_queue.put(pending["n"])  # type: ignore[union-attr]
-            pending["n"] = 0
-
-    part = _render(
-        Path(source),
-        span,
-        plan,
-        Path(out_part),
-        settings,
-        part=True,
-        tick=tick if progress_queue is not None else None,
-    )
-    if progress_queue is not None and pending["n"]:
-        progress_queue.put(pending["n"])  # type: ignore[attr-defined]
+    counter = FrameCounter()
+    part = _render(Path(source), span, plan, Path(out_part), settings, part=True, tick=counter.tick)
+    counter.flush()
     return part
 
 
@@ -302,27 +283,18 @@ def render_parallel(
     plan = overlay_plan(analysis)
     if not settings.threads:
         settings = replace(settings, threads=max(1, workers // len(spans)))
+
+    def on_frames(done: int) -> None:
+        if progress is not None:
+            progress(min(done, info.frame_count), max(info.frame_count, done))
+
     tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        # the workers die with this process and are terminated on an error or Ctrl-C (analyzer.workers)
-        with worker_pool(len(spans), progress=progress is not None) as (pool, q):
-            futures = [
-                pool.submit(render_chunk, source, span, plan, tmpdir / f"part{k:03d}.mp4", settings, ToParent() if q is not None else None)
-                for k, span in enumerate(spans)
-            ]
-            done = 0
-            while not all(f.done() for f in futures):
-                done += drain(q, timeout=0.2)
-                if progress is not None:
-                    progress(min(done, info.frame_count), max(info.frame_count, done))
-                for f in futures:
-                    if f.done() and f.exception() is not None:
-                        f.result()  # a worker's error ends the render at once
-            parts = [f.result() for f in futures]
-            pool.shutdown(wait=True)
-            done += drain(q, timeout=0) if q is not None else 0
-            if progress is not None:
-                progress(min(done, info.frame_count), max(info.frame_count, done))
+        parts = run_tasks(  # the warm pool in use, else workers of this render's own (analyzer.workers)
+            render_chunk,
+            [(source, span, plan, tmpdir / f"part{k:03d}.mp4", settings) for k, span in enumerate(spans)],
+            on_frames=on_frames,
+        )
         joined = tmpdir / "joined.mp4"
         concat_parts(parts, joined)
         os.replace(joined, out)

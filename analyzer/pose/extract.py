@@ -1,7 +1,8 @@
 """Video -> PoseTrack, split over worker processes.
 
-Inference is single-threaded, so a clip is cut into contiguous time chunks,
-one PoseLandmarker per worker process. Tracking restarts at each chunk start
+Inference is single-threaded, so a clip is cut into contiguous time chunks, each
+tracked by a PoseLandmarker of its own in a worker process (the app's warm ones, kept
+for its lifetime, else a pool for the run: analyzer.workers). Tracking restarts at each chunk start
 (the first frames of a chunk run the person detector again), so the merged
 track equals a serial run except within a few frames of the joins.
 :func:`extract_spans` looks at chosen stretches only, each tracked afresh
@@ -11,7 +12,6 @@ track equals a serial run except within a few frames of the joins.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +19,11 @@ from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pose.estimator import PoseEstimator, track_frames
 from analyzer.pose.model import model_path
 from analyzer.track import PoseTrack
-from analyzer.workers import default_workers, drain, report, worker_pool
+from analyzer.workers import Cancelled, FrameCounter, current_pool, default_workers, run_tasks
 
 # A worker costs ~1-2 s to start (import MediaPipe, load the model): chunks
 # shorter than this are not worth a process of their own.
 MIN_CHUNK_FRAMES = 150
-# Workers report progress in batches to keep the queue quiet.
-PROGRESS_BATCH = 10
 
 __all__ = [
     "Cancelled",
@@ -36,14 +34,11 @@ __all__ = [
     "extract_track",
     "plan_chunks",
     "plan_groups",
+    "prepare_worker",
 ]
 
 Progress = Callable[[int, int], None]
 Span = tuple[float, float]  # [start_ms, end_ms)
-
-
-class Cancelled(Exception):
-    """The caller asked to stop; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -136,17 +131,18 @@ def _track_chunk(
     options: ExtractOptions,
     size: tuple[int, int],
 ) -> PoseTrack:
-    """A worker process's share, reporting progress to the parent in batches."""
-    counter = {"n": 0}
-
-    def tick() -> None:
-        counter["n"] += 1
-        if counter["n"] % PROGRESS_BATCH == 0:
-            report(PROGRESS_BATCH)
-
-    track = _track_spans(path, spans, options, size, tick)
-    report(counter["n"] % PROGRESS_BATCH)
+    """A worker process's share, reporting progress to the parent in batches (ends when its run stops)."""
+    counter = FrameCounter()
+    track = _track_spans(path, spans, options, size, counter.tick)
+    counter.flush()
     return track
+
+
+def prepare_worker() -> None:
+    """A warm pool's start-up, done once per worker: import MediaPipe, check and load the shipped model
+    (each chunk still opens its own landmarker: one carries tracking state)."""
+    with _estimator(ExtractOptions()):
+        pass
 
 
 def extract_track(
@@ -202,9 +198,12 @@ def _extract(
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
 ) -> PoseTrack:
-    """Each task's spans in a process of its own, or in this one when there is a single task."""
+    """Each task's spans in a worker process of its own, or in this one when there is a single task and no
+    warm pool is in use (a warm worker costs nothing to start, and keeps the pose model out of this process)."""
     size = (info.width, info.height)
-    if len(tasks) == 1:
+    if progress is not None:
+        progress(0, total)  # at once: the page shows the work has begun before the first frame is done
+    if len(tasks) == 1 and current_pool() is None:
         track = _extract_serial(path, tasks[0], options, size, total, progress, should_cancel)
     else:
         track = _extract_parallel(path, tasks, options, size, total, progress, should_cancel)
@@ -244,26 +243,13 @@ def _extract_parallel(
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
 ) -> PoseTrack:
-    """Tasks over worker processes; on an error, a cancel or Ctrl-C the workers are terminated."""
-    with worker_pool(len(tasks)) as (pool, progress_queue):
-        futures: list[Future[PoseTrack]] = [
-            pool.submit(_track_chunk, path, spans, options, size) for spans in tasks
-        ]
-        done = 0
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            done += drain(progress_queue, timeout=0)
-            if progress is not None:
-                progress(min(done, total), max(total, done))
-            if should_cancel is not None and should_cancel():
-                raise Cancelled()
-            for f in finished:
-                f.result()  # re-raise a worker's error here, at once
-        parts = [f.result() for f in futures]
-        pool.shutdown(wait=True)  # the workers have flushed their last counts
-        done += drain(progress_queue, timeout=0)
+    """Tasks over worker processes (the warm pool in use, else this run's own)."""
+
+    def on_frames(done: int) -> None:
         if progress is not None:
             progress(min(done, total), max(total, done))
+
+    chunks = [(path, spans, options, size) for spans in tasks]
+    parts = run_tasks(_track_chunk, chunks, on_frames=on_frames, should_cancel=should_cancel)
     found = [p for p in parts if len(p)]
     return PoseTrack.concat(found) if found else PoseTrack.empty([], size=size)
