@@ -37,6 +37,13 @@ batch-cluster-test: $(STAMP)
 	FORMCHECK_CLUSTER_TEST=1 RAY_AUTH_MODE=token RAY_AUTH_TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_hex(32))') \
 		$(PY) -m pytest -q -p no:cacheprovider tests/test_batch_cluster.py
 
+# The live page's camera-to-overlay latency measured in headless Chromium (tests/browser/test_live_latency.py),
+# then the benchmark that prints it against the pose model's own time (bench/live_latency.py).
+.PHONY: live-latency-test
+live-latency-test: $(STAMP)
+	FORMCHECK_LATENCY_TEST=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_live_latency.py
+	$(PY) bench/live_latency.py
+
 model: $(STAMP)
 	$(PY) tools/build_pose_model.py --out analyzer/pose/models/pose_landmarker_full.task
 

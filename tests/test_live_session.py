@@ -196,10 +196,12 @@ def _live_page_with_the_camera_on() -> None:
 
     from tests.test_live_session import _PAGE
     from webapp import live
+    from webapp.latency import ServerTimings
 
     worker = SimpleNamespace(coach=_PAGE["coach"], state=None, error=None)
     camera = SimpleNamespace(state=SimpleNamespace(playing=True),
-                             video_processor=SimpleNamespace(set_exercise=lambda name: None, worker=worker))
+                             video_processor=SimpleNamespace(set_exercise=lambda name: None, worker=worker,
+                                                             timings=ServerTimings()))
     with mock.patch.object(live, "webrtc_streamer", lambda **kwargs: camera):
         live.page()
 

@@ -12,7 +12,9 @@ A Chromium on such a host also needs ``--allow-loopback-in-peer-connection``.
 The video frames are never queued: each frame is handed to a
 :class:`~analyzer.live.coach.LatestFrameWorker` (which only ever processes the newest)
 and returned at once with the latest result drawn on it, so the picture is
-always live and the overlay trails it by one processing time at most.
+always live and the overlay trails it by one processing time at most. How
+long it trails, as the user sees it, the browser measures (:mod:`webapp.latency`):
+from getting a camera frame to showing the frame that carries its result.
 
 A set is a session: START turns the camera on and the framing is told (one
 line, and the coloured border the overlay draws) until Start set; a countdown
@@ -27,6 +29,7 @@ import os
 import tempfile
 import time
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,7 @@ from analyzer.live.framing import first_problem
 from analyzer.pipeline import Analysis, InputError
 from analyzer.report import Severity
 from analyzer.store.library import Library, LibraryError, SessionInfo
+from webapp.latency import WHAT_IS_MEASURED, ServerTimings, StampBook, camera_to_overlay_readout, server_line
 from webapp.speech import speak
 from webapp.state import get_library, login_gate, plain, score_text
 
@@ -49,6 +53,7 @@ LOG = logging.getLogger(__name__)
 LOOPBACK_ENV = "FORMCHECK_ICE_LOOPBACK"
 NO_ICE_SERVERS: dict[str, Any] = {"iceServers": []}
 STATUS_REFRESH_S = 0.5
+VIDEO_CLOCK = 90_000  # RTP's video clock (Hz)
 # Below this many poses a second the coach misses the bottom of fast reps: the athlete is told.
 SLOW_FPS = 8.0
 WORKER_KEY = "live_worker"
@@ -74,6 +79,39 @@ def enable_loopback_ice() -> None:
     aioice.ice.get_host_addresses = host_addresses
 
 
+def newest_frames_only() -> None:
+    """Make aiortc's received video hand over only the newest decoded frame; idempotent.
+
+    aiortc queues every decoded frame (unbounded) until the track is read, and it is read once per frame sent
+    back. When processing a frame and encoding the answer take longer than a frame interval (a loaded machine),
+    that queue grows and the picture falls ever further behind (seen here: ten seconds). Frames decoded while
+    the previous one was in hand are skipped instead.
+
+    The frame sent back keeps the time of the frame it answers (streamlit-webrtc copies it), so each frame is
+    re-timed by when it is read: with its capture time, the skips and the processing's ups and downs look like
+    network jitter to the browser, whose jitter buffer then holds the returned video ever longer (seen here: the
+    picture ten seconds behind while the server kept up).
+    """
+    from aiortc.rtcrtpreceiver import RemoteStreamTrack
+
+    original = getattr(RemoteStreamTrack.recv, "__wrapped__", RemoteStreamTrack.recv)
+
+    async def newest(self: RemoteStreamTrack) -> Any:
+        frame = await original(self)
+        while self.kind == "video" and not self._queue.empty():
+            newer = self._queue.get_nowait()
+            if newer is None:  # the track's end: put back, for the next read to end on
+                self._queue.put_nowait(None)
+                break
+            frame = newer
+        if self.kind == "video":  # timed by when it is read: see the docstring
+            frame.pts, frame.time_base = int(time.monotonic() * VIDEO_CLOCK), Fraction(1, VIDEO_CLOCK)
+        return frame
+
+    newest.__wrapped__ = original  # type: ignore[attr-defined]
+    RemoteStreamTrack.recv = newest  # type: ignore[method-assign]
+
+
 def _new_worker(exercise: str) -> LatestFrameWorker:
     """A coach that shows the skeleton and checks the framing until Start set is pressed."""
     return LatestFrameWorker(LiveCoach(exercise, background_eval=True, wait_for_start=True))
@@ -89,6 +127,8 @@ class CoachProcessor(VideoProcessorBase):
     def __init__(self, exercise: str) -> None:
         self.exercise = exercise
         self.worker = _new_worker(exercise)
+        self.timings = ServerTimings()
+        self._stamps = StampBook()
         self._t0: float | None = None
 
     def set_exercise(self, exercise: str) -> None:
@@ -104,15 +144,26 @@ class CoachProcessor(VideoProcessorBase):
         now = frame.time if frame.time is not None else time.monotonic()
         if self._t0 is None:
             self._t0 = now
-        self.worker.submit(rgb, (now - self._t0) * 1000.0)
+        t_ms = (now - self._t0) * 1000.0
+        self._stamps.keep(t_ms, rgb)
+        self.worker.submit(rgb, t_ms)
         out = rgb.copy()  # the worker reads ``rgb``: draw on a copy
         state = self.worker.state
         if state is not None:
             draw_live(out, state)
+            self.timings.add(state, self.worker.processed)
+        self._stamps.put(out, rgb, state.t_ms if state is not None else None)  # for the page to read back
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
     def on_ended(self) -> None:
         self.worker.stop()
+
+
+@st.fragment(run_every=STATUS_REFRESH_S)
+def _server_timings(processor: CoachProcessor) -> None:
+    """The server's share of the latency, beside the browser's camera-to-overlay readout."""
+    with st.container(key="live_timings"):
+        st.caption(f"{server_line(processor.timings.summary())}  \n{WHAT_IS_MEASURED}")
 
 
 def _angle_words(name: str, value: float) -> str:
@@ -267,6 +318,7 @@ def page() -> None:
     """The live coaching page (called by the app's navigation)."""
     st.title("Live coaching")
     enable_loopback_ice()
+    newest_frames_only()
     known = exercises()
     st.caption(
         "Film yourself from the side with your whole body in view: START turns the camera on, "
@@ -297,8 +349,11 @@ def page() -> None:
             server_rtc_configuration=NO_ICE_SERVERS,
             media_stream_constraints={"video": True, "audio": False},
         )
+        camera_to_overlay_readout()
     processor = ctx.video_processor
     if ctx.state.playing and processor is not None:
+        with left:
+            _server_timings(processor)
         processor.set_exercise(exercise)
         st.session_state[WORKER_KEY] = processor.worker
         st.session_state.pop(SUMMARY_KEY, None)

@@ -98,6 +98,7 @@ class LiveState:
     key_angle: tuple[str, float] | None = None  # (series name, value)
     fps: float = 0.0
     latency_ms: float = 0.0  # from the frame's arrival to this result
+    model_ms: float = 0.0  # the pose model's own inference on this frame, within latency_ms
     dropped: int = 0  # stale frames skipped so far (set by LatestFrameWorker)
     phase: str = "running"  # "waiting" (for Start), "countdown", "running" or "paused"; see LiveCoach.start
     countdown: int | None = None  # whole seconds left, during the countdown
@@ -254,7 +255,9 @@ class LiveCoach:
         t_ms = max(float(t_ms), self._last_t + 1.0)  # tracks need strictly increasing times
         self._last_t = t_ms
         self._size = (int(rgb.shape[1]), int(rgb.shape[0]))
+        started = time.perf_counter()
         pose = self._estimator.process(rgb, t_ms)
+        model_ms = (time.perf_counter() - started) * 1000.0
         with self._lock:
             self._advance(t_ms)
             running = self._phase == "running"
@@ -277,7 +280,7 @@ class LiveCoach:
         self._done_times.append(done)
         while self._done_times and done - self._done_times[0] > FPS_WINDOW_S:
             self._done_times.popleft()
-        return replace(state, fps=self._fps(), latency_ms=(done - arrived) * 1000.0)
+        return replace(state, fps=self._fps(), latency_ms=(done - arrived) * 1000.0, model_ms=model_ms)
 
     def _state(self, t_ms: float, landmarks: np.ndarray | None, visibility: np.ndarray | None) -> LiveState:
         return LiveState(
@@ -824,9 +827,10 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
         name, value = state.key_angle
         _box_text(img, f"{key_angle_label(name)} {value:.0f} deg", (margin, top + round(40 * unit)),
                   0.9 * unit, _WHITE, max(1, round(2 * unit)))
-    perf = f"{state.fps:.0f} fps  {state.latency_ms:.0f} ms"
+    perf = f"{state.fps:.0f} fps  server {state.latency_ms:.0f} ms"  # the page shows camera-to-overlay
     (pw, _), _ = cv2.getTextSize(perf, cv2.FONT_HERSHEY_SIMPLEX, small, thick_small)
-    _box_text(img, perf, (w - pw - margin, margin + round(20 * unit)), small, _WHITE, thick_small)
+    # below the page's time stamps (webapp.latency: two strips 2/80 of the width high, top right)
+    _box_text(img, perf, (w - pw - margin, margin + round(20 * unit) + w // 20), small, _WHITE, thick_small)
     if state.cue_title:
         title_scale, cue_scale = 1.2 * unit, 0.65 * unit
         lines = _wrap(state.cue or "", w - 2 * margin, cue_scale, thick_small)[:3]
