@@ -142,3 +142,265 @@ def test_same_seed_same_clip(tmp_path: Path) -> None:
     bottom = max(truth_a["frames"], key=lambda f: f["errors"].get("butt_wink", 0.0))
     assert abs(standing["lumbar_flexion_deg"]) < 0.1 and abs(standing["thoracic_flexion_deg"]) < 0.1
     assert bottom["spine"]["lumbar_flexion_deg"] == pytest.approx(bottom["errors"]["butt_wink"], abs=0.1)
+
+
+def test_floor_timing_faults_set_the_rep_phases() -> None:
+    """Issue 20's time faults (bird dog's hold, leg raise's lowering) set one phase of the reps that carry them."""
+    from tools.synth.exercises import EXERCISES
+    from tools.synth.timeline import build
+
+    bird_dog, leg_raise = EXERCISES["bird_dog"], EXERCISES["leg_raise"]
+    tl = build(bird_dog, fps=10, reps=2, hold_s=0, tempo=1.0, errors={"bird_dog_hold": 0.8}, error_reps=[2])
+    assert [w.phases_s[1] for w in tl.reps] == [3.0, 0.8]
+    tl = build(leg_raise, fps=10, reps=1, hold_s=0, tempo=1.2, errors={"leg_raise_lowering": 0.4}, error_reps=None)
+    assert tl.reps[0].phases_s == pytest.approx((1.4 * 1.2, 0.4 * 1.2, 0.4))
+    hold = bird_dog.errors["bird_dog_hold"]
+    assert [hold.verdict(s) for s in (0.8, 2.0, 3.5)] == ["expected", "borderline", None]
+
+
+def _sagittal_angle(v: np.ndarray) -> float:
+    """Angle (deg) of a scene vector's (y, z) above the floor, toward -Y (the head's way lying down)."""
+    return float(np.degrees(np.arctan2(v[2], -v[1])))
+
+
+def test_floor_exercises_pose_their_faults_at_the_injected_size() -> None:
+    """Each floor exercise posed clean and faulty on one body: the fault measured on the posed body (landmarks,
+    bone heads, the spine's angles) is the magnitude injected."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from analyzer.landmarks import INDEX
+    from tools.synth.exercises import EXERCISES, PoseContext
+    from tools.synth.poser import Poser
+    from tools.synth.rig import Body
+    from tools.synth.truth import spine_angles
+
+    poser = Poser(Body({"gender": 0.4, "age": 0.7, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5}))
+    neutral = poser.skin({}).heads
+    i = poser.body.index
+
+    def mid(placed, name: str) -> np.ndarray:
+        return (placed.landmarks[INDEX[f"left_{name}"]] + placed.landmarks[INDEX[f"right_{name}"]]) / 2
+
+    def extension(placed) -> float:
+        s = spine_angles(placed.heads, neutral, i)
+        return -(s["lumbar_flexion_deg"] + s["thoracic_flexion_deg"])
+
+    measures = {
+        # seen from the front (the camera on +X): the line in the Y-Z plane, + with the hips below it
+        "hip_drop": lambda q: _sagittal_angle(mid(q, "shoulder") - mid(q, "hip"))
+        + _sagittal_angle(mid(q, "hip") - mid(q, "ankle")) * -1,
+        "arm_lean": lambda q: _sagittal_angle(mid(q, "shoulder") - mid(q, "wrist")) - 90.0,  # + hands ahead
+        "head_flexion": lambda q: -_sagittal_angle(mid(q, "eye") - q.heads[i["head"]]),  # lying on the back
+        "trunk_off_floor": lambda q: 180.0 - _sagittal_angle(mid(q, "shoulder") - mid(q, "hip")),
+        "hip_roll": lambda q: float(np.degrees(np.arctan2(*(q.heads[i["upperleg01.R"]] - q.heads[i["upperleg01.L"]])[[2, 0]]
+                                                          * np.array([1.0, -1.0])))),
+        "back_extension": extension,
+    }
+    # exercise, errors, depth p, measure, expected change from the clean pose (None: absolute value)
+    cases = [
+        ("side_plank", {"hips_dropping": 20.0}, 0.5, "hip_drop", 20.0),
+        ("pushup", {"hands_forward": 25.0}, 0.0, "arm_lean", 25.0),
+        ("pushup", {"hands_behind": 20.0}, 0.0, "arm_lean", -20.0),
+        ("crunch", {"neck_pull": 45.0}, 1.0, "head_flexion", 45.0),
+        ("crunch", {"sit_up": 70.0}, 1.0, "trunk_off_floor", None),
+        ("bird_dog", {"bird_dog_hips_rotate": 15.0}, 1.0, "hip_roll", 15.0),
+        ("bird_dog", {"bird_dog_back_sag": 15.0}, 1.0, "back_extension", 15.0),
+        ("leg_raise", {"leg_raise_back_arch": 15.0}, 0.0, "back_extension", 15.0),
+        ("superman", {"superman_over_arch": 20.0}, 1.0, "back_extension", 20.0),
+        ("cobra", {"cobra_over_arch": 20.0}, 1.0, "back_extension", 20.0),
+    ]
+    def pose(name: str, err: dict[str, float], p: float):
+        ctx = PoseContext(poser)
+        ctx.rep = 1
+        EXERCISES[name].make(ctx, 0.0, err)  # the clip's first frame fixes its contacts
+        return EXERCISES[name].make(ctx, p, err)
+
+    for name, errors, p, measure, change in cases:
+        assert {EXERCISES[name].errors[e].code for e in errors} <= set(EXERCISES[name].codes)
+        clean, faulty = pose(name, {}, p), pose(name, errors, p)
+        got = measures[measure](faulty) - (measures[measure](clean) if change is not None else 0.0)
+        want = change if change is not None else next(iter(errors.values()))
+        assert got == pytest.approx(want, abs=3.0), (name, errors, got)
+        for placed in (clean, faulty):  # on the floor, not in it
+            assert placed.vertices[:, 2].min() == pytest.approx(0.0, abs=0.02), name
+
+
+def test_bird_dog_alternates_sides() -> None:
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from tools.synth.exercises import EXERCISES, PoseContext
+    from tools.synth.poser import Poser
+    from tools.synth.rig import Body
+
+    poser = Poser(Body({"gender": 0.6, "age": 0.7, "muscle": 0.5, "weight": 0.4, "height": 0.6, "proportions": 0.5}))
+    ctx = PoseContext(poser)
+    reaching = []
+    for rep in (1, 2, 3):
+        ctx.rep = rep
+        heads = EXERCISES["bird_dog"].make(ctx, 1.0, {}).heads
+        wrist = {s: heads[poser.body.index[f"wrist.{s}"], 2] for s in ("L", "R")}
+        reaching.append(max(wrist, key=wrist.get))
+    assert reaching == ["L", "R", "L"]
+
+
+def test_standing_timing_faults_set_the_rep_phases() -> None:
+    """Issue 20's speed faults (burpee, toe touch, torso twist) and the jump's script set the reps' timing."""
+    from tools.synth.exercises import EXERCISES
+    from tools.synth.standing_exercises import _twist_angle
+
+    burpee, toe_touch, twist, jump = (EXERCISES[n] for n in ("burpee", "toe_touch", "torso_twist", "jump"))
+    assert sum(burpee.phases({"burpee_duration": 1.2}, 1.1)[:3]) == pytest.approx(1.2)
+    assert sum(burpee.phases({}, 1.0)[:3]) == pytest.approx(3.0)
+    down, pause, _, _ = toe_touch.phases({"toe_touch_quick_half": 0.25}, 0.9)
+    assert down + pause / 2 == pytest.approx(0.25)
+    assert toe_touch.phases({}, 1.0)[0] + toe_touch.phases({}, 1.0)[1] / 2 >= 1.2
+    for speed, errors, tempo in ((300.0, {"twist_speed": 300.0}, 1.1), (90.0 / 1.2, {}, 1.2)):
+        length = sum(twist.phases(errors, tempo)[:3])
+        p = np.linspace(0.0, 1.0, 20001)
+        turn = np.array([_twist_angle(x) for x in p])
+        assert np.abs(np.diff(turn)).max() / (length / (len(p) - 1)) == pytest.approx(speed, rel=0.01)
+        assert turn.max() == pytest.approx(45.0) and turn.min() == pytest.approx(-45.0)
+    # a stiffer landing stops the body sooner; the rep's middle is the landing's deepest point
+    assert jump.phases({"landing_bend": 10.0}, 1.0)[0] < jump.phases({}, 1.0)[0]
+    faults = (("burpee", "burpee_duration"), ("jump", "landing_bend"), ("torso_twist", "twist_speed"))
+    verdicts = {n: EXERCISES[e].errors[n].verdict for e, n in faults}
+    assert [verdicts["burpee_duration"](s) for s in (1.0, 2.0, 3.2)] == ["expected", "borderline", None]
+    assert [verdicts["landing_bend"](b) for b in (12.0, 30.0, 55.0)] == ["expected", "borderline", None]
+    assert [verdicts["twist_speed"](v) for v in (320.0, 200.0, 80.0)] == ["expected", "borderline", None]
+
+
+def test_standing_exercises_pose_their_faults_at_the_injected_size() -> None:
+    """Each standing or mixed exercise posed clean and faulty on one body: the fault measured on the posed body
+    (landmarks, bone heads, the spine's angles) is the magnitude injected; feet, hands and bench where they belong."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from analyzer.landmarks import INDEX
+    from tools.synth.exercises import EXERCISES, PoseContext
+    from tools.synth.kinematics import angle_deg
+    from tools.synth.poser import Poser
+    from tools.synth.rig import Body
+    from tools.synth.truth import body_angles, spine_angles
+
+    poser = Poser(Body({"gender": 0.3, "age": 0.75, "muscle": 0.6, "weight": 0.4, "height": 0.6, "proportions": 0.5}))
+    neutral = poser.skin({}).heads
+    i = poser.body.index
+
+    def flexion(placed) -> float:
+        s = spine_angles(placed.heads, neutral, i)
+        return s["lumbar_flexion_deg"] + s["thoracic_flexion_deg"]
+
+    def mid(placed, name: str) -> np.ndarray:
+        return (placed.landmarks[INDEX[f"left_{name}"]] + placed.landmarks[INDEX[f"right_{name}"]]) / 2
+
+    def trunk_rise(placed) -> float:  # the hip-shoulder line above horizontal, facing -Y
+        return _sagittal_angle(mid(placed, "shoulder") - mid(placed, "hip"))
+
+    def knee_bend(placed) -> float:
+        return 180.0 - angle_deg(*(placed.heads[i[b]] for b in ("upperleg01.L", "lowerleg01.L", "foot.L")))
+
+    jump_bottom = {}
+    for errors in ({}, {"landing_bend": 15.0}):
+        down, hold, up, _ = EXERCISES["jump"].phases(errors, 1.0)
+        jump_bottom[bool(errors)] = (down + hold / 2) / (down + hold + up)
+    measures = {
+        "flexion": flexion,
+        "trunk_rise": trunk_rise,
+        "line_ankle": lambda q: -body_angles(q.landmarks)["hip_line_ankle_deg"],  # + hips below the line
+        "line_knee": lambda q: -body_angles(q.landmarks)["hip_line_knee_deg"],
+        "knee_bend": knee_bend,
+    }
+    # exercise, errors, depth p (clean, faulty), measure, expected change from the clean pose (None: absolute)
+    cases = [
+        ("overhead_press", {"press_back_arch": 20.0}, (1.0, 1.0), "flexion", -20.0),
+        ("bent_over_row", {"row_rounded_back": 25.0}, (0.5, 0.5), "flexion", 25.0),
+        ("bent_over_row", {"row_torso_swing": 15.0}, (1.0, 1.0), "trunk_rise", 15.0),
+        ("burpee", {"burpee_hip_sag": 15.0}, (1.0, 1.0), "line_ankle", 15.0),
+        ("back_extension", {"back_ext_over_arch": 15.0}, (1.0, 1.0), "line_knee", 15.0),
+        ("jump", {"landing_bend": 15.0}, (jump_bottom[False], jump_bottom[True]), "knee_bend", None),
+        ("toe_touch", {}, (0.0, 1.0), "flexion", 50.0),  # no fault: the fold itself (its fault is the tempo)
+    ]
+    def pose(exercise, err: dict[str, float], p: float):
+        ctx = PoseContext(poser)
+        exercise.make(ctx, 0.0, err)  # the clip's first frame fixes its contacts
+        return exercise.make(ctx, p, err), ctx
+
+    for name, errors, (p_clean, p_faulty), measure, change in cases:
+        exercise = EXERCISES[name]
+        assert {exercise.errors[e].code for e in errors} <= set(exercise.codes)
+        (clean, _), (faulty, ctx) = pose(exercise, {}, p_clean), pose(exercise, errors, p_faulty)
+        got = measures[measure](faulty) - (measures[measure](clean) if change is not None else 0.0)
+        want = change if change is not None else next(iter(errors.values()))
+        assert got == pytest.approx(want, abs=3.0), (name, errors, got)
+        if name == "jump":
+            assert knee_bend(clean) == pytest.approx(55.0, abs=1.0)  # a soft landing
+        elif name == "back_extension":  # on the pad, the pad on its frame, the hanging head off the floor
+            pad = exercise.props(ctx)[0][0]
+            front = np.array([0.0, -np.sqrt(0.5), -np.sqrt(0.5)])
+            hip = (faulty.heads[i["upperleg01.L"]] + faulty.heads[i["upperleg01.R"]]) / 2
+            assert (pad - hip) @ front == pytest.approx(0.0, abs=0.25)
+            thighs = [k for k, b in enumerate(poser.body.part_of_vertex) if poser.body.bones[b].startswith("upperleg")]
+            gap = ((pad - hip) @ front).min() - ((faulty.vertices[thighs] - hip) @ front).max()
+            assert abs(gap) < 0.02
+            assert exercise.make(ctx, 0.0, {}).vertices[:, 2].min() > 0.1
+        elif name == "toe_touch":  # folded past horizontal: the shoulders below the hips, the hands at the toes
+            assert mid(faulty, "shoulder")[2] < mid(faulty, "hip")[2] - 0.1
+            assert poser.lowest(faulty, "hands") == pytest.approx(0.0, abs=0.03)
+        elif name == "burpee":  # the plank: hands and toes on the floor
+            for placed in (clean, faulty):
+                assert poser.lowest(placed, "feet") == pytest.approx(0.0, abs=0.01)
+                assert poser.lowest(placed, "hands") == pytest.approx(0.0, abs=0.03)
+        else:
+            for placed in (clean, faulty):  # standing on the floor, not in it
+                assert poser.lowest(placed, "feet") == pytest.approx(0.0, abs=0.01), name
+
+
+def test_jump_flies_ballistically() -> None:
+    """Between take-off and touchdown the body rises and falls under gravity alone."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from tools.synth.exercises import EXERCISES, PoseContext
+    from tools.synth.poser import Poser
+    from tools.synth.rig import Body
+    from tools.synth.standing_exercises import GRAVITY, _jump_times
+
+    poser = Poser(Body({"gender": 0.7, "age": 0.7, "muscle": 0.6, "weight": 0.5, "height": 0.5, "proportions": 0.5}))
+    ctx = PoseContext(poser)
+    times = _jump_times(55.0)
+    total = sum(times.values())
+    takeoff = times["still"] + times["dip"] + times["push"]
+    dt = times["flight"] / 4
+    heights = [EXERCISES["jump"].make(ctx, (takeoff + k * dt) / total, {}).heads[0, 2] for k in range(1, 4)]
+    assert (heights[0] - 2 * heights[1] + heights[2]) / dt**2 == pytest.approx(-GRAVITY, rel=0.02)
+    assert poser.lowest(EXERCISES["jump"].make(ctx, (takeoff + 2 * dt) / total, {}), "feet") > 0.15
+
+
+def test_standing_clips_render_with_truth(tmp_path: Path) -> None:
+    """A few frames of the exercises that need more than bends: the bench prop (drawn, in the depth), the scripted
+    jump (its rep's middle is the landing's deepest point), the twist's timing; the truth says what to find."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("tools.synth.raster", reason="PyOpenGL with OSMesa (libosmesa6) is not installed")
+    from analyzer.landmarks import INDEX
+    from tools.synth.render import generate
+    from tools.synth.spec import ClipSpec
+    from tools.synth.standing_exercises import TWIST_LENGTH
+
+    def truth(exercise: str, errors: dict[str, float], fps: float = 6.0) -> dict:
+        spec = ClipSpec(exercise=exercise, errors=errors, reps=1, seed=81, fps=fps, width=96, height=72, tempo=1.0)
+        return json.loads(generate(spec, tmp_path / f"{exercise}.mp4").truth.read_text())
+
+    bench = truth("back_extension", {"back_ext_over_arch": 20.0})
+    assert bench["expected_findings"] == ["back_extension.over_arch"]
+    peak = bench["reps"][0]["at_error_peak"]["back_ext_over_arch"]
+    assert -peak["measured"]["hip_line_knee_deg"] == pytest.approx(peak["weighted_deg"], abs=3.0)
+    near = [INDEX[f"left_{j}"] for j in ("shoulder", "hip", "knee", "ankle")]  # the side facing the camera
+    assert all(f["visible"][k] for f in bench["frames"] for k in near)  # the bench, below the legs, hides none
+
+    jump = truth("jump", {"landing_bend": 12.0}, fps=12.0)
+    assert jump["expected_findings"] == ["jump.stiff_landing"] and jump["errors"] == {"landing_bend": 12.0}
+    assert 180.0 - jump["reps"][0]["measured"]["knee_angle_deg"] < 15.0  # landmarks read a little less than bones
+
+    twist = truth("torso_twist", {"twist_speed": 300.0})
+    rep = twist["reps"][0]
+    assert (rep["end_ms"] - rep["start_ms"]) / 1000.0 == pytest.approx(TWIST_LENGTH / 300.0, abs=0.002)
+    assert twist["expected_findings"] == ["torso_twist.too_fast"] and twist["error_units"] == {"twist_speed": "deg/s"}

@@ -8,4 +8,5 @@ dependencies (torch, anny, PyOpenGL with OSMesa) live in the optional
 or its tests imports this package.
 """
 
-GENERATOR_VERSION = "1.1"
+# 1.2: the issue-20 exercises; truth files gain reps[].phases_s and error_units (speed faults)
+GENERATOR_VERSION = "1.2"

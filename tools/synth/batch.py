@@ -30,6 +30,24 @@ LADDERS: dict[str, dict[str, tuple[float, ...]]] = {
     "glute_bridge": {"hyperextension": (10, 20, 30)},
     "pushup": {"hip_sag": (8, 15, 25), "piking": (8, 15, 25)},
 }
+LADDERS.update({  # issue 20's standing and mixed exercises; durations (s) and speeds (deg/s) are in their units
+    "overhead_press": {"press_back_arch": (10, 20, 30)},
+    "bent_over_row": {"row_rounded_back": (15, 25, 40), "row_torso_swing": (8, 15, 25)},
+    "burpee": {"burpee_hip_sag": (8, 15, 25), "burpee_duration": (2.0, 1.2, 0.9)},
+    "jump": {"landing_bend": (30, 15, 8)},
+    "torso_twist": {"twist_speed": (180, 300, 450)},
+    "toe_touch": {"toe_touch_quick_half": (0.6, 0.25, 0.15)},
+    "back_extension": {"back_ext_over_arch": (8, 15, 25)},
+})
+LADDERS.update({  # issue 20's floor exercises (durations in s: shorter is worse)
+    "side_plank": {"hips_dropping": (8, 15, 25)},
+    "crunch": {"neck_pull": (25, 45, 60), "sit_up": (50, 70, 85)},
+    "bird_dog": {"bird_dog_hips_rotate": (8, 15, 25), "bird_dog_back_sag": (8, 15, 25), "bird_dog_hold": (2.0, 1.0, 0.6)},
+    "leg_raise": {"leg_raise_back_arch": (8, 15, 25), "leg_raise_lowering": (1.2, 0.5, 0.3)},
+    "superman": {"superman_over_arch": (10, 20, 30)},
+    "cobra": {"cobra_over_arch": (10, 20, 30)},
+})
+LADDERS["pushup"].update({"hands_forward": (12, 25, 35), "hands_behind": (10, 20, 30)})
 SIZES = ((640, 480), (480, 640), (640, 480), (960, 540))
 CLEAN_SHARE = 0.3  # clean clips, for the false-alarm side of the confusion
 
@@ -59,7 +77,7 @@ def make_specs(n: int, seed: int) -> list[dict]:
             noise=round(float(rng.choice([0.0, 0.0, 2.0, 4.0])), 1),
             blur=round(float(rng.choice([0.0, 0.0, 0.6, 1.2])), 1),
         )
-        name = f"{k:03d}_{exercise}_{error if magnitude else 'clean'}_{int(magnitude)}_yaw{int(spec.yaw_deg)}"
+        name = f"{k:03d}_{exercise}_{error if magnitude else 'clean'}_{magnitude:g}_yaw{int(spec.yaw_deg)}"
         specs.append({"name": name, **spec.to_json()})
     return specs
 

@@ -1,4 +1,7 @@
-"""The five exercises: a pose for every depth ``p`` (0 = start, 1 = the working end) and their errors.
+"""The exercises: a pose for every depth ``p`` (0 = start, 1 = the working end) and their errors.
+
+The first five are here; the others in ``floor_exercises.py`` and ``standing_exercises.py``, which build
+on the helpers below and are registered at the end.
 
 Each error is a magnitude in degrees applied to named bones, weighted by an
 envelope ``w`` in [0, 1] that the timeline computes (butt wink only near the
@@ -42,8 +45,17 @@ class ErrorDef:
 
     name: str
     code: str
-    clear_deg: float
+    clear_deg: float  # in ``unit``; the name stays for the degree errors that came first
     doc: str
+    unit: str = "deg"  # "deg" bends bones; "s" or "deg/s" set a rep's timing (Exercise.timing)
+    clean: float = 0.0  # the fault-free value: a clear value below it means smaller is worse (a duration)
+
+    def verdict(self, magnitude: float) -> str | None:
+        """"expected" at or past the clear magnitude, "borderline" between it and the fault-free value."""
+        worse = magnitude - self.clean if self.clear_deg >= self.clean else self.clean - magnitude
+        if worse <= 0:  # the other way (an arched back, a slower rep) is not this fault
+            return None
+        return "expected" if worse >= abs(self.clear_deg - self.clean) else "borderline"
 
 
 @dataclass
@@ -56,6 +68,22 @@ class Exercise:
     make: Callable[[PoseContext, float, dict[str, float]], Placed]
     # Error weight in [0, 1] from the depth and whether the body is on its way back up.
     envelope: dict[str, Callable[[float, bool], float]] = field(default_factory=dict)
+    # A rep's (down, pause, up, pause) in s from its error magnitudes and the tempo (speed faults); None: rep_s.
+    timing: Callable[[dict[str, float], float], tuple[float, float, float, float]] | None = None
+    # True: ``p`` runs linearly from 0 to 1 over the whole rep and ``make`` scripts the motion (a jump's flight).
+    scripted: bool = False
+    # Static scene meshes (vertices, faces, colours) once the clip is posed: a bench, a pad.
+    props: Callable[[PoseContext], list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None = None
+    # The pose turns the body's front this far toward the yaw-0 camera (a side plank faces it: 90), so the
+    # view formcheck should see is |yaw| off this, not off the side.
+    turned_deg: float = 0.0
+
+    def phases(self, errors: dict[str, float], tempo: float) -> tuple[float, float, float, float]:
+        """One rep's (down, pause at the end, up, pause at the start) in seconds."""
+        if self.timing is not None:
+            return self.timing(errors, tempo)
+        down, pause_end, up, pause_start = (s * tempo for s in self.rep_s)
+        return down, pause_end, up, pause_start
 
 
 class PoseContext:
@@ -65,6 +93,8 @@ class PoseContext:
         self.poser = poser
         self.pitch: float | None = None
         self.anchor: np.ndarray | None = None
+        self.cache: dict = {}  # anything else solved once per clip (key poses, a bench's place)
+        self.rep: int | None = None  # the frame's rep (render.py sets it): sides that alternate rep by rep
 
 
 # --------------------------------------------------------------------------- helpers
@@ -223,7 +253,10 @@ def _pushup(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     dev = err.get("hip_sag", 0.0) - err.get("piking", 0.0)
     i = poser.body.index
     wrist_z = 0.035
-    top = poser.upper_arm + poser.forearm + wrist_z
+    # Hand placement: the straight arm's lean at the top beyond the clean one (hands 3 cm ahead), + ahead.
+    lean = math.radians(err.get("hands_forward", 0.0) - err.get("hands_behind", 0.0))
+    reach = poser.upper_arm + poser.forearm
+    top = reach * math.cos(lean) + wrist_z
     target = lerp(top, 0.24, p)
 
     def make(pitch: float) -> Rotations:
@@ -241,7 +274,7 @@ def _pushup(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     placed, ctx.pitch = poser.solve_pitch(make, ctx.pitch or 70.0, gap, lever=1.35)
     placed = toes_down(placed)
     if ctx.anchor is None:  # hands go where the shoulders are at the top, fixed for the clip
-        ctx.anchor = placed.heads[i["upperarm01.L"], 1:] + np.array([-0.03, 0.0])
+        ctx.anchor = placed.heads[i["upperarm01.L"], 1:] + np.array([-0.03 - reach * math.sin(lean), 0.0])
     shoulder = placed.heads[i["upperarm01.L"], 1:]
     hand = np.array([ctx.anchor[0], wrist_z])
     elbow = two_link(shoulder, hand, poser.upper_arm, poser.forearm, bend=1.0)
@@ -365,7 +398,19 @@ EXERCISES: dict[str, Exercise] = {
                                 "trunk-leg angle opening below straight (deg), whole set"),
             "piking": ErrorDef("piking", "pushup.piking", 12.0,
                                "trunk-leg angle closing above straight (deg), whole set"),
+            "hands_forward": ErrorDef("hands_forward", "pushup.hands_forward", 25.0,
+                                      "straight arm's lean at the top, hands ahead of the shoulders (deg)"),
+            "hands_behind": ErrorDef("hands_behind", "pushup.hands_behind", 20.0,
+                                     "straight arm's lean at the top, hands behind the shoulders (deg)"),
         },
-        codes=("pushup.hip_sag", "pushup.piking"), rep_s=(1.2, 0.2, 1.0, 0.5), make=_pushup,
+        codes=("pushup.hip_sag", "pushup.piking", "pushup.hands_forward", "pushup.hands_behind"),
+        rep_s=(1.2, 0.2, 1.0, 0.5), make=_pushup,
     ),
 }
+
+# The other exercises live in modules of their own (they import the helpers above).
+from tools.synth.floor_exercises import FLOOR_EXERCISES  # noqa: E402
+from tools.synth.standing_exercises import STANDING_EXERCISES  # noqa: E402
+
+EXERCISES.update(STANDING_EXERCISES)
+EXERCISES.update(FLOOR_EXERCISES)

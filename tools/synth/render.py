@@ -54,10 +54,12 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
     neutral_heads = poser.skin({}).heads
     poses: list[Placed] = []
     for ft in timeline.frames:
+        ctx.rep = ft.rep
         placed = exercise.make(ctx, ft.p, ft.errors)
         poses.append(Placed(placed.vertices.astype(np.float32), placed.heads, placed.landmarks))
-    lo = np.min([p.vertices.min(axis=0) for p in poses], axis=0)
-    hi = np.max([p.vertices.max(axis=0) for p in poses], axis=0)
+    props = exercise.props(ctx) if exercise.props else []  # a bench or a pad, in the picture and the depth
+    lo = np.min([p.vertices.min(axis=0) for p in poses] + [v.min(axis=0) for v, _, _ in props], axis=0)
+    hi = np.max([p.vertices.max(axis=0) for p in poses] + [v.max(axis=0) for v, _, _ in props], axis=0)
     camera = place(lo, hi, spec.yaw_deg, spec.side, spec.camera_height_m, spec.width, spec.height,
                    spec.fov_y_deg, spec.fill)
 
@@ -70,7 +72,7 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
         with Renderer(spec.width, spec.height) as renderer:
             for ft, placed in zip(timeline.frames, poses):
                 rgb, depth = renderer.draw(placed.vertices, body.faces, colours, camera.view, camera.projection,
-                                           Lighting(**spec.lighting), Room(**spec.room))
+                                           Lighting(**spec.lighting), Room(**spec.room), props)
                 rgb = degrade(rgb, spec.blur, spec.noise, rng)
                 first = rgb if first is None else first
                 if writer:
@@ -85,7 +87,7 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
         if writer:
             writer.close()
 
-    view = {"kind": view_kind(spec.yaw_deg), "yaw_deg": spec.yaw_deg, "side": spec.side,
+    view = {"kind": view_kind(abs(abs(spec.yaw_deg) - exercise.turned_deg)), "yaw_deg": spec.yaw_deg, "side": spec.side,
             "camera_eye_m": np.round(camera.eye, 3).tolist(), "camera_target_m": np.round(camera.target, 3).tolist(),
             "fov_y_deg": spec.fov_y_deg}
     video = {"file": out.name, "fps": spec.fps, "width": spec.width, "height": spec.height,
@@ -113,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--out", type=Path, required=True, help="output .mp4 (or directory with --spec list)")
     for ex in EXERCISES.values():  # error names are unique across exercises
         for name, err in ex.errors.items():
-            flag = "--" + name.replace("_", "-") + "-deg"
+            flag = "--" + name.replace("_", "-") + {"deg": "-deg", "s": "-s", "deg/s": "-deg-per-s"}[err.unit]
             ap.add_argument(flag, type=float, default=0.0, dest=name, help=f"{ex.name}: {err.doc}")
     ap.add_argument("--error-reps", type=lambda s: [int(x) for x in s.split(",")], default=None,
                     help="comma list of 1-based reps that carry the error (default: all)")

@@ -16,6 +16,10 @@ from tools.synth.exercises import EXERCISES
 # Camera heights (m) that film the exercise the way people do: standing lifts
 # from hip height, floor work from low down.
 _CAMERA_HEIGHT = {"deadlift": 0.9, "squat": 0.9, "plank": 0.45, "glute_bridge": 0.55, "pushup": 0.5}
+_CAMERA_HEIGHT.update({"overhead_press": 1.0, "bent_over_row": 0.9, "burpee": 0.7, "jump": 1.0, "torso_twist": 1.0,
+                       "toe_touch": 0.9, "back_extension": 0.8})  # issue 20's standing and mixed exercises
+_CAMERA_HEIGHT.update({"side_plank": 0.45, "crunch": 0.5, "bird_dog": 0.55, "leg_raise": 0.5, "superman": 0.4,
+                       "cobra": 0.45})  # issue 20's floor exercises
 
 
 @dataclass

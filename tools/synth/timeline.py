@@ -1,7 +1,9 @@
 """When things happen in a clip: per frame the depth ``p`` of the movement, the rep, and the error weights.
 
 A rep goes down (min-jerk), pauses at the working end, comes back up and
-pauses at the start; the clip opens and closes still.  In holds (plank)
+pauses at the start; the clip opens and closes still.  Speed faults set a
+rep's own phase durations (``Exercise.timing``); scripted exercises (a jump)
+get ``p`` as the rep's elapsed time fraction and script the motion themselves.  In holds (plank)
 ``p`` is the breath instead (0 out, 1 in), so the body is never frozen.  Reps are 1-based as in formcheck's report.
 """
 
@@ -24,6 +26,7 @@ class RepWindow:
     start_ms: float
     bottom_ms: float  # middle of the pause at the working end (squat bottom, bridge top)
     end_ms: float
+    phases_s: tuple[float, float, float] = (0.0, 0.0, 0.0)  # down, pause at the end, up (this rep's own timing)
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,17 @@ def build(
         duration = hold_s
         windows: list[RepWindow] = []
     else:
-        down, pause_end, up, pause_start = (s * tempo for s in exercise.rep_s)
         windows = []
         t = LEAD_IN_S
+        pause_start = 0.0
         for i in range(1, reps + 1):
+            # speed faults (Exercise.timing) change the timing of the reps that carry them
+            faulty = error_reps is None or i in error_reps
+            down, pause_end, up, pause_start = exercise.phases(errors if faulty else {}, tempo)
             start = t
             bottom = start + down + pause_end / 2
             end = start + down + pause_end + up
-            windows.append(RepWindow(i, start * 1000, bottom * 1000, end * 1000))
+            windows.append(RepWindow(i, start * 1000, bottom * 1000, end * 1000, (down, pause_end, up)))
             t = end + pause_start
         duration = t - pause_start + LEAD_OUT_S
     n = round(duration * fps)
@@ -75,14 +81,16 @@ def build(
 
 
 def _depth(exercise: Exercise, windows: list[RepWindow], t_s: float, tempo: float) -> tuple[float, int | None, bool]:
-    """Depth, rep and whether the body is on its way back to the start."""
+    """Depth, rep and whether the body is on its way back to the start (scripted reps: the rep's time fraction)."""
     if exercise.kind == "hold":  # holds breathe: p is the breath, 0 = out, 1 = in
         return 0.5 - 0.5 * math.cos(2.0 * math.pi * t_s / (BREATH_S * tempo)), None, False
-    down, pause_end, up, _ = (s * tempo for s in exercise.rep_s)
     for w in windows:
         start, end = w.start_ms / 1000, w.end_ms / 1000
+        down, pause_end, up = w.phases_s
         if start <= t_s < end:
             u = t_s - start
+            if exercise.scripted:
+                return u / (end - start), w.index, u >= down + pause_end
             if u < down:
                 return min_jerk(u / down), w.index, False
             if u < down + pause_end:

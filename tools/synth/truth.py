@@ -24,7 +24,8 @@ from tools.synth.timeline import Timeline
 
 OCCLUSION_TOLERANCE_M = 0.12  # a joint centre lies this deep under the skin at most
 # Where a straight shoulder-hip-ankle (or -knee) line is the target, so its signed deviation means something.
-FLOOR_EXERCISES = ("plank", "pushup", "glute_bridge")
+# (the burpee's plank, the body line on the pad; a side plank's line bends sideways, toward the floor all the same)
+FLOOR_EXERCISES = ("plank", "pushup", "glute_bridge", "burpee", "back_extension", "side_plank")
 
 
 @dataclass
@@ -59,10 +60,9 @@ class TruthBuilder:
             hold = None
         expected, borderline = set(), set()
         for name, magnitude in errors.items():
-            if magnitude <= 0:  # the other way (an arched back, an anterior tilt) is not this fault
-                continue
-            code = ex.errors[name].code
-            (expected if magnitude >= ex.errors[name].clear_deg else borderline).add(code)
+            verdict = ex.errors[name].verdict(magnitude)  # None: the other way (an arched back) is not this fault
+            if verdict:
+                (expected if verdict == "expected" else borderline).add(ex.errors[name].code)
         absent = [c for c in ex.codes if c not in expected and c not in borderline]
         return {
             "generator": generator,
@@ -76,7 +76,8 @@ class TruthBuilder:
             "expected_findings": sorted(expected),
             "absent_findings": sorted(absent),
             "borderline_findings": sorted(borderline),
-            "clear_magnitudes_deg": {e.code: e.clear_deg for e in ex.errors.values()},
+            "clear_magnitudes_deg": {e.code: e.clear_deg for e in ex.errors.values()},  # in each error's unit
+            "error_units": {e.name: e.unit for e in ex.errors.values()},
             "spec": spec,
             "landmark_names": list(LANDMARK_NAMES),
             "frames": [
@@ -106,7 +107,9 @@ class TruthBuilder:
             "bottom_ms": round(window.bottom_ms, 1),
             "end_ms": round(window.end_ms, 1),
             "errors": rep_errors,
-            "expected_findings": sorted(ex.errors[k].code for k, v in rep_errors.items() if v >= ex.errors[k].clear_deg),
+            "expected_findings": sorted(ex.errors[k].code for k, v in rep_errors.items()
+                                        if ex.errors[k].verdict(v) == "expected"),
+            "phases_s": [round(s, 3) for s in window.phases_s],  # down, pause at the end, up
             "measured": self._measure([bottom]) if bottom else {},
             "at_error_peak": {name: self._peak(inside, name) for name in rep_errors if inside},
         }

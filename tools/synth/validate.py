@@ -23,7 +23,7 @@ import numpy as np
 
 from analyzer.landmarks import INDEX, LANDMARK_NAMES
 
-MODEL = Path(__file__).resolve().parents[2] / "analyzer" / "models" / "pose_landmarker_full.task"
+MODEL = Path(__file__).resolve().parents[2] / "analyzer" / "pose" / "models" / "pose_landmarker_full.task"
 # Joints that matter to the rules (the face and hands are reported but not judged).
 CORE_JOINTS = tuple(f"{s}_{j}" for j in ("shoulder", "hip", "knee", "ankle", "elbow", "wrist") for s in ("left", "right"))
 BAD_MEDIAN = 0.15  # median core-joint error (torso lengths) above which a clip is flagged
