@@ -63,9 +63,13 @@ def looks_like(features: Features) -> float:
     Real planks move the shoulders by up to ~0.18 leg lengths (5th to 95th
     percentile: breathing, settling, landmark jitter; measured on the real
     clips); a push-up moves them by 0.4 and more. Face down the two shoulders
-    are level from any view; one standing above the other is a side plank.
+    are level from any view; one standing above the other is a side plank. The legs hold still too (their
+    angle moves 1-15 deg over the real planks' holds; a leg raise sweeps them through 80, lying on the back
+    with the arms out, which can pass for face down).
     """
-    still = 1.0 - ramp(spread(features, "shoulder_height"), 0.22, 0.35)
+    still = (1.0 - ramp(spread(features, "shoulder_height"), 0.22, 0.35)) * (
+        1.0 - ramp(spread(features, "leg_incline_deg"), 30.0, 50.0)
+    )
     return still * (1.0 - ramp(typical(features, "shoulders_stacked"), 0.3, 0.5))
 
 

@@ -51,11 +51,13 @@ THRESHOLDS = {
 def looks_like(features: Features) -> float:
     """Face down, the shoulders going up and down by the elbows bending (a plank's shoulders
     move by up to ~0.18 leg lengths, a push-up's by 0.4 and more: see rules/plank.py), the hips going
-    with them (a cobra's stay on the floor)."""
+    with them (a cobra's stay on the floor), the legs staying back (their angle moves 20-38 deg over the
+    real push-up sets; a burpee's jump in and out of the plank sweeps them through 80)."""
     return (
         ramp(spread(features, "shoulder_height"), 0.22, 0.35)
         * ramp(spread(features, "elbow_deg"), 25.0, 50.0)
         * ramp(hips_share(features), 0.15, 0.35)
+        * (1.0 - ramp(spread(features, "leg_incline_deg"), 50.0, 65.0))
     )
 
 
