@@ -68,7 +68,7 @@ def on_all_fours(features: Features) -> np.ndarray:
     straight), kneeling upright (trunk vertical) and lying on the back are not."""
     return (
         (features["kneeling_thigh_deg"] < 35.0)
-        & (features["knee_min_deg"] < 130.0)
+        & ((features["knee_min_deg"] < 130.0) | (features["knee_min_3d_deg"] < 130.0))  # from behind: 3D only
         & (features["trunk_incline_deg"] > 30.0)
         & ~(features["face_up"] >= 0.3)
     )

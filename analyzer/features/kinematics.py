@@ -210,6 +210,12 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
             joint_angle(*(xy[:, INDEX[f"left_{j}"]] for j in ("hip", "knee", "ankle"))),
             joint_angle(*(xy[:, INDEX[f"right_{j}"]] for j in ("hip", "knee", "ankle"))),
         ),
+        # the same in 3D (world landmarks): a knee bent toward or away from the camera, as kneeling seen from
+        # behind or the front, reads nearly straight in the picture
+        "knee_min_3d_deg": np.fmin(
+            joint_angle(*(world[:, INDEX[f"left_{j}"]] for j in ("hip", "knee", "ankle"))),
+            joint_angle(*(world[:, INDEX[f"right_{j}"]] for j in ("hip", "knee", "ankle"))),
+        ),
         # the straight arm's lean from vertical, + with the wrists ahead of the shoulders (toward the
         # head in a push-up), - behind them: 0 with the hands right under the shoulders
         "hands_ahead_deg": inclination_from_vertical(p["wrist"], p["shoulder"])
