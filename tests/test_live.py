@@ -216,3 +216,15 @@ def test_overlay_draws_counter_cue_and_skeleton() -> None:
     assert changed[:80].any() and changed[-80:].any(), "counter at the top, cue at the bottom"
     red = (out[..., 0] > 200) & (out[..., 1] < 60) & (out[..., 2] < 60)
     assert red.any(), "a danger cue is drawn in red"
+
+
+def test_a_long_fault_name_fits_a_narrow_portrait_frame() -> None:
+    """The fault's name is drawn large; on a portrait phone frame a long one is drawn smaller, not cut off."""
+    img = np.full((640, 360, 3), 128, np.uint8)
+    state = LiveState(t_ms=0.0, landmarks=None, visibility=None, kind="reps",
+                      cue="Stop the descent just above the depth where your lower back starts to round.",
+                      cue_title="Butt wink (pelvis tucking under)", severity=Severity.danger)
+    out = draw_live(img.copy(), state)
+    red = (out[..., 0] > 200) & (out[..., 1] < 60) & (out[..., 2] < 60)
+    columns = np.flatnonzero(red.any(axis=0))
+    assert len(columns) and columns.max() < 360 - 5, "the title ends inside the frame, with its margin"

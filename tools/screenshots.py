@@ -9,7 +9,7 @@ headless Chromium:
   waits for the result, jumps the annotated video to the first finding and saves the page
   (verdict, annotated frame, finding cards, timeline; the window grows to hold the whole timeline);
 - *live*: feeds Chromium's fake camera from ``sample_videos/squat_butt_wink.mp4`` (looped),
-  opens ``/live?exercise=squat``, presses START and after ``--live-seconds`` saves the page at a
+  opens ``/live?exercise=squat``, presses START, then Start set, and after ``--live-seconds`` saves the page at a
   moment when the drawn skeleton sits on the body (see ``LiveTruth``).
 
 Each PNG is cropped to the page's content, at most 1400 px wide and under 400 KB. Needs
@@ -35,8 +35,10 @@ if str(ROOT) not in sys.path:
 from tests.browser.chrome import (  # after ROOT is on the path
     browser_missing,
     chromium,
+    click_button,
     click_in_component,
     fake_camera_flags,
+    latency_readout,
     page_text,
     streamlit_server,
     wait_for,
@@ -132,9 +134,12 @@ def live_coaching(url: str, out: Path, work: Path, seconds: float, shots: int) -
     with chromium(flags) as driver:
         driver.get(f"{url}/live?exercise=squat")
         wait_for(driver, lambda d: "Press START" in page_text(d), 90, "the live page")
+        wait_for(driver, lambda d: latency_readout(d, "data-installed"), 30, "the camera wrapped to stamp its frames")
         click_in_component(driver, "START")
         started = time.monotonic()
         wait_for(driver, lambda d: "Reps:" in _status(d), 90, "the live status (is the WebRTC link up?)")
+        click_button(driver, "live_start")  # the set begins after its countdown
+        wait_for(driver, lambda d: "Reps: 0" not in _status(d), 90, "the first rep counted")
         time.sleep(max(0.0, seconds - (time.monotonic() - started)))
         assert "Traceback" not in page_text(driver)
         png, fit = _best_aligned(driver, LiveTruth(LIVE_CLIP), shots)

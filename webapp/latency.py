@@ -156,7 +156,9 @@ READOUT_HTML = """<div id="camera-to-overlay" style="font: 15px 'Source Sans Pro
     const live = win && win.document.querySelector("video") && win.__formcheckLatency;
     const m = live ? win.__formcheckLatency.summary(WINDOW_S) : null;
     out.dataset.latency = m ? JSON.stringify(m) : "";
-    out.textContent = !live ? "" : !m ? "Camera → overlay: waiting for the first result…" :
+    out.textContent = !live ? "" : !m && win.__formcheckLatency.unstamped() ?
+      "Camera → overlay: not measured (the camera started before the page could stamp its frames: " +
+      "press STOP, then START)" : !m ? "Camera → overlay: waiting for the first result…" :
       `Camera → overlay: p50 ${m.p50} ms · p95 ${m.p95} ms (last ${WINDOW_S} s)\n` +
       `${m.resultsPerS.toFixed(0)} results shown/s · picture alone p50 ${m.picture.p50} ms, p95 ${m.picture.p95} ms`;
   }

@@ -14,7 +14,7 @@
   const MOD = 2 ** BITS;
   const mine = new WeakSet();  // the streams made here: their own preview is not measured
   // [display time, latency ms] of each new result shown (overlay) and of each frame shown (picture)
-  const state = {overlay: [], picture: [], unreadable: 0};
+  const state = {overlay: [], picture: [], unreadable: 0, wrapped: 0};
 
   function checksum(value) {
     let sum = 0;
@@ -78,6 +78,7 @@
     });
     const out = new MediaStream(tracks);
     mine.add(out);
+    state.wrapped++;
     return out;
   }
 
@@ -166,6 +167,8 @@
 
   // The readout's numbers over the last windowS seconds (null before any result was shown).
   win.__formcheckLatency = {
+    // the camera was opened before this script could wrap it: frames come back, none carries a stamp
+    unstamped() { return state.wrapped === 0 && state.unreadable > 30; },
     summary(windowS) {
       const now = win.performance.now();
       const recent = (samples) => samples.filter(([shown]) => now - shown <= windowS * 1000);

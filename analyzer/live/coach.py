@@ -738,6 +738,13 @@ def _box_text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, co
     return h + base
 
 
+def _fitting_scale(text: str, scale: float, max_px: int, thick: int) -> float:
+    """``scale``, or smaller so that the one line of ``text`` fits in ``max_px`` (a fault's name, drawn large,
+    must not run off a narrow portrait frame)."""
+    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0]
+    return scale if width <= max_px else scale * max_px / width
+
+
 def _wrap(text: str, max_px: int, scale: float, thick: int) -> list[str]:
     return wrap_words(text, lambda line: cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= max_px)
 
@@ -832,10 +839,12 @@ def draw_live(img: np.ndarray, state: LiveState) -> np.ndarray:
     # below the page's time stamps (webapp.latency: two strips 2/80 of the width high, top right)
     _box_text(img, perf, (w - pw - margin, margin + round(20 * unit) + w // 20), small, _WHITE, thick_small)
     if state.cue_title:
-        title_scale, cue_scale = 1.2 * unit, 0.65 * unit
+        title = state.cue_title.upper()
+        title_scale = _fitting_scale(title, 1.2 * unit, w - 2 * margin, thick_big)
+        cue_scale = 0.65 * unit
         lines = _wrap(state.cue or "", w - 2 * margin, cue_scale, thick_small)[:3]
         y = h - margin - round(len(lines) * 26 * unit)
-        _box_text(img, state.cue_title.upper(), (margin, y - round(12 * unit)), title_scale, fault, thick_big)
+        _box_text(img, title, (margin, y - round(12 * unit)), title_scale, fault, thick_big)
         for text in lines:
             y += round(26 * unit)
             _box_text(img, text, (margin, y), cue_scale, _WHITE, thick_small)

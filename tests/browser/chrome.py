@@ -214,3 +214,37 @@ def click_in_component(driver: Any, label: str, *, shot: str = "failure.png") ->
         button.click()
     finally:
         driver.switch_to.default_content()
+
+
+def click_button(driver: Any, key: str, *, shot: str = "failure.png") -> None:
+    """Click one of the page's own buttons (its Streamlit key); the status refresh may re-draw it under the
+    pointer: try again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def clicked(d: Any) -> bool:
+        try:
+            d.find_element(By.CSS_SELECTOR, f".st-key-{key} button").click()
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+        return True
+
+    wait_for(driver, clicked, 30, f"the {key} button", shot=shot)
+
+
+def latency_readout(driver: Any, attribute: str | None = None) -> str:
+    """The camera-to-overlay readout's text, or one of its attributes (in its component's frame); '' if none."""
+    from selenium.webdriver.common.by import By
+
+    frames = [f for f in driver.find_elements(By.TAG_NAME, "iframe")
+              if "camera-to-overlay" in (f.get_attribute("srcdoc") or "")]
+    if not frames:
+        return ""
+    driver.switch_to.frame(frames[0])
+    try:
+        found = driver.find_elements(By.ID, "camera-to-overlay")
+        if not found:
+            return ""
+        return found[0].text if attribute is None else found[0].get_attribute(attribute) or ""
+    finally:
+        driver.switch_to.default_content()

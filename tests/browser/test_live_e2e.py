@@ -20,12 +20,12 @@ import time
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.browser.chrome import (
     ROOT,
     SHOTS,
+    click_button,
     click_in_component,
     fake_camera_flags,
     skip_unless_runnable,
@@ -79,19 +79,6 @@ def _reps(status: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def _click_button(driver: Any, key: str) -> None:
-    """Click one of the page's own buttons; the status refresh may re-draw it under the pointer: try again."""
-
-    def clicked(d: Any) -> bool:
-        try:
-            d.find_element(By.CSS_SELECTOR, f".st-key-{key} button").click()
-        except (NoSuchElementException, StaleElementReferenceException):
-            return False
-        return True
-
-    _wait(driver, clicked, 30, f"the {key} button")
-
-
 # Stands in for the browser's speech synthesis (headless Chromium has no voice): keeps what it was given.
 RECORD_SPEECH = "window.__spoken = []; window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);"
 
@@ -108,7 +95,7 @@ def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
     browser.save_screenshot(str(SHOTS / "live_framing.png"))
     assert _reps(_status(browser)) == 0, "nothing is counted before Start set"
 
-    _click_button(browser, "live_start")
+    click_button(browser, "live_start", shot=FAILURE_SHOT)
     _wait(browser, lambda d: "Starting in" in _status(d) or _reps(_status(d)) > 0 or "Form" in _status(d),
           LIVE_TIMEOUT_S, "the countdown")
     _wait(browser, lambda d: _reps(_status(d)) >= 2 and "Form looks good" not in _status(d), LIVE_TIMEOUT_S,
@@ -120,7 +107,7 @@ def test_live_page_counts_reps_and_cues(live_url: str, browser: Any) -> None:
     spoken = _wait(browser, lambda d: d.execute_script("return window.__spoken"), LIVE_TIMEOUT_S, "a spoken cue")
     assert any("hips" in text.lower() for text in spoken), spoken
 
-    _click_button(browser, "live_pause")
+    click_button(browser, "live_pause", shot=FAILURE_SHOT)
     _wait(browser, lambda d: "Paused" in _status(d), LIVE_TIMEOUT_S, "the pause")
     paused = _status(browser)
     _wait(browser, lambda d: _status(d) != paused, LIVE_TIMEOUT_S, "a status refresh while paused")

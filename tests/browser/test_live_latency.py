@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.chrome import ROOT, SHOTS, click_in_component, fake_camera_flags, skip_unless_runnable, wait_for
+from tests.browser.chrome import (
+    ROOT,
+    SHOTS,
+    click_in_component,
+    fake_camera_flags,
+    latency_readout,
+    skip_unless_runnable,
+    wait_for,
+)
 
 CLIP = ROOT / "sample_videos" / "pushup_hip_sag.mp4"
 CAMERA_SECONDS = 9.3  # the clip's three reps; the fake camera loops the file
@@ -53,25 +61,9 @@ def browser_flags(camera: Path) -> tuple[str, ...]:
             "--autoplay-policy=no-user-gesture-required")
 
 
-def _readout(driver: Any, attribute: str | None = None) -> str:
-    """The camera-to-overlay readout's text, or one of its attributes (in its component's frame); '' if none."""
-    frames = [f for f in driver.find_elements(By.TAG_NAME, "iframe")
-              if "camera-to-overlay" in (f.get_attribute("srcdoc") or "")]
-    if not frames:
-        return ""
-    driver.switch_to.frame(frames[0])
-    try:
-        found = driver.find_elements(By.ID, "camera-to-overlay")
-        if not found:
-            return ""
-        return found[0].text if attribute is None else found[0].get_attribute(attribute) or ""
-    finally:
-        driver.switch_to.default_content()
-
-
 def camera_to_overlay(driver: Any) -> dict[str, Any] | None:
     """The page's camera-to-overlay readout (its numbers, kept on the element), None before the first."""
-    data = _readout(driver, "data-latency")
+    data = latency_readout(driver, "data-latency")
     return json.loads(data) if data else None
 
 
@@ -86,7 +78,7 @@ def start_camera(driver: Any, url: str, wait: Callable[..., Any]) -> None:
     """Open the live page for push-ups and press START; returns once both readouts show numbers."""
     driver.get(f"{url}?exercise=pushup")
     wait(driver, lambda d: "Press START" in d.find_element(By.TAG_NAME, "body").text, 60, "the live page")
-    wait(driver, lambda d: _readout(d, "data-installed"), 30, "the camera wrapped to stamp its frames")
+    wait(driver, lambda d: latency_readout(d, "data-installed"), 30, "the camera wrapped to stamp its frames")
     click_in_component(driver, "START", shot=FAILURE_SHOT)
     wait(driver, lambda d: camera_to_overlay(d) and server_share(d), TIMEOUT_S,
          "both latency readouts (is the WebRTC link up, are the stamps read back?)")
@@ -129,5 +121,5 @@ def test_latency_readout_is_a_real_measurement(live_url: str, browser: Any) -> N
     assert 0 < picture["p50"] <= picture["p95"] < 60_000 and picture["frames"] >= page["results"], picture
     assert server["fps"] > 0 and 0 < server["model_p50"] <= server["model_p95"], server
     assert server["model_p50"] <= server["server_p95"], "the model runs within the server's processing"
-    assert _readout(browser).startswith("Camera → overlay: p50")
+    assert latency_readout(browser).startswith("Camera → overlay: p50")
     assert "measured in this browser" in browser.find_element(By.CSS_SELECTOR, ".st-key-live_timings").text
