@@ -181,7 +181,8 @@ EXERCISE = Exercise(
             series_label="Lifted leg above level while held (deg)",
             views=("side", "oblique"),
             max_yaw_deg=SAG_MAX_YAW_DEG,
-            body_parts=("hip", "knee", "ankle"),
+            # the back that sags: the trunk in colour (the near leg is often the one knelt on, not the lifted one)
+            body_parts=("shoulder", "hip"),
             key_series="lifted_leg_rise_deg",
         ),
         _check(
