@@ -29,7 +29,7 @@ BEYOND_VIDEO = (
 )
 HOW_TO_FILM = {
     "side": "film from the side, camera at hip height, whole body in the frame",
-    "front": "film from the front, camera at hip height, whole body in the frame",
+    "front": "film from the front or from behind, camera at hip height, whole body in the frame",
     "oblique": "film from the side or at most 45 degrees off it",
 }
 
