@@ -26,6 +26,8 @@ from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wra
 from analyzer.features import spine
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoError, iter_frames
+from analyzer.judging.rounding import spine_checks, trusted_quality
+from analyzer.judging.rulebook import Check
 from analyzer.landmarks import INDEX, SKELETON_EDGES
 from analyzer.pipeline import Analysis
 from analyzer.report import Finding, Severity
@@ -238,11 +240,13 @@ def _uses_outline(analysis: Analysis) -> bool:
     exercise = analysis.exercise
     if exercise is None:
         return False
+    return any(any(n.startswith("img_") for n in check.needs) for check in _judged(analysis, exercise.checks))
+
+
+def _judged(analysis: Analysis, checks: tuple[Check, ...]) -> list[Check]:
+    """Those of ``checks`` that were judged (not reported as unable to judge)."""
     not_judged = {f.code for f in analysis.report.findings if not f.assessable}
-    return any(
-        any(n.startswith("img_") for n in check.needs) and check.code not in not_judged
-        for check in exercise.checks
-    )
+    return [c for c in checks if c.code not in not_judged]
 
 
 def _spine_bend(analysis: Analysis) -> np.ndarray | None:
@@ -251,11 +255,9 @@ def _spine_bend(analysis: Analysis) -> np.ndarray | None:
     exercise, features = analysis.exercise, analysis.features
     if exercise is None or features is None or not spine.has_channels(features.series):
         return None
-    not_judged = {f.code for f in analysis.report.findings if not f.assessable}
-    if not any(spine.reads_spine((*c.needs, c.key_series)) and c.code not in not_judged for c in exercise.checks):
+    if not _judged(analysis, spine_checks(exercise)):
         return None
-    setting = exercise.settings.get("spine_quality")
-    trusted = spine.trusted(features.series, setting.value if setting else spine.MIN_QUALITY)
+    trusted = spine.trusted(features.series, trusted_quality(exercise))
     bend = np.stack([features[spine.LUMBAR], features[spine.THORACIC]], axis=1)
     bend[~trusted] = np.nan
     return bend  # the features are the track's frames

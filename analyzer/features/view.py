@@ -113,10 +113,15 @@ def frame_size(track: PoseTrack) -> tuple[float, float]:
 
 
 def near_side(track: PoseTrack) -> str:
-    """The body side nearer the camera: higher mean visibility of limb landmarks."""
+    """The body side nearer the camera over the whole track (see :func:`nearer_side`)."""
+    return nearer_side(track.visibility)
+
+
+def nearer_side(visibility: np.ndarray) -> str:
+    """The body side nearer the camera: higher mean visibility of its limb landmarks, over the frames of a
+    (T, 33) array or in one (33,) frame."""
     def mean_vis(side: str) -> float:
-        idx = [INDEX[f"{side}_{j}"] for j in LIMB_JOINTS]
-        values = track.visibility[:, idx]
+        values = visibility[..., [INDEX[f"{side}_{j}"] for j in LIMB_JOINTS]]
         return float(np.nanmean(values)) if np.any(~np.isnan(values)) else 0.0
 
     return "left" if mean_vis("left") >= mean_vis("right") else "right"

@@ -25,7 +25,7 @@ from analyzer.judging.measures import (
     percentile_at,
 )
 from analyzer.judging.reps import RepSpan
-from analyzer.judging.rulebook import Check, Context, Setting, Threshold
+from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 from analyzer.report import Finding
 
 SPINE_SETTINGS = {
@@ -95,3 +95,14 @@ def _with_region(ctx: Context, finding: Finding, reading: SpineReading) -> Findi
     region = ("upper back rounding" if upper >= share * (upper + lower)
               else "lower back rounding" if lower >= share * (upper + lower) else "upper and lower back rounding")
     return finding.model_copy(update={"title": f"{finding.title}: {region}"})
+
+
+def spine_checks(exercise: Exercise) -> tuple[Check, ...]:
+    """The exercise's checks that judge the estimator's angles (what the back drawn over the picture shows)."""
+    return tuple(c for c in exercise.checks if spine.reads_spine((*c.needs, c.key_series)))
+
+
+def trusted_quality(exercise: Exercise) -> float:
+    """The estimator quality from which the exercise trusts a frame's angles (its ``spine_quality``)."""
+    setting = exercise.settings.get("spine_quality")
+    return setting.value if setting else spine.MIN_QUALITY

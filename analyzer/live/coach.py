@@ -39,8 +39,10 @@ from analyzer.draw.style import MIN_VISIBILITY, SEVERITY_RANK, SEVERITY_RGB, wra
 from analyzer.features import spine
 from analyzer.features.filtering import OneEuroFilter
 from analyzer.features.kinematics import Features, compute_features
+from analyzer.features.view import nearer_side
 from analyzer.judging.evaluate import Evaluation, evaluate
 from analyzer.judging.registry import confident_choice, get_exercise, recognise
+from analyzer.judging.rounding import spine_checks, trusted_quality
 from analyzer.judging.rulebook import Exercise
 from analyzer.landmarks import INDEX, NUM_LANDMARKS, SKELETON_EDGES
 from analyzer.live.framing import FramingCheck, first_problem, judge_framing
@@ -143,14 +145,6 @@ def default_key_series(exercise: Exercise) -> str:
         if name.endswith("_deg") and not name.startswith("img_"):
             return name
     return exercise.rep_signal
-
-
-def _near_side(visibility: np.ndarray | None) -> str:
-    """The side whose shoulder and hip the model sees better."""
-    if visibility is None:
-        return "left"
-    seen = {side: visibility[INDEX[f"{side}_shoulder"]] + visibility[INDEX[f"{side}_hip"]] for side in ("left", "right")}
-    return max(seen, key=seen.get)
 
 
 def needs_outline(exercise: Exercise) -> bool:
@@ -302,16 +296,15 @@ class LiveCoach:
             countdown=self._countdown_left(t_ms),
             framing=() if self._set_begun else self._framing,
             spine_bend=self._spine_bend(t_ms),
-            side=_near_side(visibility),
+            side=nearer_side(visibility) if visibility is not None else "left",
         )
 
     def _spine_bend(self, t_ms: float) -> tuple[float, float] | None:
         """The estimator's lumbar and thoracic flexion over the newest frames (median: one frame's reading
         jitters by a few degrees), for an exercise whose checks read them; None where it cannot tell."""
-        if self.exercise is None or not any(spine.reads_spine((*c.needs, c.key_series)) for c in self.exercise.checks):
+        if self.exercise is None or not spine_checks(self.exercise):
             return None
-        setting = self.exercise.settings.get("spine_quality")
-        least = setting.value if setting else spine.MIN_QUALITY
+        least = trusted_quality(self.exercise)
         recent = [s.channels for s in self._setup if t_ms - s.t_ms <= SPINE_WINDOW_MS]
         good = [c for c in recent if c.get(SPINE_QUALITY, 0.0) >= least]
         if not good:
