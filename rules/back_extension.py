@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.positions import ramp, spread
+from analyzer.judging.positions import percentile_of, ramp, spread
 from analyzer.judging.rulebook import Exercise, Threshold
 from rules._extension import ARCH_AT_TOP, EXTRA, LINE, REP_SIGNAL, WHY, face_down, over_arch
 
@@ -37,8 +37,7 @@ def in_back_extension(features: Features) -> np.ndarray:
 def looks_like(features: Features) -> float:
     """The trunk hangs well below the hips (shoulders under the hip level: no floor exercise does it) and
     rises to the legs' line, the body line bending through tens of degrees."""
-    values = features["trunk_incline_deg"]
-    hanging = float(np.nanpercentile(values, 95)) if np.any(np.isfinite(values)) else float("nan")
+    hanging = percentile_of(features["trunk_incline_deg"], 95)
     return ramp(hanging, 100.0, 115.0) * ramp(spread(features, LINE), 30.0, 50.0)
 
 

@@ -27,7 +27,16 @@ from analyzer.judging.measures import (
     per_rep_check,
     percentile_at,
 )
-from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, ramp, shoulder_drop, spread, upright
+from analyzer.judging.positions import (
+    arms_hanging,
+    hands_below_hips,
+    highest,
+    percentile_of,
+    ramp,
+    shoulder_drop,
+    spread,
+    upright,
+)
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rounding import SPINE_SETTINGS, spine_change
 from analyzer.judging.rounding import rounded_back as spine_rounded_back
@@ -121,7 +130,7 @@ def looks_like(features: Features) -> float:
     cues = (
         2 * ramp(hands_below_hips(features), 0.1, 0.35)
         + ramp(arms_hanging(features), 0.7, 0.95)
-        + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 30.0, 50.0)
+        + ramp(percentile_of(features["trunk_incline_deg"], 90), 30.0, 50.0)
         + ramp(spread(features, "knee_deg"), 120.0, 70.0)
     )
     return hinge * cues / 5

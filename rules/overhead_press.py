@@ -13,7 +13,7 @@ import numpy as np
 
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import change_between, frames_by_level
-from analyzer.judging.positions import ramp, spread, upright
+from analyzer.judging.positions import percentile_of, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Threshold
 
@@ -38,8 +38,7 @@ def in_press(features: Features) -> np.ndarray:
 def looks_like(features: Features) -> float:
     """Standing still on the legs (the hips barely move: not a squat or a hinge) while the hands travel
     from the shoulders to well above the head."""
-    hands_over_head = float(np.nanpercentile(features["wrist_height"] - features["shoulder_height"], 95)) \
-        if np.any(np.isfinite(features["wrist_height"] - features["shoulder_height"])) else float("nan")
+    hands_over_head = percentile_of(features["wrist_height"] - features["shoulder_height"], 95)
     return (
         ramp(spread(features, "wrist_height"), 0.25, 0.45)
         * ramp(hands_over_head, 0.3, 0.5)

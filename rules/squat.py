@@ -33,7 +33,7 @@ from analyzer.judging.measures import (
     per_rep_check,
     percentile_at,
 )
-from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, ramp, spread, upright
+from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, percentile_of, ramp, spread, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rounding import SPINE_SETTINGS
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -129,7 +129,7 @@ def looks_like(features: Features) -> float:
     cues = (
         2 * ramp(hands_below_hips(features), 0.35, 0.1)
         + ramp(arms_hanging(features), 0.95, 0.7)
-        + ramp(float(np.nanpercentile(features["trunk_incline_deg"], 90)), 55.0, 35.0)
+        + ramp(percentile_of(features["trunk_incline_deg"], 90), 55.0, 35.0)
         + ramp(spread(features, "knee_deg"), 50.0, 90.0)
     )
     return bends * cues / 5

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.positions import ramp, shoulder_drop, spread, typical
+from analyzer.judging.positions import percentile_of, ramp, shoulder_drop, spread, typical
 from analyzer.judging.rulebook import Exercise, Setting
 
 REP_SIGNAL = "shoulder_height"
@@ -37,10 +37,6 @@ def on_the_feet(features: Features) -> np.ndarray:
     return ~(features["hip_above_ankle"] <= 0.7) & ~(features["knee_deg"] <= 130.0)
 
 
-def _percentile(values: np.ndarray, q: float) -> float:
-    return float(np.nanpercentile(values, q)) if np.any(np.isfinite(values)) else float("nan")
-
-
 def looks_like(features: Features) -> float:
     """The shoulders fold well below the hips and come back to standing tall, the hips staying high over
     the ankles and the knees nearly straight (a squat bends them, a deadlift from the floor too; a downward
@@ -48,7 +44,7 @@ def looks_like(features: Features) -> float:
     bench, filmed from the front, folds the same way in the picture with its legs tipped toward the camera
     (the skeleton's read 45 deg; real standing lifters 9-25 deg, camera tilt included)."""
     full = SETTINGS["shoulders_below_hips"].value
-    standing = _percentile(features["trunk_incline_deg"], 5)
+    standing = percentile_of(features["trunk_incline_deg"], 5)
     return (
         ramp(shoulder_drop(features), full - 0.1, full)
         * ramp(standing, 30.0, 15.0)

@@ -20,7 +20,7 @@ import numpy as np
 from analyzer.features.filtering import rate_over
 from analyzer.features.kinematics import Features
 from analyzer.judging.measures import RepValue
-from analyzer.judging.positions import ramp, spread, typical, upright
+from analyzer.judging.positions import percentile_of, ramp, spread, typical, upright
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
 
@@ -56,7 +56,7 @@ def looks_like(features: Features) -> float:
     not just turn round), while the hips stay at their height, the knees keep their bend and the
     hands stay at one height (arms crossed or held out: not a curl, a press or a jumping jack)."""
     twist = features["shoulder_yaw_deg"] - features["hip_yaw_deg"]
-    spine_turns = float(np.ptp(np.nanpercentile(twist, [5, 95]))) if np.any(np.isfinite(twist)) else float("nan")
+    spine_turns = percentile_of(twist, 95) - percentile_of(twist, 5)
     return (
         ramp(spread(features, "shoulder_yaw_deg"), 30.0, 50.0)
         * ramp(spine_turns, 10.0, 25.0)

@@ -16,6 +16,7 @@ import numpy as np
 
 from analyzer.features.filtering import nan_runs
 from analyzer.features.kinematics import Features
+from analyzer.judging.positions import percentile_of
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Threshold
 from analyzer.report import Finding
@@ -66,9 +67,7 @@ def frames_for(ctx: Context, duration_ms: float) -> int:
 
 
 def percentile_at(series: np.ndarray, idx: np.ndarray, q: float) -> float:
-    values = series[idx]
-    values = values[np.isfinite(values)]
-    return float(np.percentile(values, q)) if len(values) else float("nan")
+    return percentile_of(series[idx], q)
 
 
 FrameSets = Callable[[Context, RepSpan], tuple[np.ndarray, np.ndarray]]

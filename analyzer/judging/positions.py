@@ -70,27 +70,27 @@ def ramp(value: float, zero_at: float, one_at: float) -> float:
     return float(np.clip((value - zero_at) / (one_at - zero_at), 0.0, 1.0))
 
 
+def percentile_of(values: np.ndarray, q: float) -> float:
+    """The ``q`` percentile of the known values; NaN, without NumPy's warning, when none is known."""
+    known = values[np.isfinite(values)]
+    return float(np.percentile(known, q)) if len(known) else float("nan")
+
+
 def highest(features: Features, name: str) -> float:
     """The series' 99th percentile over the frames where it is known: its peak, past a stray frame."""
-    return _peak(features[name])
-
-
-def _peak(values: np.ndarray) -> float:
-    known = values[np.isfinite(values)]
-    return float(np.percentile(known, 99)) if len(known) else float("nan")
+    return percentile_of(features[name], 99)
 
 
 def typical(features: Features, name: str) -> float:
     """Median of a series over the frames where it is known."""
-    values = features[name][np.isfinite(features[name])]
-    return float(np.median(values)) if len(values) else float("nan")
+    return percentile_of(features[name], 50)
 
 
 def hands_below_hips(features: Features) -> float:
     """How far the hands get below the hips (leg lengths): to the bar at mid-shin in a deadlift,
     level with the hips or higher in a squat (bar on the back, arms forward, dumbbells at the sides)."""
     gap = features["hip_height"] - features["wrist_height"]
-    return float(np.nanpercentile(gap, 90)) if np.any(np.isfinite(gap)) else float("nan")
+    return percentile_of(gap, 90)
 
 
 def spread(features: Features, name: str) -> float:
@@ -120,7 +120,7 @@ def shoulder_drop(features: Features) -> float:
     at the bottom for a tenth of a second a rep). A toe touch folds them 0.25-0.3 below (skeleton, side
     and front); a deadlift cannot, the bar hanging from straight arms reaching the floor first: real
     deadlifts -0.2, a Romanian one hinged 90 deg 0.0, rounded 45 deg with the head dropped 0.13."""
-    return _peak(features["hip_height"] - features["shoulder_height"])
+    return percentile_of(features["hip_height"] - features["shoulder_height"], 99)
 
 
 # An arm hangs when it is straight and within this of vertical.
