@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from analyzer.features.kinematics import Features
-from analyzer.judging.measures import at_percentile, change_between, frames_by_level
+from analyzer.judging.measures import at_percentile, change_between, frames_by_level, percentile_at
 from analyzer.judging.positions import ramp, shoulders_lead, typical
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -81,7 +81,7 @@ def square_top_and_start(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.nda
     and the start. Without world landmarks the turn is unknown and every top frame is kept."""
     top, start = top_and_start(ctx, rep)
     yaw = ctx.features["shoulder_yaw_deg"]
-    lying = np.nanmedian(yaw[start]) if np.isfinite(yaw[start]).any() else np.nan
+    lying = percentile_at(yaw, start, 50.0)
     if not np.isfinite(lying):
         return top, start
     turned = np.abs(yaw[top] - lying) > SETTINGS["max_turn"].value

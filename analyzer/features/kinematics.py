@@ -165,6 +165,8 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
     leg_px = _length(leg)
     p = points
     trunk_incline = inclination_from_vertical(p["hip"], p["shoulder"])
+    lowest_foot = lowest_foot_y(xy)
+    reach = diagonal_reach(xy) / leg_px
     foot_clear = _clear_of_edges(p["heel"], scale) & _clear_of_edges(p["foot_index"], scale)
     series: dict[str, np.ndarray] = {
         # joint angles, image plane, near side (180 = straight)
@@ -242,12 +244,12 @@ def compute_features(track: PoseTrack, smooth: bool = True) -> Features:
         "leg_incline_3d_deg": off_vertical_3d(near3d("ankle"), near3d("hip")),
         # both feet off the floor (a jump's flight): the lowest heel or toes above where the feet stand
         # (see _feet_level), in leg lengths; 0 whenever a foot or its toes are on the floor (never below it)
-        "feet_lift": np.maximum((_feet_level(track.t_ms, lowest_foot_y(xy)) - lowest_foot_y(xy)) / leg_px, 0.0),
+        "feet_lift": np.maximum((_feet_level(track.t_ms, lowest_foot) - lowest_foot) / leg_px, 0.0),
         # bird dog (rules/bird_dog.py): the left arm and the right leg lifted against their partners (the mean
         # of the left wrist's rise over the right wrist and the right ankle's over the left ankle), + that
         # pair up, - the right arm and the left leg; in leg lengths: 0 on all fours, ~0.6 reaching out level
-        "left_arm_right_leg_reach": diagonal_reach(xy) / leg_px,
-        "arm_leg_reach": np.abs(diagonal_reach(xy)) / leg_px,  # either pair, for counting each extension
+        "left_arm_right_leg_reach": reach,
+        "arm_leg_reach": np.abs(reach),  # either pair, for counting each extension
         # the hip line's tilt in the picture, + the left hip higher, deg: the pelvis rolling, seen from the
         # front or from behind (from the side the hips lie one behind the other)
         "hip_roll_deg": hip_roll(xy),
