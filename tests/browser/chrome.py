@@ -169,6 +169,45 @@ def page_text(driver: Any) -> str:
     return driver.find_element("css selector", "body").text
 
 
+def script_idle(driver: Any) -> bool:
+    """True while the app's script is not running: no element greyed out as stale, no running icon."""
+    from selenium.webdriver.common.by import By
+
+    busy = "[data-stale='true'], [data-testid^='stStatusWidgetRunning']"
+    return not driver.find_elements(By.CSS_SELECTOR, busy)
+
+
+def wait_idle(driver: Any, what: str, *, timeout: float = 30, shot: str = "failure.png") -> None:
+    """Wait until the app's script has been idle on two polls in a row: a rerun that has been asked for
+    but has not started yet shows no sign on the first."""
+    seen: list[bool] = []
+
+    def settled(d: Any) -> bool:
+        seen.append(script_idle(d))
+        return seen[-2:] == [True, True]
+
+    wait_for(driver, settled, timeout, what, shot=shot)
+
+
+def click_until(driver: Any, key: str, answered: Callable[[Any], bool], what: str, *, tries: int = 3,
+                shot: str = "failure.png") -> None:
+    """Click the button ``key`` until ``answered(driver)``: a click that lands while the page is being
+    re-drawn is lost (the button under the pointer is replaced), so an unanswered click is made again."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for _ in range(tries - 1):
+        wait_idle(driver, f"the page to settle before {what}", shot=shot)
+        click_button(driver, key, shot=shot)
+        try:
+            WebDriverWait(driver, 20, poll_frequency=0.5).until(answered)
+            return
+        except TimeoutException:
+            continue
+    click_button(driver, key, shot=shot)
+    wait_for(driver, answered, 30, what, shot=shot)
+
+
 def write_y4m(clip: Path, out: Path, *, seconds: float, fps: int, max_side: int = 640) -> tuple[int, int]:
     """Write the clip's first ``seconds`` as raw 4:2:0 YUV4MPEG2 (what Chromium's fake camera reads)."""
     import av

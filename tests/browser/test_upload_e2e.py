@@ -15,7 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.chrome import SHOTS, page_text, skip_unless_runnable, wait_for
+from tests.browser.chrome import SHOTS, click_until, page_text, skip_unless_runnable, wait_for
 from tests.helpers.paths import CLIPS
 
 CLIP = CLIPS / "formfit__squat.mp4"  # short (8.5 s), side-ish view, reps
@@ -109,9 +109,7 @@ def test_file_the_result_under_a_client_and_open_it(server: str, browser, data_d
     name = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "input[aria-label=\"New client's name\"]"),
                     20, "the new client's name field")
     name.send_keys("Ana Lima", Keys.ENTER)
-    wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), 10, "the rerun")
-    _click_text(browser, "button", "Add to library")
-    wait_for(browser, lambda d: "Added to Ana Lima's sessions." in page_text(d), 30, "the confirmation")
+    click_until(browser, "upload_add", lambda d: "Added to Ana Lima's sessions." in page_text(d), "the confirmation")
 
     browser.get(f"{server}/library")
     wait_for(browser, lambda d: "Open a session" in page_text(d), 60, "the library's session list")
