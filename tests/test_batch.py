@@ -22,6 +22,7 @@ from analyzer.batch.runner import Batch
 from analyzer.batch.sinks import JOURNAL, FolderSink
 from analyzer.batch.sources import find_clips
 from analyzer.cli import EXIT_INPUT, _write_outputs, app
+from analyzer.io.video import probe
 
 ray = pytest.importorskip("ray", reason="the scale extra (pip install 'formcheck[scale]')")
 
@@ -157,3 +158,20 @@ def test_a_driver_killed_between_storing_and_recording_loses_nothing_and_stores_
     assert sorted(reports(tmp_path / "out")) == ["plank_clean", "pushup_clean"]
     recorded = [json.loads(line) for line in (tmp_path / "out" / JOURNAL).read_text().splitlines()]
     assert sorted((e["clip"], e["status"]) for e in recorded) == [("plank_clean.mp4", "done"), ("pushup_clean.mp4", "done")]
+
+
+def test_the_longest_clips_are_handed_out_first(tmp_path: Path) -> None:
+    """Greedy longest-first: a long clip started last would run alone while the other cores wait."""
+    names = ["plank_sagging_hips.mp4", "glute_bridge_clean.mp4", "squat_clean.mp4"]
+    for name in names:
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    handed: list[str] = []
+    write = functools.partial(_write_outputs, annotate=False, html=False, workers=1)
+    batch = Batch(
+        find_clips(str(tmp_path / "*.mp4")), FolderSink(tmp_path / "out", write),
+        options=extract.ExtractOptions(stride=int(STRIDE)), on_assigned=lambda actor, work: handed.append(work.key.name),
+    )
+    assert batch.run().done == len(names)
+    longest_first = sorted(names, key=lambda name: probe(tmp_path / name).duration_s, reverse=True)
+    assert handed == longest_first
+    assert longest_first != sorted(names)  # the test means something: not the folder's order

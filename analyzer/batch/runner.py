@@ -105,8 +105,11 @@ class Batch:
                 pool = Pool(cores, self._on_assigned)
                 self.summary.workers = cores
                 try:
-                    for clip in todo:
-                        self._plan(clip, pool)
+                    planned = [task for clip in todo for task in self._plan(clip, pool.size)]
+                    # Longest first (greedy LPT): the cores end together instead of one finishing a long
+                    # clip alone while the others wait.
+                    for _, work in sorted(planned, key=lambda task: task[0], reverse=True):
+                        pool.submit(work)
                     while pool.pending:
                         self._take(*pool.next_result(), pool)
                 finally:
@@ -134,23 +137,26 @@ class Batch:
             return False
         return True
 
-    def _plan(self, clip: Clip, pool: Pool) -> None:
+    def _plan(self, clip: Clip, workers: int) -> list[tuple[float, Work]]:
         """One task for a clip that fits one worker (as ``analyze`` would run it whole: a short clip,
-        a pose track, an adaptive-rate clip), else the same chunks ``analyze --workers N`` makes."""
-        chunks = []
+        a pose track, an adaptive-rate clip), else the same chunks ``analyze --workers N`` makes;
+        each with its length in seconds (0 when unknown: a track, a clip that cannot be probed)."""
+        chunks, info = [], None
         if clip.path.suffix.lower() not in TRACK_SUFFIXES:
             try:
                 info = probe(clip.path)
             except (VideoError, OSError):
                 info = None  # refused by the whole-clip run, in the pipeline's words
             if info is not None and not adaptive.applies(info, self.options):
-                chunks = plan_chunks(info, pool.size, self.options)
-        if len(chunks) < 2:
-            pool.submit(self._whole(clip))
-            return
+                chunks = plan_chunks(info, workers, self.options)
+        if info is None or len(chunks) < 2:
+            return [(info.duration_s if info is not None else 0.0, self._whole(clip))]
         self._splits[clip] = _Split(info, [None] * len(chunks), len(chunks))
-        for index, span in enumerate(chunks):
-            pool.submit(Work((clip, index), "track", (Chunk(clip.path, info, span), self.options)))
+        return [
+            ((min(end, info.duration_s * 1000.0) - start) / 1000.0,
+             Work((clip, index), "track", (Chunk(clip.path, info, (start, end)), self.options)))
+            for index, (start, end) in enumerate(chunks)
+        ]
 
     def _whole(self, clip: Clip) -> Work:
         return Work(clip, "analyse", (clip.path, self.exercise, self.options))
