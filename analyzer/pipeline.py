@@ -9,6 +9,7 @@ short) says so in the report's notices.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,6 +371,15 @@ def describe_track(track: PoseTrack, name: str, info: VideoInfo | None, options:
     return _source_info(name, track, info)
 
 
+def options_for(exercise: str, options: ExtractOptions) -> ExtractOptions:
+    """The extraction ``exercise`` needs: no segmentation mask where none of its checks reads the back's
+    outline (14 of the 18 exercises; the mask and its measures are about a fifth of a frame's cost).
+    ``auto`` keeps it: the clip may be a squat. Raises UnknownExercise."""
+    if exercise == "auto" or get_exercise(exercise).reads_outline:
+        return options
+    return dataclasses.replace(options, segmentation=False)
+
+
 def processing_of(options: ExtractOptions) -> dict[str, object]:
     """How the pose was extracted, as the report keeps it."""
     return {"stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model}
@@ -442,7 +452,7 @@ def run_analysis(
     """Analyse a video, image folder or pose-track CSV (``name``: what the user calls it, see load_input)."""
     if exercise != "auto":
         try:
-            get_exercise(exercise)  # fail before minutes of pose estimation, not after
+            options = options_for(exercise, options)  # fail before minutes of pose estimation, not after
         except UnknownExercise as exc:
             raise InputError(str(exc)) from None
     track, source = load_input(

@@ -197,3 +197,18 @@ def test_gif_and_image_folder_inputs(tmp_path: Path, kind: str) -> None:
     assert report["frames_total"] == len(frames)
     assert report["frames_with_pose"] >= 0.9 * len(frames)
     assert report["source"]["kind"] == ("images" if kind == "images" else "video")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise", "masked"), [("plank", False), ("squat", True)])
+def test_the_mask_is_made_only_for_an_exercise_that_reads_the_back_outline(
+    exercise: str, masked: bool, tmp_path: Path
+) -> None:
+    """A plank's checks read landmarks only: its clip is analysed without the segmentation mask (a fifth of
+    a frame's cost); a squat's butt wink reads the spine estimator, which needs it."""
+    clip = Path(__file__).resolve().parent.parent / "sample_videos" / "plank_sagging_hips.mp4"
+    result = run("analyze", clip, "--exercise", exercise, "--stride", "4", "--json", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["processing"]["segmentation"] is masked
+    spine_columns = [name for name in read_track_csv(tmp_path / "out" / "track.csv").channels if "spine" in name]
+    assert bool(spine_columns) is masked

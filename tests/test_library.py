@@ -15,7 +15,7 @@ import analyzer.pipeline as pipeline
 import analyzer.store.auth as auth
 from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library, LibraryError
-from tests.helpers.fake_library import fake_clip
+from tests.helpers.fake_library import fake_clip, fake_run_analysis
 
 
 @pytest.fixture
@@ -180,3 +180,41 @@ def test_login_is_needed_off_localhost(
     assert auth.needs_login(address, remote, url) is public
     monkeypatch.setenv(auth.ENV_PUBLIC, "1")
     assert auth.needs_login(address, remote, url)
+
+
+def test_the_mask_is_asked_for_only_where_a_check_reads_it() -> None:
+    options = pipeline.ExtractOptions()
+    assert options.segmentation
+    assert not pipeline.options_for("plank", options).segmentation
+    assert pipeline.options_for("squat", options).segmentation  # butt wink: the spine estimator
+    assert pipeline.options_for("auto", options).segmentation  # it may be a squat
+    with pytest.raises(pipeline.UnknownExercise):
+        pipeline.options_for("zumba", options)
+
+
+def test_a_track_made_with_the_mask_serves_an_exercise_that_does_not_read_it(
+    tmp_path: Path, fake_pipeline: list[str]
+) -> None:
+    """Uploaded as auto, then named a plank: no second pose run. Named a plank first (no mask), then a
+    squat: the squat needs the mask, so the pose model runs again rather than judging without it."""
+    cache = AnalysisCache(tmp_path / "cache")
+    _, auto_first = cache.store_upload(b"FAKE:sag.mp4\n", "a.mp4")
+    cache.analyse(auto_first, "auto")
+    cache.analyse(auto_first, "plank")
+    assert len(fake_pipeline) == 1
+    _, plank_first = cache.store_upload(b"FAKE:good.mp4\n", "b.mp4")
+    cache.analyse(plank_first, "plank")
+    cache.analyse(plank_first, "squat")
+    assert len(fake_pipeline) == 3
+
+
+def test_a_track_filed_without_the_mask_does_not_pass_for_one_with_it(tmp_path: Path, fake_pipeline: list[str]) -> None:
+    cache = AnalysisCache(tmp_path / "cache")
+    sha, stored = cache.store_upload(b"FAKE:sag.mp4\n", "a.mp4")
+    analysis = fake_run_analysis(stored, "plank")
+    analysis.report.processing["segmentation"] = False  # as a plank's upload is analysed
+    cache.remember(sha, analysis)
+    cache.analyse(stored, "plank")
+    assert fake_pipeline == []  # served by the remembered track
+    cache.analyse(stored, "squat")
+    assert len(fake_pipeline) == 1

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from analyzer.io.video import iter_frames
 from analyzer.judging.registry import get_exercise
 from analyzer.landmarks import INDEX
-from analyzer.live.coach import AUTO, LiveCoach, LiveState, draw_live, framing_colour, needs_outline, session_banner
+from analyzer.live.coach import AUTO, LiveCoach, LiveState, draw_live, framing_colour, session_banner
 from analyzer.live.framing import FramingCheck
 from analyzer.pipeline import analyze_path
 from analyzer.pose.estimator import PoseEstimator, PoseFrame
@@ -33,7 +33,7 @@ Poses = list[tuple[float, tuple[int, int, int], PoseFrame]]
 
 def _poses(name: str, exercise: str) -> Poses:
     """(t_ms, frame shape, pose) of every frame of a sample clip, as the live coach's estimator finds them."""
-    with PoseEstimator(segmentation=needs_outline(get_exercise(exercise))) as estimator:
+    with PoseEstimator(segmentation=get_exercise(exercise).reads_outline) as estimator:
         return [(f.t_ms, f.rgb.shape, estimator.process(f.rgb, f.t_ms)) for f in iter_frames(SAMPLES / name)]
 
 

@@ -20,7 +20,7 @@ from analyzer.batch.sinks import Sink
 from analyzer.batch.sources import Clip
 from analyzer.batch.tasks import Chunk, Outcome, assemble
 from analyzer.io.video import VideoError, VideoInfo, probe
-from analyzer.pipeline import TRACK_SUFFIXES, Analysis, InputError
+from analyzer.pipeline import TRACK_SUFFIXES, Analysis, InputError, options_for
 from analyzer.pose.extract import ExtractOptions, plan_chunks
 from analyzer.store.cache import options_key
 from analyzer.store.files import sha256_file
@@ -88,8 +88,8 @@ class Batch:
         self.clips = clips
         self.sink = sink
         self.exercise = exercise
-        self.options = options
-        self.setup = f"{exercise}|{options_key(options)}"
+        self.options = options_for(exercise, options)  # as analyze: the mask only where a check reads it
+        self.setup = f"{exercise}|{options_key(self.options)}"
         self.summary = Summary()
         self._on_result = on_result
         self._on_assigned = on_assigned

@@ -240,6 +240,12 @@ class Exercise:
     settings: dict[str, Setting] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def reads_outline(self) -> bool:
+        """Whether a check measures the back's outline (img_* series: the segmentation mask's measures
+        and the spine estimator's). Without one the mask, about a fifth of a frame's cost, is not made."""
+        return any(name.startswith("img_") for check in self.checks for name in (*check.needs, check.key_series))
+
     def __post_init__(self) -> None:
         for check in self.checks:
             if check.threshold not in self.thresholds:

@@ -147,12 +147,6 @@ def default_key_series(exercise: Exercise) -> str:
     return exercise.rep_signal
 
 
-def needs_outline(exercise: Exercise) -> bool:
-    """Whether a check measures the back's outline (img_* series), which needs the segmentation mask as on
-    upload; it costs about half as much again per frame, so only then."""
-    return any(name.startswith("img_") for check in exercise.checks for name in (*check.needs, check.key_series))
-
-
 class LiveCoach:
     """Pose, counting and cues for one live set of one exercise (``AUTO``: the one the first seconds show).
 
@@ -185,7 +179,7 @@ class LiveCoach:
         self.window_ms = window_s * 1000.0
         self.eval_every_ms = eval_every_ms
         self.max_session_ms = max_session_s * 1000.0
-        segmentation = self.exercise is None or needs_outline(self.exercise)  # AUTO: it may be a squat
+        segmentation = self.exercise is None or self.exercise.reads_outline  # AUTO: it may be a squat
         self._estimator = estimator if estimator is not None else PoseEstimator(segmentation=segmentation)
         self._model_name = self._estimator.model_path.name
         self._session: deque[_Sample] = deque()  # bounded by time in _store

@@ -131,7 +131,11 @@ class AnalysisCache:
         video = Path(video)
         sha = sha or sha256_file(video)
         name = name or video.name
-        opt = options_key(options)
+        try:
+            needed = pipeline.options_for(exercise, options)
+        except UnknownExercise as exc:
+            raise pipeline.InputError(str(exc)) from None
+        opt = options_key(needed)
         key = (sha, exercise, opt, name)
         with self._lock:
             if key in self._memory:
@@ -141,7 +145,8 @@ class AnalysisCache:
         error_file = self._dir("errors") / f"{stem}-{exercise}.txt"
         if error_file.exists():
             raise pipeline.InputError(error_file.read_text())
-        cached = self._load_track(stem)
+        # A track made with the mask serves an exercise that does not read it (auto, then the exercise named).
+        cached = self._load_track(stem) or (self._load_track(f"{sha}-{options_key(options)}") if needed != options else None)
         try:
             if cached is not None:
                 track, source, processing = cached
@@ -150,7 +155,7 @@ class AnalysisCache:
                 )
             else:
                 result = pipeline.run_analysis(
-                    video, exercise, workers=workers, options=options, progress=progress,
+                    video, exercise, workers=workers, options=needed, progress=progress,
                     should_cancel=should_cancel, name=name,
                 )
                 result.report.source.file = name
@@ -168,9 +173,13 @@ class AnalysisCache:
         return result
 
     def remember(self, sha: str, result: Analysis, options: ExtractOptions = DEFAULT_OPTIONS) -> None:
-        """Keep the track of an analysis made elsewhere (the upload page's, when filed in the library)."""
-        if not (self.root / "tracks" / f"{sha}-{options_key(options)}.csv").exists():
-            self._save_track(f"{sha}-{options_key(options)}", result)
+        """Keep the track of an analysis made elsewhere (the upload page's, when filed in the library), under
+        the options it was made with: a track without the mask (an exercise that does not read it) must not
+        pass for one with it."""
+        masked = bool(result.report.processing.get("segmentation", options.segmentation))
+        stem = f"{sha}-{options_key(dataclasses.replace(options, segmentation=masked))}"
+        if not (self.root / "tracks" / f"{stem}.csv").exists():
+            self._save_track(stem, result)
 
     def _save_track(self, stem: str, result: Analysis) -> None:
         """The side file, then the track: each whole or absent, and a track is only trusted with both."""
