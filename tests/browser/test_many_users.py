@@ -30,7 +30,7 @@ import webapp.state as state
 from analyzer.judging.registry import exercises, get_exercise
 from analyzer.pose.extract import Cancelled
 from analyzer.store.cache import AnalysisCache
-from tests.browser.chrome import SHOTS, browser_missing, page_text, wait_for
+from tests.browser.chrome import SHOTS, browser_missing, page_text, wait_for, wait_idle
 from tests.helpers.paths import REPO
 from webapp.upload import ANALYSIS_JOB
 
@@ -257,8 +257,8 @@ def _choose_exercise(driver: Any, title: str) -> None:
     option = wait_for(driver, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]")
                                          if o.text.strip() == title], 20, f"the option {title!r}")[0]
     option.click()
-    wait_for(driver, lambda d: picker.get_attribute("value") == title
-             and not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), 20, "the rerun after choosing the exercise")
+    wait_for(driver, lambda d: picker.get_attribute("value") == title, 20, "the exercise chosen")
+    wait_idle(driver, "the rerun after choosing the exercise")
 
 
 def _shown_exercise(driver: Any) -> str:

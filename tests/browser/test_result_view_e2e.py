@@ -15,7 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from analyzer.store.library import Library
-from tests.browser.chrome import SHOTS, browser_missing, page_text, wait_for
+from tests.browser.chrome import SHOTS, browser_missing, page_text, wait_for, wait_idle
 from tests.helpers.fake_library import plank_analysis
 from tests.helpers.paths import REPO
 
@@ -151,7 +151,7 @@ def _pick(driver, label: str, option: int) -> None:
     box.find_element(By.CSS_SELECTOR, "input").click()
     wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[role=option]")) > option, 10, f"{label}'s list")
     driver.find_elements(By.CSS_SELECTOR, "[role=option]")[option].click()
-    wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), 20, "the rerun")
+    wait_idle(driver, "the rerun")
 
 
 def test_compare_plays_both_sessions_together(start_chromium, server: str, data_dir: Path) -> None:
