@@ -44,7 +44,7 @@ class EncodeSettings:
     crf: int = 23
     preset: str = "veryfast"
     keyframe_s: float = 2.0  # seek granularity in a browser
-    max_side: int | None = 1920  # larger sources are scaled down (4K phone clips encode slowly)
+    max_side: int | None = 1280  # larger sources are scaled down (4K phone clips encode slowly)
     threads: int = 0  # 0: x264 decides
 
 
