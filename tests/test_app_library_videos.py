@@ -3,6 +3,7 @@ waits (issue 18: sessions added from the library's "Add clips" had none)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from analyzer.store.cache import AnalysisCache
 from analyzer.store.library import Library
 from tests.helpers.fake_library import fake_clip
 from tests.helpers.paths import REPO
-from webapp import session_video
+from webapp import session_video, upload
 
 APP = REPO / "app.py"
 
@@ -98,5 +99,34 @@ def test_a_drawing_that_fails_is_not_retried_at_every_look(fake_pipeline: list[s
     at.run()
     at.run()
     assert not at.exception and len(tries) == 1
-    assert "Annotated video: not available; showing the original clip." in [c.value for c in at.caption]
+    assert "The original clip: the annotated video is not drawn (yet)." in [c.value for c in at.caption]
     library.close()
+
+
+def test_an_upload_shows_its_findings_while_the_annotated_video_is_drawn(
+    fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result does not wait for the drawing (a 60 s 1080p clip takes about 12 s more to draw): the
+    findings and the original clip first, the drawing's progress above them, then the drawn video."""
+    release = threading.Event()
+
+    def slow_draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
+        assert release.wait(60)
+        out = self.annotated_path(sha, analysis.report.exercise.name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"annotated " + Path(video).read_bytes())
+        return out
+
+    monkeypatch.setattr(AnalysisCache, "annotated", slow_draw)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.file_uploader(key="upload_file").upload("plank.mp4", b"FAKE:sag.mp4\n", "video/mp4")
+    at.run()
+    assert not at.exception
+    assert "sagging hips" in at.subheader[0].value.lower()  # the verdict, before the drawing is done
+    assert at.get("progress") and at.button(key="render_cancel")  # the drawing's progress (queued or under way)
+    assert "The original clip: the annotated video is not drawn (yet)." in [c.value for c in at.caption]
+    release.set()
+    at.session_state[upload.RENDER_JOB].future.result(timeout=60)
+    at.run()
+    assert not at.get("progress") and not [b for b in at.button if b.key == "render_cancel"]
+    assert "Annotated: faults in colour." in [c.value for c in at.caption]

@@ -86,8 +86,10 @@ def analyse_with_progress(path: Path, exercise: str, *, name: str, sha: str, slo
     return None
 
 
-def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> Path | None:
-    """Render the annotated clip once (cached), in the server's pool; None when unavailable or it fails."""
+def annotated_or_progress(path: Path, analysis: Any, sha: str, slot: Any) -> Path | None:
+    """The annotated clip once drawn (cached); until then None, with the drawing's progress and Cancel in
+    ``slot`` and the page run again when it is done. Drawn in the server's pool after the result is shown:
+    the findings do not wait for it."""
     cache = widgets.current_cache()
     exercise = analysis.report.exercise.name if analysis.report.exercise else "unknown"
     if cache.annotated_path(sha, exercise).exists():
@@ -97,17 +99,21 @@ def annotated_with_progress(path: Path, analysis: Any, sha: str, slot: Any) -> P
         if st.session_state.get("upload_cancelled") == key:
             _cancelled(st.caption, "Annotated video cancelled.", "Draw the annotated video")
             return None
-    try:
-        job = session_job(RENDER_JOB, key, lambda job: cache.annotated(path, analysis, sha, progress=job.progress))
-        return widgets.wait_for_job(job, "Drawing the annotated video…", key="render_cancel", slot=slot,
-                                    on_cancel=lambda: _cancel(RENDER_JOB, key))
-    except PoolFull:
-        slot.caption("The annotated video waits for a quieter moment: the server is busy. Showing the original clip.")
-    except Cancelled:
-        with slot.container():
+        try:
+            job = session_job(RENDER_JOB, key, lambda job: cache.annotated(path, analysis, sha, progress=job.progress))
+        except PoolFull:
+            st.caption("The annotated video waits for a quieter moment: the server is busy. Showing the original clip.")
+            return None
+        if not job.done():
+            widgets.watch_job(job, "Drawing the annotated video; it replaces the original clip when ready…",
+                              key="render_cancel", on_cancel=lambda: _cancel(RENDER_JOB, key))
+            return None
+        try:
+            return job.result()
+        except Cancelled:
             _cancelled(st.caption, "Annotated video cancelled.", "Draw the annotated video")
-    except Exception as exc:  # noqa: BLE001 - the analysis still stands without its drawing
-        slot.warning(f"The annotated video could not be made ({plain(exc)}); showing the original clip.")
+        except Exception as exc:  # noqa: BLE001 - the analysis still stands without its drawing
+            st.warning(f"The annotated video could not be made ({plain(exc)}); showing the original clip.")
     return None
 
 
@@ -156,7 +162,7 @@ def page() -> None:
     analysis = analyse_with_progress(path, exercise, name=upload.name, sha=sha, slot=slot)
     if analysis is None:
         return
-    annotated = annotated_with_progress(path, analysis, sha, slot)
+    annotated = annotated_or_progress(path, analysis, sha, slot)
     widgets.result_view(analysis, path, key=f"upload_{sha[:12]}", annotated=annotated)
     add_to_client(analysis, path, name=upload.name, exercise=exercise)
 

@@ -102,6 +102,21 @@ def wait_for_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None
     return job.result()
 
 
+def watch_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None], every_s: float = 1.0) -> None:
+    """The job's progress and Cancel, refreshed by a fragment while the rest of the page stays usable; the
+    whole page runs again once the job is done (it then finds the result). For work the page can be read
+    without, such as the annotated video: :func:`wait_for_job` holds the page until the result is in."""
+
+    @st.fragment(run_every=every_s)
+    def progress() -> None:
+        if job.done():
+            st.rerun(scope="app")
+        job.touch()
+        bar_with_cancel(st.empty(), label, key=key, on_cancel=on_cancel).progress(*job_status(job, label))
+
+    progress()
+
+
 class CancellableRun:
     """A progress bar and a Cancel button around work that runs in the script thread (the library's
     batch of clips; the upload page's analyses run in the server's pool: :func:`wait_for_job`).
@@ -358,7 +373,7 @@ def result_view(
             size=(report.source.width, report.source.height),
         )
         if annotated is None:
-            st.caption("Annotated video: not available; showing the original clip.")
+            st.caption("The original clip: the annotated video is not drawn (yet).")
         _headline(report)
     with right:
         groups = group_findings(report)

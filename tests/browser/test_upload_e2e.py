@@ -15,7 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.chrome import SHOTS, click_until, page_text, skip_unless_runnable, wait_for
+from tests.browser.chrome import SHOTS, click_until, page_text, skip_unless_runnable, wait_for, wait_idle
 from tests.helpers.paths import CLIPS
 
 CLIP = CLIPS / "formfit__squat.mp4"  # short (8.5 s), side-ish view, reps
@@ -84,6 +84,9 @@ def test_upload_a_clip_and_see_the_findings(server: str, browser) -> None:
     cards = "Do:" in text or "No form error found" in text or "no fault found in" in text
     assert cards, "neither finding cards nor what the set's verdict claims is shown"
     browser.save_screenshot(str(SHOTS / "upload_result.png"))
+    # The findings come first; the annotated video replaces the original clip once drawn.
+    wait_for(browser, lambda d: "Annotated: faults in colour." in page_text(d), RESULT_TIMEOUT_S, "the annotated video")
+    wait_idle(browser, "the page with the annotated video")
 
     jumps = [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text.startswith("▶")]
     if jumps:
