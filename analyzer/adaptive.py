@@ -28,7 +28,7 @@ import numpy as np
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoInfo, frame_times_ms
 from analyzer.landmarks import INDEX
-from analyzer.pose.extract import ExtractOptions, Progress, Span, extract_spans, extract_track
+from analyzer.pose.extract import HIGH_RATE_FPS, ExtractOptions, Progress, Span, extract_spans, extract_track
 from analyzer.track import PoseTrack
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 
 BASE_FPS = 15.0
 # Below this source rate the base pass saves too little to pay for the second pass.
-MIN_SOURCE_FPS = 40.0
+MIN_SOURCE_FPS = HIGH_RATE_FPS
 # Each event is looked at over +-EVENT_MARGIN_MS at full rate: a base frame's step (67 ms) of
 # uncertainty in where it is, plus the 6 Hz smoothing filter's reach (forward and backward, its
 # impulse response is under 5 % of its peak after 100 ms and holds 0.4 % of its weight beyond
@@ -248,4 +248,4 @@ def extract_adaptive(
 
 def full_rate(options: ExtractOptions) -> ExtractOptions:
     """The options of a full-rate run of the same analysis (what the adaptive one stands in for)."""
-    return replace(options, adaptive=False, fps=None, stride=1)
+    return replace(options, adaptive=False, fps=None, stride=1, full_rate=True)

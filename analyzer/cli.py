@@ -223,10 +223,15 @@ def analyze(
     out_dir: Path | None = typer.Option(None, "--out", "-o", help="output folder [default: formcheck_reports/<name>]"),
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="processes [default: all cores]"),
     stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
-    fps: float | None = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    fps: float | None = typer.Option(
+        None, "--fps", min=1.0, help="analyse at most this many frames a second [default: 30 for clips over 40 fps]"
+    ),
     adaptive: bool = typer.Option(
-        ExtractOptions.adaptive, "--adaptive/--full-rate",
+        False, "--adaptive",
         help="clips over 40 fps: a base rate, every frame only around reps' edges, faults and fast movement",
+    ),
+    full_rate: bool = typer.Option(
+        False, "--full-rate", help="every frame of a clip over 40 fps [default: 30 frames a second]",
     ),
     segmentation: bool = typer.Option(True, help="measure the back outline from the body mask"),
     model: str = typer.Option("full", help="pose model: full (built in), lite or heavy (downloaded once)"),
@@ -235,7 +240,12 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON on stdout"),
 ) -> None:
     """Analyse one set: prints a summary and writes report.json, track.csv and features.csv."""
-    options = ExtractOptions(stride=stride, fps=fps, segmentation=segmentation, model=model, adaptive=adaptive)
+    if adaptive and full_rate:
+        err.print("[bold red]formcheck:[/] --adaptive and --full-rate are two frame rates: choose one.")
+        raise typer.Exit(EXIT_INPUT)
+    options = ExtractOptions(
+        stride=stride, fps=fps, segmentation=segmentation, model=model, adaptive=adaptive, full_rate=full_rate
+    )
     target = out_dir or Path("formcheck_reports") / input.stem
     if annotate and input.suffix.lower() == ".csv":
         err.print("formcheck: --annotate needs the video itself, not a pose track; writing the rest.")
@@ -319,7 +329,9 @@ def batch(
     ),
     exercise: str = typer.Option("auto", "--exercise", "-e", help="exercise name, or 'auto' to recognise it"),
     stride: int = typer.Option(1, "--stride", min=1, help="analyse every Nth frame"),
-    fps: float | None = typer.Option(None, "--fps", min=1.0, help="analyse at most this many frames a second"),
+    fps: float | None = typer.Option(
+        None, "--fps", min=1.0, help="analyse at most this many frames a second [default: 30 for clips over 40 fps]"
+    ),
     annotate: bool = typer.Option(False, "--annotate", help="also write each clip's annotated.mp4"),
     as_json: bool = typer.Option(False, "--json", help="a JSON line a clip on stdout, then the summary"),
 ) -> None:

@@ -31,7 +31,7 @@ from analyzer.judging.registry import (
 )
 from analyzer.judging.rulebook import HOW_TO_FILM, Exercise
 from analyzer.landmarks import INDEX
-from analyzer.pose.extract import Cancelled, ExtractOptions, Progress, extract_track
+from analyzer.pose.extract import Cancelled, ExtractOptions, Progress, extract_track, for_clip
 from analyzer.pose.model import MODEL_SHA256, ModelError, model_path
 from analyzer.report import ExerciseInfo, Finding, Hold, Outcome, Report, Severity, SourceInfo, Versions, ViewInfo
 from analyzer.track import PoseTrack
@@ -332,7 +332,8 @@ def _video_notes(name: str, track: PoseTrack, info: VideoInfo, options: ExtractO
     notes = []
     if info.kind == "video" and info.rotation:
         notes.append(f"The video is stored turned by {info.rotation} deg (a phone's metadata); it was analysed upright.")
-    step_s = max(options.stride / info.fps, 1.0 / options.fps if options.fps else 0.0)
+    applied = for_clip(info, options)
+    step_s = max(applied.stride / info.fps, 1.0 / applied.fps if applied.fps else 0.0)
     end_s = float(track.t_ms[-1]) / 1000.0 + step_s if len(track) else 0.0
     if info.kind == "video" and info.duration_s - end_s > CUT_SHORT_FRAMES * step_s:
         notes.append(
@@ -380,9 +381,11 @@ def options_for(exercise: str, options: ExtractOptions) -> ExtractOptions:
     return dataclasses.replace(options, segmentation=False)
 
 
-def processing_of(options: ExtractOptions) -> dict[str, object]:
-    """How the pose was extracted, as the report keeps it."""
-    return {"stride": options.stride, "fps_limit": options.fps, "segmentation": options.segmentation, "model": options.model}
+def processing_of(options: ExtractOptions, track: PoseTrack) -> dict[str, object]:
+    """How the pose was extracted, as the report keeps it (the frame rate as applied to the clip: a
+    high-rate video's cap is in the track's meta)."""
+    return {"stride": options.stride, "fps_limit": track.meta.get("fps_limit", options.fps),
+            "segmentation": options.segmentation, "model": options.model}
 
 
 def _read(
@@ -459,7 +462,7 @@ def run_analysis(
         path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name,
         exercise=exercise,
     )
-    return analyze_track(track, exercise, source=source, processing=processing_of(options))
+    return analyze_track(track, exercise, source=source, processing=processing_of(options, track))
 
 
 def analyze_path(

@@ -102,7 +102,7 @@ def test_only_high_rate_videos_without_stride_or_fps_are_adaptive() -> None:
     assert not applies(Info(), ExtractOptions(adaptive=True, stride=2))  # type: ignore[arg-type]
     Info.fps = 30.0
     assert not applies(Info(), ExtractOptions(adaptive=True))  # type: ignore[arg-type]
-    assert full_rate(ExtractOptions(adaptive=True, fps=15)) == ExtractOptions(adaptive=False)
+    assert full_rate(ExtractOptions(adaptive=True, fps=15)) == ExtractOptions(adaptive=False, full_rate=True)
 
 
 def test_frame_times_are_the_decoded_frames_times() -> None:

@@ -212,3 +212,10 @@ def test_the_mask_is_made_only_for_an_exercise_that_reads_the_back_outline(
     assert json.loads(result.stdout)["processing"]["segmentation"] is masked
     spine_columns = [name for name in read_track_csv(tmp_path / "out" / "track.csv").channels if "spine" in name]
     assert bool(spine_columns) is masked
+
+
+def test_adaptive_and_full_rate_together_are_refused_before_any_work(tmp_path: Path) -> None:
+    result = run("analyze", tmp_path / "missing.mp4", "--adaptive", "--full-rate", "--out", tmp_path / "out")
+    assert result.exit_code == EXIT_INPUT
+    assert "choose one" in result.output
+    assert not (tmp_path / "out").exists()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import analyzer.pose.extract as extract
-from analyzer.io.video import probe
+from analyzer.io.video import VideoInfo, probe
 from analyzer.pose.extract import ExtractOptions, extract_track, plan_chunks
+from tests.helpers import media
 from tests.helpers.paths import shared_clip
 
 CLIP = "formfit__deadlift.mp4"  # 492 px wide: rows padded by PyAV (the contiguity trap)
@@ -51,3 +54,30 @@ def test_parallel_track_equals_serial_except_near_joins(monkeypatch: pytest.Monk
     assert np.nanpercentile(diff, 95) < TRACKING_JITTER and np.nanmax(diff) < 5 * TRACKING_JITTER
     assert serial.has_pose.mean() > 0.9  # the odd width did not blind the model
     assert seen and seen[-1][0] == len(serial)
+
+
+def _info(fps: float, kind: str = "video") -> VideoInfo:
+    return VideoInfo(Path("clip.mp4"), kind, 1920, 1080, 0, fps, 10.0, round(10 * fps), "h264")  # type: ignore[arg-type]
+
+
+def test_a_high_rate_video_is_analysed_at_30_fps_unless_the_caller_chose() -> None:
+    """A phone's 60 fps clip is looked at 30 times a second (the rate the checks were set on); a clip at
+    up to 40 fps, an image folder, and a rate, stride, adaptive or full-rate asked for are left alone."""
+    default = ExtractOptions()
+    assert extract.for_clip(_info(59.94), default).fps == extract.ANALYSIS_FPS
+    assert extract.expected_frames(_info(60.0), default) == 300  # of 600
+    for info in (_info(30.0), _info(39.9), _info(60.0, kind="images")):
+        assert extract.for_clip(info, default) == default
+    for chosen in (ExtractOptions(full_rate=True), ExtractOptions(adaptive=True), ExtractOptions(fps=12.0),
+                   ExtractOptions(stride=2)):
+        assert extract.for_clip(_info(60.0), chosen) == chosen
+    assert extract.expected_frames(_info(60.0), ExtractOptions(full_rate=True)) == 600
+
+
+def test_a_60_fps_clip_is_tracked_at_30_fps_and_every_frame_on_request(tmp_path: Path) -> None:
+    clip = media.make_video(tmp_path / "sixty.mp4", n_frames=24, fps=60)
+    capped = extract_track(clip, workers=1, options=ExtractOptions(segmentation=False))
+    every = extract_track(clip, workers=1, options=ExtractOptions(segmentation=False, full_rate=True))
+    assert len(every) == 24 and len(capped) == 12
+    assert np.allclose(np.diff(capped.t_ms), 1000.0 / 30.0, atol=1.0)
+    assert capped.meta["fps_limit"] == extract.ANALYSIS_FPS and every.meta["fps_limit"] is None

@@ -77,4 +77,4 @@ def assemble(path: Path, info: VideoInfo, parts: list[PoseTrack], exercise: str,
     track = PoseTrack.concat(found)
     track.meta.update(workers=len(parts))
     source = describe_track(track, path.name, info, options)
-    return analyze_track(track, exercise, source=source, processing=processing_of(options))
+    return analyze_track(track, exercise, source=source, processing=processing_of(options, track))

@@ -12,7 +12,7 @@ track equals a serial run except within a few frames of the joins.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.io.video import VideoInfo, iter_frames, probe
@@ -55,10 +55,30 @@ class ExtractOptions:
     # Applies to videos only, and only when neither stride nor fps is given. Off by default: it saves
     # frames on holds and pauses, not on sets of quick reps, and it moves rep edges (issue 17).
     adaptive: bool = False
+    # Every frame of a high-rate clip, instead of ANALYSIS_FPS (see for_clip).
+    full_rate: bool = False
+
+
+# A video at or above HIGH_RATE_FPS (a phone's 60 fps) is analysed at ANALYSIS_FPS, unless the caller
+# chose a stride, a rate, the adaptive rate or every frame: the features are low-passed at 6 Hz, a rep
+# lasts a second or more, and every limit of the checks was set on 24-30 fps footage, so the second
+# half of the frames doubles the model's time for nothing a check reads.
+HIGH_RATE_FPS = 40.0
+ANALYSIS_FPS = 30.0
+
+
+def for_clip(info: VideoInfo, options: ExtractOptions) -> ExtractOptions:
+    """The options as applied to this clip: a high-rate video's frame rate capped at ANALYSIS_FPS."""
+    if info.fps < HIGH_RATE_FPS or info.kind != "video":
+        return options
+    if options.full_rate or options.adaptive or options.stride != 1 or options.fps is not None:
+        return options
+    return replace(options, fps=ANALYSIS_FPS)
 
 
 def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
     """How many frames the analysis will look at (for the progress bar)."""
+    options = for_clip(info, options)
     n = info.frame_count
     if options.fps and info.fps > options.fps:
         n = int(round(info.duration_s * options.fps))
@@ -162,6 +182,7 @@ def extract_track(
     """
     path = Path(path)
     info = info or probe(path)
+    options = for_clip(info, options)
     chunks = plan_chunks(info, workers or default_workers(), options)
     total = expected_frames(info, options)
     return _extract(path, info, [[span] for span in chunks], options, total, progress, should_cancel)
@@ -181,6 +202,7 @@ def extract_spans(
     tracked afresh at each span's start; progress and cancelling as in :func:`extract_track`."""
     path = Path(path)
     info = info or probe(path)
+    options = for_clip(info, options)
     if not spans:
         return PoseTrack.empty([], size=(info.width, info.height))
     rate = min(info.fps, options.fps or info.fps) / options.stride

@@ -323,8 +323,12 @@ def test_browser_sessions_at_once_each_see_their_own_result(
     print("\n" + json.dumps(figures, indent=1))
     (SHOTS.parent / f"many_users_{SESSIONS}.json").write_text(json.dumps(figures, indent=1))
     for i, visitor in enumerate(visitors):
-        visitor.driver.save_screenshot(str(SHOTS / f"many_users_{SESSIONS}_{i}_{visitor.exercise}.png"))
         assert visitor.result_s is not None, f"session {i} ({visitor.exercise}) showed no result"
+        # The findings come before the annotated video; the page runs again when it is drawn.
+        wait_for(visitor.driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".st-key-render_cancel"),
+                 RESULT_TIMEOUT_S, f"session {i}'s annotated video")
+        wait_idle(visitor.driver, f"session {i}'s page to settle")
+        visitor.driver.save_screenshot(str(SHOTS / f"many_users_{SESSIONS}_{i}_{visitor.exercise}.png"))
         text = page_text(visitor.driver)
         assert "Traceback" not in text and "could not analyse" not in text
         assert _shown_exercise(visitor.driver) == get_exercise(visitor.exercise).title

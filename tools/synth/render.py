@@ -116,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     for ex in EXERCISES.values():  # error names are unique across exercises
         for name, err in ex.errors.items():
             flag = "--" + name.replace("_", "-") + {"deg": "-deg", "s": "-s", "deg/s": "-deg-per-s"}[err.unit]
-            ap.add_argument(flag, type=float, default=0.0, dest=name, help=f"{ex.name}: {err.doc}")
+            ap.add_argument(flag, type=float, default=0.0, dest=name,
+                            help=f"{ex.name}: {err.doc}".replace("%", "%%"))  # argparse formats help with %
     ap.add_argument("--error-reps", type=lambda s: [int(x) for x in s.split(",")], default=None,
                     help="comma list of 1-based reps that carry the error (default: all)")
     ap.add_argument("--reps", type=int, default=3)
