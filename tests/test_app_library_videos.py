@@ -130,3 +130,34 @@ def test_an_upload_shows_its_findings_while_the_annotated_video_is_drawn(
     at.run()
     assert not at.get("progress") and not [b for b in at.button if b.key == "render_cancel"]
     assert "Annotated: faults in colour." in [c.value for c in at.caption]
+
+
+def test_the_annotated_video_can_be_cancelled_and_asked_for_again(
+    fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancel says so at once and keeps the findings; asked for again, the video is drawn (a drawing under
+    way cannot be interrupted: it runs to its end beside the new one) and replaces the original clip."""
+    released = threading.Event()
+
+    def held_draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
+        assert released.wait(60)
+        out = self.annotated_path(sha, analysis.report.exercise.name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"annotated " + Path(video).read_bytes())
+        return out
+
+    monkeypatch.setattr(AnalysisCache, "annotated", held_draw)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.file_uploader(key="upload_file").upload("plank.mp4", b"FAKE:sag.mp4\n", "video/mp4")
+    at.run()
+    at.button(key="render_cancel").click().run()
+    at.run()
+    assert "Annotated video cancelled." in [c.value for c in at.caption]
+    assert "sagging hips" in at.subheader[0].value.lower()  # the findings stay
+    [again] = [b for b in at.button if b.label == "Draw the annotated video"]
+    again.click().run()
+    assert at.button(key="render_cancel")  # a drawing under way again, with its progress
+    released.set()
+    at.session_state[upload.RENDER_JOB].future.result(timeout=60)
+    at.run()
+    assert "Annotated: faults in colour." in [c.value for c in at.caption]

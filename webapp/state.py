@@ -171,8 +171,16 @@ class Job:
         """Jobs queued before this one that have not finished (running or waiting)."""
         return self.pool.ahead(self)
 
+    @property
+    def stopping(self) -> bool:
+        """Cancel was asked for (work that cannot be interrupted, a drawing, still runs to its end)."""
+        return self._stop.is_set()
+
     def cancelled(self) -> bool:
-        return self.future.cancelled() or (self.future.done() and isinstance(self.future.exception(), Cancelled))
+        """Cancel was asked for, or the work ended cancelled: a new job is needed for the same key."""
+        return self.stopping or self.future.cancelled() or (
+            self.future.done() and isinstance(self.future.exception(), Cancelled)
+        )
 
     def result(self) -> Any:
         """What the work returned; raises what it raised (``Cancelled`` when it never ran)."""

@@ -109,7 +109,7 @@ def watch_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None], 
 
     @st.fragment(run_every=every_s)
     def progress() -> None:
-        if job.done():
+        if job.done() or job.stopping:  # done, or Cancel pressed: the page says what became of it
             st.rerun(scope="app")
         job.touch()
         bar_with_cancel(st.empty(), label, key=key, on_cancel=on_cancel).progress(*job_status(job, label))
