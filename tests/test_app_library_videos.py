@@ -28,17 +28,41 @@ def no_failed_drawings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(session_video, "_FAILED", set())
 
 
+def _stand_in(cache: AnalysisCache, video: Path, analysis, sha: str) -> Path:
+    """A stand-in annotated video where the cache keeps the real one (the fake clips are not videos)."""
+    out = cache.annotated_path(sha, analysis.report.exercise.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(b"annotated " + Path(video).read_bytes())
+    return out
+
+
+@pytest.fixture
+def held_drawing(fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Annotated videos drawn only once the returned event is set, as a long clip's drawing takes a while."""
+    release = threading.Event()
+
+    def draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
+        assert release.wait(60)
+        return _stand_in(self, video, analysis, sha)
+
+    monkeypatch.setattr(AnalysisCache, "annotated", draw)
+    return release
+
+
+def _uploaded_plank() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.file_uploader(key="upload_file").upload("plank.mp4", b"FAKE:sag.mp4\n", "video/mp4")
+    return at.run()
+
+
 @pytest.fixture
 def drawn(fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The annotated videos drawn (a stand-in file each: the fake clips are not videos)."""
     videos: list[Path] = []
 
     def draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
-        out = self.annotated_path(sha, analysis.report.exercise.name)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"annotated " + Path(video).read_bytes())
         videos.append(Path(video))
-        return out
+        return _stand_in(self, video, analysis, sha)
 
     monkeypatch.setattr(AnalysisCache, "annotated", draw)
     return videos
@@ -103,53 +127,25 @@ def test_a_drawing_that_fails_is_not_retried_at_every_look(fake_pipeline: list[s
     library.close()
 
 
-def test_an_upload_shows_its_findings_while_the_annotated_video_is_drawn(
-    fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_upload_shows_its_findings_while_the_annotated_video_is_drawn(held_drawing: threading.Event) -> None:
     """The result does not wait for the drawing (a 60 s 1080p clip takes about 12 s more to draw): the
     findings and the original clip first, the drawing's progress above them, then the drawn video."""
-    release = threading.Event()
-
-    def slow_draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
-        assert release.wait(60)
-        out = self.annotated_path(sha, analysis.report.exercise.name)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"annotated " + Path(video).read_bytes())
-        return out
-
-    monkeypatch.setattr(AnalysisCache, "annotated", slow_draw)
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    at.file_uploader(key="upload_file").upload("plank.mp4", b"FAKE:sag.mp4\n", "video/mp4")
-    at.run()
+    at = _uploaded_plank()
     assert not at.exception
     assert "sagging hips" in at.subheader[0].value.lower()  # the verdict, before the drawing is done
     assert at.get("progress") and at.button(key="render_cancel")  # the drawing's progress (queued or under way)
     assert "The original clip: the annotated video is not drawn (yet)." in [c.value for c in at.caption]
-    release.set()
+    held_drawing.set()
     at.session_state[upload.RENDER_JOB].future.result(timeout=60)
     at.run()
     assert not at.get("progress") and not [b for b in at.button if b.key == "render_cancel"]
     assert "Annotated: faults in colour." in [c.value for c in at.caption]
 
 
-def test_the_annotated_video_can_be_cancelled_and_asked_for_again(
-    fake_pipeline: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_annotated_video_can_be_cancelled_and_asked_for_again(held_drawing: threading.Event) -> None:
     """Cancel says so at once and keeps the findings; asked for again, the video is drawn (a drawing under
     way cannot be interrupted: it runs to its end beside the new one) and replaces the original clip."""
-    released = threading.Event()
-
-    def held_draw(self: AnalysisCache, video: Path, analysis, sha: str, progress=None) -> Path:
-        assert released.wait(60)
-        out = self.annotated_path(sha, analysis.report.exercise.name)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"annotated " + Path(video).read_bytes())
-        return out
-
-    monkeypatch.setattr(AnalysisCache, "annotated", held_draw)
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    at.file_uploader(key="upload_file").upload("plank.mp4", b"FAKE:sag.mp4\n", "video/mp4")
-    at.run()
+    at = _uploaded_plank()
     at.button(key="render_cancel").click().run()
     at.run()
     assert "Annotated video cancelled." in [c.value for c in at.caption]
@@ -157,7 +153,7 @@ def test_the_annotated_video_can_be_cancelled_and_asked_for_again(
     [again] = [b for b in at.button if b.label == "Draw the annotated video"]
     again.click().run()
     assert at.button(key="render_cancel")  # a drawing under way again, with its progress
-    released.set()
+    held_drawing.set()
     at.session_state[upload.RENDER_JOB].future.result(timeout=60)
     at.run()
     assert "Annotated: faults in colour." in [c.value for c in at.caption]
