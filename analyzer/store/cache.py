@@ -135,18 +135,18 @@ class AnalysisCache:
             needed = pipeline.options_for(exercise, options)
         except UnknownExercise as exc:
             raise pipeline.InputError(str(exc)) from None
-        opt = options_key(needed)
-        key = (sha, exercise, opt, name)
+        key = (sha, exercise, options_key(needed), name)
         with self._lock:
             if key in self._memory:
                 self._memory.move_to_end(key)
                 return self._memory[key]
-        stem = f"{sha}-{opt}"
+        stem = _stem(sha, needed)
         error_file = self._dir("errors") / f"{stem}-{exercise}.txt"
         if error_file.exists():
             raise pipeline.InputError(error_file.read_text())
-        # A track made with the mask serves an exercise that does not read it (auto, then the exercise named).
-        cached = self._load_track(stem) or (self._load_track(f"{sha}-{options_key(options)}") if needed != options else None)
+        cached = self._load_track(stem)
+        if cached is None and needed != options:  # a track made with the mask serves an exercise that does not read it
+            cached = self._load_track(_stem(sha, options))
         try:
             if cached is not None:
                 track, source, processing = cached
@@ -177,7 +177,7 @@ class AnalysisCache:
         the options it was made with: a track without the mask (an exercise that does not read it) must not
         pass for one with it."""
         masked = bool(result.report.processing.get("segmentation", options.segmentation))
-        stem = f"{sha}-{options_key(dataclasses.replace(options, segmentation=masked))}"
+        stem = _stem(sha, dataclasses.replace(options, segmentation=masked))
         if not (self.root / "tracks" / f"{stem}.csv").exists():
             self._save_track(stem, result)
 
@@ -219,6 +219,11 @@ class AnalysisCache:
             with atomic_file(out) as tmp:
                 render_parallel(Path(video), analysis, tmp, progress=progress)
         return out
+
+def _stem(sha: str, options: ExtractOptions) -> str:
+    """A cached track's file name (without suffix): the clip's content and how its pose was extracted."""
+    return f"{sha}-{options_key(options)}"
+
 
 def _prune(folder: Path, keep: int) -> None:
     """Delete the least recently used files beyond ``keep`` (never a file still being written)."""
