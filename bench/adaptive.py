@@ -4,9 +4,10 @@ The reduced rate is the default one (``--mode capped``: a clip over 40 fps analy
 second, analyzer.pose.extract.for_clip) or the adaptive one (``--mode adaptive``, run whatever the
 clip's rate; the pipeline only uses it above analyzer.adaptive.MIN_SOURCE_FPS). Both analyses run
 in this process, one after the other (full rate first), with the same workers and options.
-Differences are the reduced run's against the full-rate run's: reps (count, largest shift of a start, bottom or end, ms), finding codes only one run has
-(by code and rep), spans (largest shift of an edge, ms) and measured values (largest difference,
-in the check's unit) of the findings both have. A timing, not a test: nothing passes or fails.
+Differences are the reduced run's against the full-rate run's: reps (count, largest shift of a
+start, bottom or end, ms), finding codes only one run has (by code and rep), spans (largest shift
+of an edge, ms) and measured values (largest difference, in the check's unit) of the findings both
+have. A timing, not a test: nothing passes or fails.
 
 Usage: python bench/adaptive.py CLIP [--mode capped|adaptive] [--exercise auto] [--workers N] [--json]
 With --json the last line is one JSON object.

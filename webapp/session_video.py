@@ -14,7 +14,7 @@ import streamlit as st
 
 from analyzer.store.library import Library, SessionInfo
 from webapp.state import UPLOAD_TYPES, Job, running_server_job, server_job
-from webapp.widgets import current_cache
+from webapp.widgets import current_cache, watch_job
 
 LOG = logging.getLogger("formcheck.app")
 POLL_S = 2.0
@@ -62,16 +62,12 @@ def is_video(session: SessionInfo) -> bool:
 
 def drawing_progress(session: SessionInfo) -> None:
     """While the session's video is being drawn: how far along, and the page again once it is done."""
-    if running_server_job(_key(session)) is None:
-        return
+    job = running_server_job(_key(session))
+    if job is not None:
+        watch_job(job, _drawing_caption, every_s=POLL_S)
 
-    @st.fragment(run_every=POLL_S)
-    def progress() -> None:
-        job = running_server_job(_key(session))
-        if job is None or job.done():
-            st.rerun(scope="app")
-        done, total = job.done_total
-        share = f" ({done / total:.0%})" if total else ""
-        st.caption(f"Drawing the annotated video{share}: it replaces the original clip here when it is ready.")
 
-    progress()
+def _drawing_caption(job: Job) -> None:
+    done, total = job.done_total
+    share = f" ({done / total:.0%})" if total else ""
+    st.caption(f"Drawing the annotated video{share}: it replaces the original clip here when it is ready.")

@@ -105,8 +105,10 @@ def annotated_or_progress(path: Path, analysis: Any, sha: str, slot: Any) -> Pat
             st.caption("The annotated video waits for a quieter moment: the server is busy. Showing the original clip.")
             return None
         if not job.done():
-            widgets.watch_job(job, "Drawing the annotated video; it replaces the original clip when ready…",
-                              key="render_cancel", on_cancel=lambda: _cancel(RENDER_JOB, key))
+            widgets.watch_job(job, widgets.progress_and_cancel(
+                "Drawing the annotated video; it replaces the original clip when ready…",
+                key="render_cancel", on_cancel=lambda: _cancel(RENDER_JOB, key),
+            ))
             return None
         try:
             return job.result()

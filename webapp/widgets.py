@@ -102,19 +102,28 @@ def wait_for_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None
     return job.result()
 
 
-def watch_job(job: Job, label: str, *, key: str, on_cancel: Callable[[], None], every_s: float = 1.0) -> None:
-    """The job's progress and Cancel, refreshed by a fragment while the rest of the page stays usable; the
-    whole page runs again once the job is done (it then finds the result). For work the page can be read
-    without, such as the annotated video: :func:`wait_for_job` holds the page until the result is in."""
+def watch_job(job: Job, show: Callable[[Job], None], *, every_s: float = 1.0) -> None:
+    """``show(job)`` refreshed by a fragment while the rest of the page stays usable; the whole page runs
+    again once the job is done or Cancel was asked for (it then finds what became of it). For work the
+    page can be read without, such as an annotated video: :func:`wait_for_job` holds the page instead."""
 
     @st.fragment(run_every=every_s)
     def progress() -> None:
-        if job.done() or job.stopping:  # done, or Cancel pressed: the page says what became of it
+        if job.done() or job.stopping:
             st.rerun(scope="app")
         job.touch()
-        bar_with_cancel(st.empty(), label, key=key, on_cancel=on_cancel).progress(*job_status(job, label))
+        show(job)
 
     progress()
+
+
+def progress_and_cancel(label: str, *, key: str, on_cancel: Callable[[], None]) -> Callable[[Job], None]:
+    """What :func:`watch_job` shows of a job its visitor may stop: the progress bar and Cancel."""
+
+    def show(job: Job) -> None:
+        bar_with_cancel(st.empty(), label, key=key, on_cancel=on_cancel).progress(*job_status(job, label))
+
+    return show
 
 
 class CancellableRun:
