@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import av
 import cv2
@@ -180,17 +179,6 @@ def test_from_landmarks_side_and_frontal() -> None:
     # Shoulders a whole shoulder-width apart: seen from the front, the outline is the flank.
     frontal = spine.back_shape_from_landmarks(mask, _landmarks(s, h, front, 0.8), vis)
     assert all(math.isnan(v) for v in frontal.values())
-
-
-def test_fast_enough() -> None:
-    mask, s, h, front = torso(45.0, 1, 0.03)
-    spine.back_shape(mask, s, h, None, front)
-    n = 50
-    t0 = time.process_time()  # CPU time: other processes on a busy box do not count
-    for _ in range(n):
-        spine.back_shape(mask, s, h, None, front)
-    per_call_ms = (time.process_time() - t0) / n * 1000
-    assert per_call_ms < 5.0  # about 1 ms here; loose so that a busy CI box does not fail
 
 
 @pytest.mark.clips
