@@ -67,9 +67,14 @@ SETTINGS = {
         25.0, "percentile", "The reference is the other reps' lower quartile, not their minimum: one rep whose "
         "outline happened to read low must not make every other rep a wink.",
     ),
+    "peer_reps": Setting(
+        2.0, "reps", "A rep is compared with at least this many other reps of its depth: against a single one, that "
+        "rep's own noise decides (one that happened to read low makes the other a wink), and the deepest rep of a "
+        "set often has one peer only.",
+    ),
 }
 NO_REFERENCE_REP = (
-    "butt wink is judged by comparing your reps with each other, and no two reps of similar depth had a clear "
+    "butt wink is judged by comparing your reps with each other, and no three reps of similar depth had a clear "
     "lower-back outline at the bottom (turned from the camera, the bar, arms or baggy clothes across it, or a "
     "single rep); film two or more reps exactly from the side, camera at hip height, in fitted clothes."
 )
@@ -165,7 +170,7 @@ def butt_wink_across_reps(ctx: Context, check: Check) -> list[Finding]:
         own = tucks[i]
         peers = [t.value for j, t in enumerate(tucks)
                  if j != i and t is not None and depths[j] <= depths[i] + SETTINGS["same_depth"].value]
-        if own is None or not peers:
+        if own is None or len(peers) < SETTINGS["peer_reps"].value:
             return None
         best = float(np.percentile(peers, SETTINGS["best_reps_percentile"].value))
         return RepValue(own.value - best, own.frames, own.per_frame - best, own.confidence)

@@ -73,6 +73,14 @@ def test_a_single_rep_is_not_judged_and_says_how_to_film() -> None:
     assert "comparing your reps" in finding.reason
 
 
+def test_a_rep_is_not_judged_against_a_single_other_rep() -> None:
+    """Two reps, one winking well past the limit: against one rep, either could be the odd one."""
+    (finding,) = _wink_findings({2: WARN + 2.0}, reps=2)
+    assert finding.assessable is False
+    assert "comparing your reps" in finding.reason
+    assert [f.rep for f in _wink_findings({2: WARN + 2.0}, reps=3)] == [2]
+
+
 def test_a_track_without_the_outline_cannot_be_judged() -> None:
     track, _ = sk.squat(reps=2)
     findings = [f for f in analyse(track, "squat").report.findings if f.code.startswith("squat.butt_wink")]
