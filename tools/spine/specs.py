@@ -2,7 +2,8 @@
 
 Deadlifts and squats with the upper back, the lower back and the pelvis bent
 independently (flexed, neutral, arched; on every rep or on some), seen from
-0-32 degrees off side-on, small figures to frame-filling ones, slim to heavy
+0-32 degrees off side-on, from a camera at knee to chest height with a
+narrow to wide lens, small figures to frame-filling ones, slim to heavy
 bodies, any clothes, light and room, blurred, noisy and compressed. Every
 fifth clip (its own body, clothes and room) is held out for evaluation.
 """
@@ -14,6 +15,10 @@ import numpy as np
 from tools.synth.spec import ClipSpec
 
 SIZES = ((360, 640), (640, 480), (480, 640), (640, 360))
+# People film from a bench, a tripod or a hand: the camera at knee to chest height (m), and phone lenses
+# from a zoomed-in main camera to a wide one (vertical field of view, deg).
+CAMERA_HEIGHT_M = (0.5, 1.4)
+FOV_Y_DEG = (40.0, 70.0)
 HELD_OUT_EVERY = 5
 
 
@@ -24,6 +29,7 @@ def is_held_out(index: int) -> bool:
 def make_specs(n: int, seed: int, fps: float = 8.0) -> list[dict]:
     """``n`` named clip specs from ``seed`` (same arguments, same list)."""
     rng = np.random.default_rng(seed)
+    camera_rng = np.random.default_rng(seed + 1)  # its own stream: the other draws stay what they were
     specs = []
     for k in range(n):
         exercise = "deadlift" if k % 2 == 0 else "squat"
@@ -49,6 +55,8 @@ def make_specs(n: int, seed: int, fps: float = 8.0) -> list[dict]:
             yaw_deg=round(float(rng.uniform(0, 32)), 1),
             side=str(rng.choice(["left", "right"])),
             fill=round(float(rng.uniform(0.3, 0.9)), 2),
+            camera_height_m=round(float(camera_rng.uniform(*CAMERA_HEIGHT_M)), 2),
+            fov_y_deg=round(float(camera_rng.uniform(*FOV_Y_DEG)), 1),
             fps=fps,
             width=width,
             height=height,
