@@ -375,10 +375,14 @@ def describe_track(track: PoseTrack, name: str, info: VideoInfo | None, options:
 def options_for(exercise: str, options: ExtractOptions) -> ExtractOptions:
     """The extraction ``exercise`` needs: no segmentation mask where none of its checks reads the back's
     outline (14 of the 18 exercises; the mask and its measures are about a fifth of a frame's cost).
-    ``auto`` keeps it: the clip may be a squat. Raises UnknownExercise."""
-    if exercise == "auto" or get_exercise(exercise).reads_outline:
+    ``auto`` keeps it: the clip may be a squat. Raises InputError for an exercise formcheck does not know."""
+    if exercise == "auto":
         return options
-    return dataclasses.replace(options, segmentation=False)
+    try:
+        reads_outline = get_exercise(exercise).reads_outline
+    except UnknownExercise as exc:
+        raise InputError(str(exc)) from None
+    return options if reads_outline else dataclasses.replace(options, segmentation=False)
 
 
 def processing_of(options: ExtractOptions, track: PoseTrack) -> dict[str, object]:
@@ -453,11 +457,7 @@ def run_analysis(
     name: str | None = None,
 ) -> Analysis:
     """Analyse a video, image folder or pose-track CSV (``name``: what the user calls it, see load_input)."""
-    if exercise != "auto":
-        try:
-            options = options_for(exercise, options)  # fail before minutes of pose estimation, not after
-        except UnknownExercise as exc:
-            raise InputError(str(exc)) from None
+    options = options_for(exercise, options)  # fail before minutes of pose estimation, not after
     track, source = load_input(
         path, workers=workers, options=options, progress=progress, should_cancel=should_cancel, name=name,
         exercise=exercise,

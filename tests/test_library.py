@@ -188,7 +188,7 @@ def test_the_mask_is_asked_for_only_where_a_check_reads_it() -> None:
     assert not pipeline.options_for("plank", options).segmentation
     assert pipeline.options_for("squat", options).segmentation  # butt wink: the spine estimator
     assert pipeline.options_for("auto", options).segmentation  # it may be a squat
-    with pytest.raises(pipeline.UnknownExercise):
+    with pytest.raises(pipeline.InputError, match="zumba"):
         pipeline.options_for("zumba", options)
 
 

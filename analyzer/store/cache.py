@@ -26,7 +26,6 @@ import analyzer
 from analyzer import pipeline
 from analyzer.draw.annotate import render_parallel
 from analyzer.io.track_csv import TrackFormatError, read_track_csv, write_track_csv
-from analyzer.judging.registry import UnknownExercise
 from analyzer.pipeline import Analysis
 from analyzer.pose.extract import ExtractOptions, Progress
 from analyzer.pose.model import model_path, model_sha256
@@ -131,10 +130,7 @@ class AnalysisCache:
         video = Path(video)
         sha = sha or sha256_file(video)
         name = name or video.name
-        try:
-            needed = pipeline.options_for(exercise, options)
-        except UnknownExercise as exc:
-            raise pipeline.InputError(str(exc)) from None
+        needed = pipeline.options_for(exercise, options)  # raises InputError for an unknown exercise
         key = (sha, exercise, options_key(needed), name)
         with self._lock:
             if key in self._memory:
@@ -164,8 +160,6 @@ class AnalysisCache:
             with atomic_file(error_file) as tmp:
                 tmp.write_text(str(exc))
             raise
-        except UnknownExercise as exc:  # met on the cached path, which skips run_analysis's check
-            raise pipeline.InputError(str(exc)) from None
         with self._lock:
             self._memory[key] = result
             while len(self._memory) > KEEP_IN_MEMORY:
