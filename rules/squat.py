@@ -76,7 +76,7 @@ SETTINGS = {
 NO_REFERENCE_REP = (
     "butt wink is judged by comparing your reps with each other, and no three reps of similar depth had a clear "
     "lower-back outline at the bottom (turned from the camera, the bar, arms or baggy clothes across it, or a "
-    "single rep); film two or more reps exactly from the side, camera at hip height, in fitted clothes."
+    "single rep); film three or more reps exactly from the side, camera at hip height, in fitted clothes."
 )
 SPINE_UNSEEN = (
     "the lower back's angle could not be read at the bottom and standing of any rep: turned from the camera, the "
