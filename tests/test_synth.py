@@ -404,3 +404,37 @@ def test_standing_clips_render_with_truth(tmp_path: Path) -> None:
     rep = twist["reps"][0]
     assert (rep["end_ms"] - rep["start_ms"]) / 1000.0 == pytest.approx(TWIST_LENGTH / 300.0, abs=0.002)
     assert twist["expected_findings"] == ["torso_twist.too_fast"] and twist["error_units"] == {"twist_speed": "deg/s"}
+
+
+def test_a_style_changes_how_deep_and_how_bent_the_lift_is_not_the_spine() -> None:
+    """ClipSpec.style: a deeper squat bends the knees further and sits lower at the bottom, a stiff-legged pull
+    bends the knees less; the spine stays neutral (its truth is what the spine estimator learns) and no style is the
+    exercise's own motion."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from tools.synth.exercises import EXERCISES, PoseContext
+    from tools.synth.kinematics import angle_deg
+    from tools.synth.poser import Poser
+    from tools.synth.rig import Body
+    from tools.synth.truth import spine_angles
+
+    poser = Poser(Body({"gender": 0.5, "age": 0.75, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5}))
+    i = poser.body.index
+    neutral = poser.skin({}).heads
+
+    def bottom(exercise: str, style: dict[str, float]) -> tuple[float, float, dict[str, float]]:
+        ctx = PoseContext(poser)
+        ctx.style = style
+        placed = EXERCISES[exercise].make(ctx, 1.0, {})
+        heads = placed.heads
+        knee = 180.0 - angle_deg(*(heads[i[b]] for b in ("upperleg01.L", "lowerleg01.L", "foot.L")))
+        hip_height = float(heads[i["upperleg01.L"]][2] - heads[i["foot.L"]][2])
+        return knee, hip_height, spine_angles(heads, neutral, i)
+
+    knee, hip, spine = bottom("squat", {})
+    deep_knee, deep_hip, deep_spine = bottom("squat", {"depth": 1.15, "knee": 1.2})
+    assert deep_knee > knee + 5 and deep_hip < hip - 0.03  # m
+    stiff_knee, _, stiff_spine = bottom("deadlift", {"knee": 0.4})
+    assert stiff_knee < bottom("deadlift", {})[0] - 5
+    for s in (spine, deep_spine, stiff_spine):
+        assert abs(s["lumbar_flexion_deg"]) < 0.5 and abs(s["thoracic_flexion_deg"]) < 0.5

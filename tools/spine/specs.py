@@ -4,7 +4,8 @@ Deadlifts and squats with the upper back, the lower back and the pelvis bent
 independently (flexed, neutral, arched; on every rep or on some), seen from
 0-32 degrees off side-on, from a camera at knee to chest height with a
 narrow to wide lens, small figures to frame-filling ones, slim to heavy
-bodies, any clothes, light and room, blurred, noisy and compressed. Every
+bodies, any clothes, light and room, blurred, noisy and compressed; from
+STYLED_FROM on, moving in their own way (depth, knee bend, lean, arms). Every
 fifth clip (its own body, clothes and room) is held out for evaluation.
 """
 
@@ -20,6 +21,15 @@ SIZES = ((360, 640), (640, 480), (480, 640), (640, 360))
 CAMERA_HEIGHT_M = (0.5, 1.4)
 FOV_Y_DEG = (40.0, 70.0)
 HELD_OUT_EVERY = 5
+# Clips from this index on also vary how the person moves (ClipSpec.style), drawn from their own stream:
+# shallow to below-parallel squats, stiff-legged to squatted pulls, more or less forward lean, the arms
+# anywhere from hanging to reaching forward. The first 1600 keep each exercise's one motion, as rendered
+# when they were made, so that a longer list only adds clips.
+STYLED_FROM = 1600
+STYLE = {
+    "squat": {"depth": (0.8, 1.15), "knee": (0.8, 1.2), "lean": (-0.06, 0.04), "reach": (20.0, 100.0)},
+    "deadlift": {"depth": (0.75, 1.1), "knee": (0.4, 1.4), "lean": (-0.05, 0.03)},
+}
 
 
 def is_held_out(index: int) -> bool:
@@ -30,6 +40,7 @@ def make_specs(n: int, seed: int, fps: float = 8.0) -> list[dict]:
     """``n`` named clip specs from ``seed`` (same arguments, same list)."""
     rng = np.random.default_rng(seed)
     camera_rng = np.random.default_rng(seed + 1)  # its own stream: the other draws stay what they were
+    style_rng = np.random.default_rng(seed + 2)
     specs = []
     for k in range(n):
         exercise = "deadlift" if k % 2 == 0 else "squat"
@@ -63,6 +74,8 @@ def make_specs(n: int, seed: int, fps: float = 8.0) -> list[dict]:
             noise=float(rng.choice([0.0, 0.0, 2.0, 4.0])),
             blur=float(rng.choice([0.0, 0.0, 0.6, 1.2])),
             crf=int(rng.choice([23, 28, 32])),
+            style={key: round(float(style_rng.uniform(*span)), 3) for key, span in STYLE[exercise].items()}
+            if k >= STYLED_FROM else None,
         )
         split = "test" if is_held_out(k) else "train"
         specs.append({"name": f"{k:04d}_{split}_{exercise}", **spec.to_json()})

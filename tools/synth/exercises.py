@@ -95,6 +95,7 @@ class PoseContext:
         self.anchor: np.ndarray | None = None
         self.cache: dict = {}  # anything else solved once per clip (key poses, a bench's place)
         self.rep: int | None = None  # the frame's rep (render.py sets it): sides that alternate rep by rep
+        self.style: dict[str, float] = {}  # how this person moves (ClipSpec.style; render.py sets it)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -202,16 +203,20 @@ def _deadlift(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     hang = _arms(ctx.poser, _down(0.0), _down(0.0), lateral=0.16)
     # Clean lifters keep the gaze ahead (neck extends); a rounding back lets the head drop with it.
     neck = -19.0 * p * min(1.0, max(0.0, 1.0 - flex / 20.0))
-    return _standing(ctx, shin_fwd=20.0 * p, thigh_back=66.0 * p, lean_target_dy=-0.14,
+    style = ctx.style
+    return _standing(ctx, shin_fwd=20.0 * style.get("knee", 1.0) * p, thigh_back=66.0 * style.get("depth", 1.0) * p,
+                     lean_target_dy=-0.14 + style.get("lean", 0.0),
                      lumbar=lumbar, thoracic=thoracic, pelvis_extra=0.0, neck=neck, arms=hang,
                      lean_extra=err.get("hips_rise_first", 0.0))
 
 
 def _squat(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     wink = err.get("butt_wink", 0.0)
-    reach = _down(85.0 * p)
+    style = ctx.style
+    reach = _down(style.get("reach", 85.0) * p)
     arms = _arms(ctx.poser, reach, reach, lateral=0.1)
-    return _standing(ctx, shin_fwd=30.0 * p, thigh_back=98.0 * p, lean_target_dy=-0.02,
+    return _standing(ctx, shin_fwd=30.0 * style.get("knee", 1.0) * p, thigh_back=98.0 * style.get("depth", 1.0) * p,
+                     lean_target_dy=-0.02 + style.get("lean", 0.0),
                      lumbar=0.0, thoracic=0.0, pelvis_extra=-wink, neck=-0.3 * 40.0 * p, arms=arms)
 
 

@@ -51,6 +51,7 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
     timeline = build_timeline(exercise, spec.fps, spec.reps, spec.hold_s, spec.tempo, spec.errors, spec.error_reps)
 
     ctx = PoseContext(poser)
+    ctx.style = spec.style or {}
     neutral_heads = poser.skin({}).heads
     poses: list[Placed] = []
     for ft in timeline.frames:

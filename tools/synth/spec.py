@@ -46,6 +46,11 @@ class ClipSpec:
     noise: float = 0.0
     blur: float = 0.0
     crf: int = 28
+    # How this person moves (squat, deadlift): ``depth`` scales the hips' bend at the bottom, ``knee`` the
+    # shins' (a stiff-legged or a squatted pull), ``lean`` moves the balance point (m: - the shoulders
+    # further forward over the toes, + further back), ``reach`` is the squat's arms at the bottom (deg forward of
+    # hanging). None: the exercise's own motion, as every clip before these existed.
+    style: dict[str, float] | None = None
 
     def validate(self) -> None:
         if self.exercise not in EXERCISES:
