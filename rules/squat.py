@@ -89,10 +89,9 @@ THRESHOLDS = {
         reason="ERRORS.md squat: butt wink. Lumbar flexion (the spine estimator) at the very bottom beyond the "
         "same person standing, median over the bottom frames. The lumbar spine loses some lordosis in any "
         "deep squat; a wink is the pelvis tucking under on top of that. 10 deg is past the estimator on clean "
-        "rendered squats (25 of 27 held-out clean squats below it; rendered verdict clips 0.9-5.9 deg) and below "
-        "what 15-25 deg of rendered wink reads side-on (17-26 deg, 6 reps, yaw 0-15); the estimator reads large "
-        "winks short, so 15 is already a clear tuck. A small figure turned 25 deg reads a 15 deg wink at 9.7-9.8: "
-        "missed (tools/spine/README.md).",
+        "rendered squats (73 of 77 held-out clean squats below it, shallow to below parallel; rendered verdict "
+        "clips 5.1-9.2 deg) and below what 15-25 deg of rendered wink reads side-on to 25 deg off it (12.8-20.0 "
+        "deg, 8 reps); the estimator reads large winks short, so 15 is already a clear tuck (tools/spine/README.md).",
     ),
     "wink_across_reps": Threshold(
         warn=2.0, danger=3.5, unit="% trunk",

@@ -43,7 +43,7 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
 # The spine estimator's weights (analyzer/pose/spine.py), trained by `python -m tools.spine.train`,
 # which prints the new digest; pinned so that a damaged or stray file is never used.
 SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_mlp.npz"
-SPINE_MODEL_SHA256 = "d5d36cee030003bf4d64aac3e4d71d7798595885e59b5e7ae6f38755bb9b3ebe"
+SPINE_MODEL_SHA256 = "0e1269f1ce5806d7ba999e0bd896f8298da926f985d8f4bb2fe50c6dacdc0329"
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: offline machines must fail fast
 
 
