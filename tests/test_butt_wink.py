@@ -130,6 +130,14 @@ def test_a_wink_on_every_rep_is_found_on_every_rep(tuck: float) -> None:
     assert all(f.assessable and f.measured > WINK_WARN and f.unit == "deg" for f in findings)
 
 
+@pytest.mark.parametrize("tuck", [0.0, 20.0])
+def test_a_squat_well_below_parallel_is_judged_too(tuck: float) -> None:
+    """Thighs 10 deg below horizontal (knee ~46 deg), within the renders' depth: a wink there is found, a clean rep
+    is quiet (before, every rep under a 55 deg knee was left unjudged)."""
+    findings = _tuck_findings({1: tuck, 2: tuck, 3: tuck}, depth_deg=100.0)
+    assert sorted(f.rep for f in findings) == ([1, 2, 3] if tuck else [])
+
+
 def test_a_clean_squat_is_quiet_although_the_lower_back_flattens_a_little() -> None:
     assert _tuck_findings({}) == []
 
@@ -147,8 +155,9 @@ def test_an_unclear_lower_back_is_not_a_silent_pass() -> None:
 
 
 def test_squats_deeper_than_the_estimator_learnt_are_left_to_the_other_cue() -> None:
-    """Below the renders' depth the lumbar spine rounds in any squat and the estimator has seen none: not judged."""
-    (finding,) = _tuck_findings({1: 25.0, 2: 25.0, 3: 25.0}, depth_deg=100.0)
+    """Below the renders' depth (ass to grass) the lumbar spine rounds in any squat and the estimator has seen
+    none: not judged."""
+    (finding,) = _tuck_findings({1: 25.0, 2: 25.0, 3: 25.0}, depth_deg=125.0)
     assert finding.assessable is False and "deeper" in finding.reason
 
 
