@@ -179,9 +179,13 @@ def _standing(ctx: PoseContext, shin_fwd: float, thigh_back: float, lean_target_
               lean_extra: float = 0.0) -> Placed:
     """A standing pose from shin and thigh angles, the trunk leaning so the shoulders sit over the feet.
 
-    ``lean_extra`` tips the whole trunk further forward than that balance asks (hips rising first).
+    ``lean_extra`` tips the whole trunk further forward than that balance asks (hips rising first). The
+    person's style (``ctx.style``) scales the exercise's own bends and moves its balance point.
     """
     poser = ctx.poser
+    shin_fwd *= ctx.style.get("knee", 1.0)
+    thigh_back *= ctx.style.get("depth", 1.0)
+    lean_target_dy += ctx.style.get("lean", 0.0)
     ankle = np.array([0.0, 0.0])
     knee = ankle + poser.shin * np.array([-math.sin(math.radians(shin_fwd)), math.cos(math.radians(shin_fwd))])
     hip = knee + poser.thigh * np.array([math.sin(math.radians(thigh_back)), math.cos(math.radians(thigh_back))])
@@ -203,20 +207,16 @@ def _deadlift(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     hang = _arms(ctx.poser, _down(0.0), _down(0.0), lateral=0.16)
     # Clean lifters keep the gaze ahead (neck extends); a rounding back lets the head drop with it.
     neck = -19.0 * p * min(1.0, max(0.0, 1.0 - flex / 20.0))
-    style = ctx.style
-    return _standing(ctx, shin_fwd=20.0 * style.get("knee", 1.0) * p, thigh_back=66.0 * style.get("depth", 1.0) * p,
-                     lean_target_dy=-0.14 + style.get("lean", 0.0),
+    return _standing(ctx, shin_fwd=20.0 * p, thigh_back=66.0 * p, lean_target_dy=-0.14,
                      lumbar=lumbar, thoracic=thoracic, pelvis_extra=0.0, neck=neck, arms=hang,
                      lean_extra=err.get("hips_rise_first", 0.0))
 
 
 def _squat(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     wink = err.get("butt_wink", 0.0)
-    style = ctx.style
-    reach = _down(style.get("reach", 85.0) * p)
+    reach = _down(ctx.style.get("reach", 85.0) * p)
     arms = _arms(ctx.poser, reach, reach, lateral=0.1)
-    return _standing(ctx, shin_fwd=30.0 * style.get("knee", 1.0) * p, thigh_back=98.0 * style.get("depth", 1.0) * p,
-                     lean_target_dy=-0.02 + style.get("lean", 0.0),
+    return _standing(ctx, shin_fwd=30.0 * p, thigh_back=98.0 * p, lean_target_dy=-0.02,
                      lumbar=0.0, thoracic=0.0, pelvis_extra=-wink, neck=-0.3 * 40.0 * p, arms=arms)
 
 
