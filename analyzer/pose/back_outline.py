@@ -69,6 +69,9 @@ MIN_CHORD_PX = 24.0      # below this the body is too small for a shape
 MIN_SIDE_COS = 0.25      # |cos| between the front hint and the chord normal needed to pick the back side
 MIN_FOUND = 0.5          # fraction of rays that must find the outline
 THRESHOLD = 0.5
+_DEPTHS = np.linspace(0.0, DEPTH_MAX, DEPTH_SAMPLES)
+_EXIT_RUN = max(2, int(round(OUTSIDE_RUN / DEPTH_MAX * (DEPTH_SAMPLES - 1))))  # OUTSIDE_RUN in samples
+_START_SAMPLES = int(START_INSIDE / DEPTH_MAX * DEPTH_SAMPLES) + 1
 
 # Profile segments (t ranges) for the tangents.
 UPPER = (0.05, 0.45)
@@ -275,33 +278,32 @@ def _dorsal_profile(
     beyond the first real exit (a hand, a plate) are never reached.
     """
     height, width = m.shape
-    scale = 255.0 if m.dtype == np.uint8 else 1.0
-    depths = np.linspace(0.0, DEPTH_MAX, DEPTH_SAMPLES)
     step_px = DEPTH_MAX * length / (DEPTH_SAMPLES - 1)
     base = s[None, :] + (T_SAMPLES * length)[:, None] * u[None, :]                    # (T, 2)
-    pts = base[:, None, :] + (depths * length)[None, :, None] * back[None, None, :]   # (T, D, 2)
+    pts = base[:, None, :] + (_DEPTHS * length)[None, :, None] * back[None, None, :]  # (T, D, 2)
     src = m if m.dtype in (np.uint8, np.float32) else m.astype(np.float32)
     vals = cv2.remap(src, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    vals = vals.astype(np.float32) / scale
+    vals = vals.astype(np.float32) / 255.0 if m.dtype == np.uint8 else vals.astype(np.float32, copy=False)
 
     outside = vals < THRESHOLD
-    run = max(2, int(round(OUTSIDE_RUN / DEPTH_MAX * (DEPTH_SAMPLES - 1))))
-    padded = np.concatenate([outside, np.ones((len(outside), run), bool)], axis=1)
-    csum = np.concatenate([np.zeros((len(outside), 1), int), np.cumsum(padded, axis=1)], axis=1)
-    stays_out = (csum[:, run:run + DEPTH_SAMPLES] - csum[:, :DEPTH_SAMPLES]) == run   # i..i+run-1 all outside
-    entered = np.maximum.accumulate(~outside, axis=1)
-    exit_ = stays_out.copy()
+    # Outside at i and at each of the next _EXIT_RUN - 1 samples (past the last sample counts as outside).
+    padded = np.concatenate([outside, np.ones((len(outside), _EXIT_RUN), bool)], axis=1)
+    stays_out = padded[:, :DEPTH_SAMPLES].copy()
+    for j in range(1, _EXIT_RUN):
+        stays_out &= padded[:, j:j + DEPTH_SAMPLES]
+    entered = np.logical_or.accumulate(~outside, axis=1)
+    exit_ = stays_out
     exit_[:, 0] = False
     exit_[:, 1:] &= entered[:, :-1] & ~outside[:, :-1]
     found = exit_.any(axis=1)
-    start_ok = (~outside[:, : int(START_INSIDE / DEPTH_MAX * DEPTH_SAMPLES) + 1]).any(axis=1)
+    start_ok = (~outside[:, :_START_SAMPLES]).any(axis=1)
     idx = np.argmax(exit_, axis=1)
     rows = np.arange(len(idx))
     i1 = np.maximum(idx, 1)
     v0, v1 = vals[rows, i1 - 1], vals[rows, i1]
     frac = np.clip((v0 - THRESHOLD) / np.maximum(v0 - v1, 1e-6), 0.0, 1.0)
-    depth = depths[i1 - 1] + frac * (depths[1] - depths[0])
+    depth = _DEPTHS[i1 - 1] + frac * (_DEPTHS[1] - _DEPTHS[0])
 
     # The frame's edge is not the back's edge.
     edge_pts = base + (depth * length)[:, None] * back[None, :]
@@ -325,11 +327,10 @@ def _in_span(t: np.ndarray, span: tuple[float, float]) -> np.ndarray:
 def _median3(d: np.ndarray) -> np.ndarray:
     """Median of each sample with its neighbours (NaN-aware): removes single-ray spikes."""
     p = np.pad(d, 1, mode="edge")
-    stack = np.stack([p[:-2], p[1:-1], p[2:]])
-    out = np.full_like(d, np.nan)
-    good = np.isfinite(d)
-    with np.errstate(all="ignore"):
-        out[good] = np.nanmedian(stack[:, good], axis=0)
+    ordered = np.sort(np.stack([p[:-2], p[1:-1], p[2:]]), axis=0)  # NaNs sort last
+    finite = np.isfinite(ordered).sum(axis=0)
+    out = np.where(finite == 3, ordered[1], np.where(finite == 2, (ordered[0] + ordered[1]) / 2, ordered[0]))
+    out[~np.isfinite(d)] = np.nan
     return out
 
 
@@ -341,7 +342,7 @@ def _robust_polyfit(t: np.ndarray, d: np.ndarray, deg: int) -> np.ndarray | None
             return None
         coef = np.polyfit(t[keep], d[keep], deg)
         res = np.abs(d - np.polyval(coef, t))
-        mad = float(np.nanmedian(res[keep]))
+        mad = float(np.median(res[keep]))
         new = np.isfinite(d) & (res <= max(3.0 * 1.4826 * mad, 0.004))
         if np.array_equal(new, keep):
             break
@@ -370,7 +371,8 @@ def _measures(t: np.ndarray, depth: np.ndarray, sharp: np.ndarray) -> dict[str, 
     if found < MIN_FOUND:
         return out
     d = _median3(depth)
-    out["quality"] = round(found * float(np.nanmedian(sharp[back])), 4)
+    edge = sharp[back]
+    out["quality"] = round(found * float(np.median(edge[np.isfinite(edge)])), 4)
 
     sel = (t >= WHOLE[0]) & (t <= WHOLE[1])
     if np.isfinite(d[sel]).sum() >= 0.6 * sel.sum():
