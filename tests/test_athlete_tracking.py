@@ -334,3 +334,29 @@ def test_a_cut_to_the_only_person_in_view_is_kept_and_one_of_two_is_not(scripted
 
     assert run([after_cut]) == [True, True, True, True]
     assert run([after_cut, bystander]) == [True, True, False, False]
+
+
+def test_a_restart_forgets_the_athlete_and_the_trackers_pose(scripted) -> None:
+    """The adaptive rate's stretches: one estimator goes on after a jump in time as a new one would."""
+    width, height = 200, 100
+    athlete = _person(0.25, 0.05, 0.50, 0.95)
+
+    def script(video: bool, rgb: np.ndarray) -> list[DetectedPose]:
+        return [_pose(athlete)] if rgb.any() else []
+
+    scripted.script = staticmethod(script)
+    white = np.full((height, width, 3), 255, np.uint8)
+
+    def finder_looks() -> int:
+        return sum(not video for video, _ in scripted.shown)
+
+    with PoseEstimator() as estimator:
+        before = [estimator.process(white, t) for t in (0.0, 40.0)]
+        looks_before = finder_looks()
+        estimator.restart()
+        after = estimator.process(white, 80.0)
+    tracker_views = [rgb for video, rgb in scripted.shown if video]
+    assert not tracker_views[2].any(), "the tracker is shown a black frame: it loses its pose"
+    assert finder_looks() == looks_before + 1, "everyone in view is looked at again, as at the start"
+    assert np.isfinite(before[1].channels["picture_change"]) and np.isnan(after.channels["picture_change"])
+    np.testing.assert_allclose(after.image, athlete)

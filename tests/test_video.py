@@ -233,6 +233,20 @@ def test_chunks_of_vfr_clip_keep_exact_indices(tmp_path: Path, kw: dict) -> None
         assert_pattern(f.rgb, f.index)
 
 
+@pytest.mark.parametrize("kw", [{}, {"fps": 7}])
+def test_spans_read_in_one_pass_are_the_frames_each_span_gets_alone(tmp_path: Path, kw: dict) -> None:
+    path = media.make_video(
+        tmp_path / "c.mp4", n_frames=40, gop=8, codec_options={"bf": "2", "preset": "fast"}
+    )
+    spans = [(100.0, 250.0), (400.0, 520.0), (900.0, math.inf)]
+    one_pass = list(iter_frames(path, start_ms=spans[0][0], within=spans, **kw))
+    alone = [f for lo, hi in spans for f in iter_frames(path, start_ms=lo, end_ms=min(hi, 1e9), **kw)]
+    assert [(f.index, f.t_ms) for f in one_pass] == [(f.index, f.t_ms) for f in alone]
+    assert len(alone) < len(list(iter_frames(path, start_ms=spans[0][0], **kw)))
+    for f in one_pass:
+        assert_pattern(f.rgb, f.index)
+
+
 def test_seek_into_middle_gets_the_right_frames(tmp_path: Path) -> None:
     path = media.make_video(tmp_path / "c.mkv", n_frames=40, gop=5)
     frames = list(iter_frames(path, start_ms=700, end_ms=900))

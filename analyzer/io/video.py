@@ -18,12 +18,13 @@ portrait clip reports 90).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -655,6 +656,12 @@ def _select(
         yield held[0]
 
 
+def _in_spans(t_ms: float, starts: list[float], spans: Sequence[tuple[float, float]]) -> bool:
+    """Whether ``t_ms`` lies in one of ``spans`` (in time order; ``starts`` their starts)."""
+    i = bisect.bisect_right(starts, t_ms) - 1
+    return i >= 0 and t_ms < spans[i][1]
+
+
 # --------------------------------------------------------------------------- public streaming API
 
 _DONE = object()
@@ -670,6 +677,7 @@ def iter_frames(
     max_side: int | None = None,
     prefetch: int = 4,
     image_fps: float = DEFAULT_IMAGE_FPS,
+    within: Sequence[tuple[float, float]] = (),
 ) -> Iterator[Frame]:
     """Stream upright RGB frames; about ``prefetch`` converted frames are held in memory.
 
@@ -682,6 +690,9 @@ def iter_frames(
       (falls back to ``t_ms * avg_fps`` only if packets carry no timestamps).
     * ``max_side``: downscale (keeping aspect) so the longer side is at most this.
     * ``image_fps``: frame rate assumed for a folder of images.
+    * ``within``: only frames in these [start_ms, end_ms) spans (in time order); those between
+      are decoded but not converted: cheaper than seeking to each span's keyframe when the
+      spans are a few seconds apart, as the adaptive rate's stretches are.
 
     Decoding and conversion run in a background thread; closing the generator stops it.
     Decode errors reach the caller as VideoError.  Truncated files yield what decodes and
@@ -707,6 +718,7 @@ def iter_frames(
         _list_images(p)
     q: queue.Queue = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
+    starts = [start for start, _ in within]
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -724,6 +736,8 @@ def iter_frames(
                 for idx, t, fr, rot in _select(
                     source, stride=stride, fps=fps, start_ms=start_ms, end_ms=end_ms
                 ):
+                    if within and not _in_spans(t, starts, within):
+                        continue
                     if not put(Frame(index=idx, t_ms=t, rgb=_to_rgb(fr, rot, max_side))):
                         return
             finally:

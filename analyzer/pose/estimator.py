@@ -115,11 +115,9 @@ class PoseEstimator:
             self._tracker.close()
             raise
         self._scans_for_others = max_people > 1
-        self._selector = AthleteSelector()
         self._last_ts = -1
-        self._last_scan_ms = -np.inf
-        self._reseed_window: Window | None = None
-        self._picture_change = PictureChangeMeter()
+        self._last_shape: tuple[int, ...] | None = None
+        self._start_afresh()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -135,9 +133,23 @@ class PoseEstimator:
         self._tracker.close()
         self._finder.close()
 
+    def restart(self) -> None:
+        """Start afresh, as a new estimator would, keeping the loaded models: the next frame follows a
+        jump in time (the tracker's last box and the athlete's place no longer hold)."""
+        if self._last_shape is not None:  # a tracker with no pose detects afresh on the next frame
+            self._tracker.detect(np.zeros(self._last_shape, np.uint8), self._timestamp())
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self._selector = AthleteSelector()
+        self._last_scan_ms = -np.inf
+        self._reseed_window: Window | None = None
+        self._picture_change = PictureChangeMeter()
+
     def process(self, rgb: np.ndarray, t_ms: float) -> PoseFrame:
         """Landmarks of the athlete in one upright RGB frame (C-contiguous uint8)."""
         rgb = np.ascontiguousarray(rgb)
+        self._last_shape = rgb.shape
         channels = {
             "brightness": float(rgb[::BRIGHTNESS_STEP, ::BRIGHTNESS_STEP].mean() / 255.0),
             PICTURE_CHANGE: self._picture_change(rgb, t_ms),

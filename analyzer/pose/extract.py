@@ -11,9 +11,12 @@ track equals a serial run except within a few frames of the joins.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pose.estimator import PoseEstimator, track_frames
@@ -117,32 +120,32 @@ def _estimator(options: ExtractOptions) -> PoseEstimator:
     )
 
 
-def _track_span(
-    path: Path, span: tuple[float, float], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
-) -> PoseTrack:
-    """Pose over the frames in [start_ms, end_ms) with one landmarker; ``tick`` after each frame."""
-    frames = (
-        (f.t_ms, f.rgb)
-        for f in iter_frames(
-            path,
-            stride=options.stride,
-            fps=options.fps,
-            start_ms=span[0] if span[0] > 0 else None,
-            end_ms=span[1] if span[1] != float("inf") else None,
-            max_side=options.max_side,
-        )
-    )
-    with _estimator(options) as estimator:
-        return track_frames(frames, estimator, size, on_frame=tick)
-
-
 def _track_spans(
     path: Path, spans: list[Span], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
 ) -> PoseTrack:
-    """Pose over each span in turn, each with its own landmarker: tracking starts afresh at every span,
-    as at a chunk's start (feeding one landmarker a jump in time would carry the last ROI across it)."""
-    parts = [part for span in spans if len(part := _track_span(path, span, options, size, tick))]
-    return PoseTrack.concat(parts) if parts else PoseTrack.empty([], size=size)
+    """Pose over the frames of each [start_ms, end_ms) span, in one pass of the decoder and with one
+    estimator; tracking starts afresh at every span, as at a chunk's start (carrying the last box across
+    a jump in time would track whoever is there now with a stale crop). ``tick`` after each frame."""
+    first, last = spans[0][0], spans[-1][1]
+    starts = [start for start, _ in spans[1:]]
+    with _estimator(options) as estimator:
+
+        def frames() -> Iterator[tuple[float, np.ndarray]]:
+            for f in iter_frames(
+                path,
+                stride=options.stride,
+                fps=options.fps,
+                start_ms=first if first > 0 else None,
+                end_ms=last if last != float("inf") else None,
+                max_side=options.max_side,
+                within=spans if starts else (),
+            ):
+                if starts and f.t_ms >= starts[0]:
+                    del starts[: bisect.bisect_right(starts, f.t_ms)]
+                    estimator.restart()
+                yield f.t_ms, f.rgb
+
+        return track_frames(frames(), estimator, size, on_frame=tick)
 
 
 def _track_chunk(
