@@ -137,6 +137,17 @@ def test_a_pause_at_the_bottom_is_one_rep_and_a_bounce_in_it_is_none() -> None:
     assert t[reps[0].start] < 2200 and t[reps[0].end] > 9800  # the whole paused rep, one rep
 
 
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_a_paused_bottoms_turn_is_the_middle_of_the_pause_at_any_frame_rate(fps: int) -> None:
+    """Held at the bottom from 3 to 5 s with a little noise: no frame is the deepest but by chance."""
+    t = np.arange(0, 9_000, 1000 / fps)
+    ts = t / 1000
+    paused = sk.min_jerk(ts - 5.0) - sk.min_jerk(ts - 2.0)  # down over 2-3 s, held, up over 5-6 s
+    noise = 0.01 * np.random.default_rng(fps).normal(size=len(t))
+    (rep,) = find_reps(t, paused + noise, rest="high", min_amplitude=0.3)
+    assert t[rep.turn] == pytest.approx(4000, abs=150)
+
+
 def test_hold_starts_when_still_and_ends_when_leaving() -> None:
     t = np.arange(0, 10_000, 1000 / 30)
     in_position = (t > 1000) & (t < 9000)

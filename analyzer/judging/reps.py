@@ -31,6 +31,7 @@ TYPICAL_REP_PERCENTILE = 75.0
 # its edges are then widened to where it really leaves and regains its resting level (timing the phases
 # needs the whole movement, and a lockout's lean back comes as the hips arrive): the first frame within
 # PLATEAU_TOLERANCE of its depth of the local rest level (the 90th percentile of the next PLATEAU_SEARCH_MS).
+# Its turn is the middle of the frames within PLATEAU_TOLERANCE of its depth of the farthest point.
 REST_TOLERANCE = 0.1
 PLATEAU_TOLERANCE = 0.05
 PLATEAU_SEARCH_MS = 2000.0
@@ -88,8 +89,21 @@ def find_reps(
         last = _edge(s, t_ms, turn, bounds[k + 2], level, rep_depth)
         # a rep running into either end of the series began or ended out of view: a half rep
         if 0 < first and last < len(s) - 1 and t_ms[last] - t_ms[first] >= min_duration_ms:
-            reps.append(RepSpan(first, int(turn), last))
+            reps.append(RepSpan(first, _middle_of_turn(s, t_ms, int(turn), first, last, rep_depth), last))
     return reps
+
+
+def _middle_of_turn(s: np.ndarray, t_ms: np.ndarray, turn: int, first: int, last: int, depth: float) -> int:
+    """The middle (in time) of the frames around ``turn`` within PLATEAU_TOLERANCE of its depth: a pause
+    at the bottom has no deepest frame but noise, and its middle does not move with the frame rate."""
+    near = s[first : last + 1] <= s[turn] + PLATEAU_TOLERANCE * depth
+    lo = hi = turn - first
+    while lo > 0 and near[lo - 1]:
+        lo -= 1
+    while hi < len(near) - 1 and near[hi + 1]:
+        hi += 1
+    middle = (t_ms[first + lo] + t_ms[first + hi]) / 2.0
+    return first + lo + int(np.argmin(np.abs(t_ms[first + lo : first + hi + 1] - middle)))
 
 
 def _deep_turns(s: np.ndarray, turns: list[int], least: float) -> tuple[list[int], list[float]]:
