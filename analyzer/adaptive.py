@@ -28,8 +28,17 @@ import numpy as np
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoInfo, frame_times_ms
 from analyzer.landmarks import INDEX
-from analyzer.pose.extract import HIGH_RATE_FPS, ExtractOptions, Progress, Span, extract_spans, extract_track
+from analyzer.pose.extract import (
+    HIGH_RATE_FPS,
+    ExtractOptions,
+    Progress,
+    Span,
+    extract_spans,
+    extract_track,
+    prepare_worker,
+)
 from analyzer.track import PoseTrack
+from analyzer.workers import WorkerPool, current_pool, default_workers, pool_in_use
 
 __all__ = [
     "BASE_FPS",
@@ -200,7 +209,25 @@ def extract_adaptive(
     should_cancel: Callable[[], bool] | None = None,
 ) -> PoseTrack:
     """The pose track of a video on its full frame timeline, the model run at BASE_FPS plus every
-    frame of the stretches ``events`` (called with the base pass's track) and fast movement ask for."""
+    frame of the stretches ``events`` (called with the base pass's track) and fast movement ask for.
+    Both passes run on the pool in use, else on one started here for both: a pool's start-up (2-3 s:
+    processes, MediaPipe, the model) is then paid once, and its workers warm up during the first seconds."""
+    if current_pool() is not None:
+        return _extract_adaptive(path, info, events, workers, options, progress, should_cancel)
+    with WorkerPool(workers or default_workers(), warm_up=prepare_worker) as pool, pool_in_use(pool):
+        pool.start()
+        return _extract_adaptive(path, info, events, workers, options, progress, should_cancel)
+
+
+def _extract_adaptive(
+    path: str | Path,
+    info: VideoInfo,
+    events: Events,
+    workers: int | None,
+    options: ExtractOptions,
+    progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> PoseTrack:
     timeline = frame_times_ms(path)
     duration_ms = float(timeline[-1]) + 1000.0 / info.fps
 
