@@ -13,7 +13,7 @@ import pytest
 from analyzer.features.cuts import CHANGE_LIMIT, CHANNEL, MAX_TRANSITION_MS, blank_transitions, find_transitions
 from analyzer.io.video import iter_frames
 from analyzer.pose.estimator import PoseEstimator, track_frames
-from analyzer.pose.scene import PictureChangeMeter
+from analyzer.pose.scene import PictureChangeMeter, brightness, sampled
 from analyzer.track import PoseTrack
 from tests.helpers import skeleton as sk
 from tests.helpers.judging import analyse, codes, realistic
@@ -142,3 +142,11 @@ def test_the_estimator_measures_the_picture_change_of_every_frame() -> None:
     change = track.channels[CHANNEL]
     assert np.isnan(change[0]) and change[8] > CHANGE_LIMIT
     assert np.nanmax(np.delete(change, 8)) < CHANGE_LIMIT
+
+
+def test_brightness_reads_the_same_on_the_sampled_pixels_as_on_the_whole_frame() -> None:
+    room = _with_body(_room(5), 150)
+    frame = np.ascontiguousarray(np.repeat(np.repeat(room, 3, axis=0), 3, axis=1))  # a large frame
+    assert sampled(frame).shape[1] < frame.shape[1] // 2
+    assert brightness(sampled(frame)) == pytest.approx(frame.mean() / 255.0, abs=0.01)
+    assert brightness(np.zeros_like(frame)) == 0.0 and brightness(np.full_like(frame, 255)) == 1.0

@@ -37,11 +37,9 @@ from analyzer.pose.back_outline import back_shape_from_landmarks
 from analyzer.pose.landmarker import DetectedPose, Landmarker
 from analyzer.pose.model import SPINE_MODEL_SHA256, spine_model_path, verified_sha256
 from analyzer.pose.model import model_path as default_model_path
-from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter
+from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter, brightness, sampled
 from analyzer.track import PoseTrack
 
-# Downsampled luma is enough to tell a dark clip; every Nth pixel per axis.
-BRIGHTNESS_STEP = 8
 # How often everyone in view is looked at to check the tracker holds the athlete.
 SCAN_EVERY_MS = 1000.0
 # The periodic check runs on a frame scaled to this longest side: it only has to tell
@@ -150,10 +148,8 @@ class PoseEstimator:
         """Landmarks of the athlete in one upright RGB frame (C-contiguous uint8)."""
         rgb = np.ascontiguousarray(rgb)
         self._last_shape = rgb.shape
-        channels = {
-            "brightness": float(rgb[::BRIGHTNESS_STEP, ::BRIGHTNESS_STEP].mean() / 255.0),
-            PICTURE_CHANGE: self._picture_change(rgb, t_ms),
-        }
+        picture = sampled(rgb)
+        channels = {"brightness": brightness(picture), PICTURE_CHANGE: self._picture_change(picture, t_ms)}
         self._selector.forget_if_gone(t_ms)
         tracked = self._track(rgb, t_ms)
         if tracked is not None and self._selector.follows(box_of(tracked.image)):

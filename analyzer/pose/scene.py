@@ -1,9 +1,10 @@
-"""How much the picture itself changes between two analysed frames.
+"""The picture itself, apart from the body: how bright it is, and how much it changes between frames.
 
 Edited clips (tutorials, compilations) cut or fade from one shot to another.
 A moving body changes a minority of the pixels from frame to frame; a cut or a
 fade changes nearly all of them at once. The median change over a small grey
-thumbnail tells the two apart for a fraction of a millisecond a frame.
+thumbnail tells the two apart for a fraction of a millisecond a frame. Both
+measures read the same sampled pixels (one pass over the frame's memory).
 """
 
 from __future__ import annotations
@@ -21,12 +22,24 @@ STRIDE_TARGET_WIDTH = 256
 REFERENCE_STEP_MS = 1000.0 / 30.0
 
 
-def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
-    """A blurred 64-pixel-wide luma thumbnail (float32) of an RGB frame."""
+def sampled(rgb: np.ndarray) -> np.ndarray:
+    """Every Nth pixel of each Nth row, N the step that leaves at least STRIDE_TARGET_WIDTH columns:
+    the one pass over the frame that the picture's measures below share."""
     height, width = rgb.shape[:2]
     step = max(1, width // STRIDE_TARGET_WIDTH)
-    sampled = cv2.resize(rgb, (-(-width // step), -(-height // step)), interpolation=cv2.INTER_NEAREST)
-    grey = cv2.cvtColor(sampled, cv2.COLOR_RGB2GRAY)
+    if step == 1:
+        return rgb
+    return cv2.resize(rgb, (-(-width // step), -(-height // step)), interpolation=cv2.INTER_NEAREST)
+
+
+def brightness(rgb: np.ndarray) -> float:
+    """Mean level (0..1) of an RGB picture (a sampled one will do)."""
+    return float(np.mean(cv2.mean(rgb)[:3])) / 255.0
+
+
+def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """A blurred 64-pixel-wide luma thumbnail (float32) of an RGB frame (or of its :func:`sampled` pixels)."""
+    grey = cv2.cvtColor(sampled(rgb), cv2.COLOR_RGB2GRAY)
     height = max(1, round(grey.shape[0] * THUMB_WIDTH / grey.shape[1]))
     small = cv2.resize(grey, (THUMB_WIDTH, height), interpolation=cv2.INTER_AREA).astype(np.float32)
     return cv2.GaussianBlur(small, (3, 3), 0)
