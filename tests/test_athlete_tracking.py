@@ -360,3 +360,35 @@ def test_a_restart_forgets_the_athlete_and_the_trackers_pose(scripted) -> None:
     assert finder_looks() == looks_before + 1, "everyone in view is looked at again, as at the start"
     assert np.isfinite(before[1].channels["picture_change"]) and np.isnan(after.channels["picture_change"])
     np.testing.assert_allclose(after.image, athlete)
+
+
+def test_everyone_is_looked_at_again_only_when_the_picture_around_the_athlete_changed(scripted) -> None:
+    """A tripod's still room: nobody can have come in, so the periodic look is saved until something
+    outside the athlete moves; the athlete's own movement does not count."""
+    width, height = 320, 180
+    athlete = _person(0.40, 0.10, 0.60, 0.95)
+
+    def script(video: bool, rgb: np.ndarray) -> list[DetectedPose]:
+        return [_pose(athlete)]
+
+    scripted.script = staticmethod(script)
+    room = np.full((height, width, 3), 90, np.uint8)
+    moving_athlete = room.copy()
+    moving_athlete[40:160, 140:180] = 250  # inside the athlete's box
+    walked_in = room.copy()
+    walked_in[30:170, 10:50] = 250  # someone at the left edge
+
+    def looks(frames: list[np.ndarray]) -> list[float]:
+        scripted.shown = []
+        seen: list[float] = []
+        with PoseEstimator() as estimator:
+            for i, rgb in enumerate(frames):
+                before = sum(not video for video, _ in scripted.shown)
+                estimator.process(rgb, i * 100.0)
+                if sum(not video for video, _ in scripted.shown) > before:
+                    seen.append(i * 100.0)
+        return seen
+
+    assert looks([room] * 40) == [0.0]
+    assert looks([room] * 20 + [moving_athlete] * 20) == [0.0]
+    assert looks([room] * 25 + [walked_in] * 15) == [0.0, 2500.0]

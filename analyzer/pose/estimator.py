@@ -11,7 +11,8 @@ up to ``max_people`` poses) that looks at everyone in view, but only when it mat
 * at the start, and about once a second on a downscaled frame, to check that the
   tracker still holds the athlete (the largest, most central person at the start; then
   whoever stays where the athlete was at the last check), so a person walking through
-  cannot keep the track;
+  cannot keep the track; the check waits while the picture outside the athlete has not
+  changed since the last one (a still room on a tripod: nobody can have come in);
 * when the tracker loses the pose or its box jumps away from the athlete's: it looks
   again on a crop around the athlete's last box (a small figure is larger there), so
   that a pose the bare model finds is not lost to a tracking failure; a jump to the
@@ -37,11 +38,16 @@ from analyzer.pose.back_outline import back_shape_from_landmarks
 from analyzer.pose.landmarker import DetectedPose, Landmarker
 from analyzer.pose.model import SPINE_MODEL_SHA256, spine_model_path, verified_sha256
 from analyzer.pose.model import model_path as default_model_path
-from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter, brightness, sampled
+from analyzer.pose.scene import PICTURE_CHANGE, PictureChangeMeter, brightness, changed_outside, sampled
 from analyzer.track import PoseTrack
 
-# How often everyone in view is looked at to check the tracker holds the athlete.
+# How often everyone in view is looked at to check the tracker holds the athlete...
 SCAN_EVERY_MS = 1000.0
+# ...unless the picture outside the athlete (their box at the last look and now, each grown by this share
+# of its larger side) has not changed since that look: nobody can have come in (a tripod's still room);
+# a moving camera, a light switched on or anyone moving there changes more than MAX_STILL_SHARE of it.
+STILL_MARGIN = 0.25
+MAX_STILL_SHARE = 0.01
 # The periodic check runs on a frame scaled to this longest side: it only has to tell
 # people apart, and the detector sees 224 px anyway.
 SCAN_MAX_SIDE = 512
@@ -141,6 +147,7 @@ class PoseEstimator:
     def _start_afresh(self) -> None:
         self._selector = AthleteSelector()
         self._last_scan_ms = -np.inf
+        self._scanned_view: np.ndarray | None = None
         self._reseed_window: Window | None = None
         self._picture_change = PictureChangeMeter()
 
@@ -153,7 +160,7 @@ class PoseEstimator:
         self._selector.forget_if_gone(t_ms)
         tracked = self._track(rgb, t_ms)
         if tracked is not None and self._selector.follows(box_of(tracked.image)):
-            pose = self._check_everyone(rgb, tracked, t_ms) if self._check_due(t_ms) else tracked
+            pose = self._check_everyone(rgb, tracked, t_ms) if self._check_due(t_ms, tracked) else tracked
         else:
             pose = self._find_again(rgb, tracked, t_ms)
         if pose is None:
@@ -184,14 +191,25 @@ class PoseEstimator:
         height, width = rgb.shape[:2]
         self._reseed_window = Window.around(box_of(athlete.image), width, height)
 
-    def _check_due(self, t_ms: float) -> bool:
-        return self._scans_for_others and (
-            not self._selector.known or t_ms - self._last_scan_ms >= SCAN_EVERY_MS
-        )
+    def _check_due(self, t_ms: float, tracked: DetectedPose) -> bool:
+        if not self._scans_for_others:
+            return False
+        if not self._selector.known:
+            return True
+        return t_ms - self._last_scan_ms >= SCAN_EVERY_MS and self._view_changed(tracked)
+
+    def _view_changed(self, tracked: DetectedPose) -> bool:
+        """Whether the picture around the athlete changed since everyone in view was last looked at."""
+        now = self._picture_change.thumbnail
+        if self._scanned_view is None or now is None or self._selector.anchor is None:
+            return True
+        boxes = [_grown(box, STILL_MARGIN) for box in (box_of(tracked.image), self._selector.anchor)]
+        return changed_outside(self._scanned_view, now, boxes) > MAX_STILL_SHARE
 
     def _everyone(self, rgb: np.ndarray, t_ms: float) -> list[DetectedPose]:
         """Everyone in view, found on a downscaled frame (normalised landmarks do not care)."""
         self._last_scan_ms = t_ms
+        self._scanned_view = self._picture_change.thumbnail
         height, width = rgb.shape[:2]
         scale = min(1.0, SCAN_MAX_SIDE / max(height, width))
         small = rgb if scale == 1.0 else cv2.resize(
@@ -243,6 +261,12 @@ class PoseEstimator:
     def _alone_in_view(self, rgb: np.ndarray, tracked: DetectedPose, t_ms: float) -> bool:
         box = box_of(tracked.image)
         return all(iou(box_of(p.image), box) >= SAME_PERSON_IOU for p in self._everyone(rgb, t_ms))
+
+
+def _grown(box: np.ndarray, margin: float) -> np.ndarray:
+    """A normalised box grown by ``margin`` times its larger side on every side."""
+    pad = margin * max(box[2] - box[0], box[3] - box[1])
+    return np.asarray(box, dtype=float) + np.array([-pad, -pad, pad, pad])
 
 
 def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:

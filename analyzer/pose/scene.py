@@ -20,6 +20,9 @@ THUMB_WIDTH = 64
 STRIDE_TARGET_WIDTH = 256
 # The change is reported per 1/30 s, so a strided or 60 fps analysis reads alike.
 REFERENCE_STEP_MS = 1000.0 / 30.0
+# A thumbnail pixel has changed when its luma moved by more than this: a tripod clip's sensor noise and
+# compression move the blurred, area-averaged thumbnail by a level or two; a person walking in, by tens.
+CHANGED_LEVELS = 12.0
 
 
 def sampled(rgb: np.ndarray) -> np.ndarray:
@@ -45,12 +48,33 @@ def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(small, (3, 3), 0)
 
 
+def changed_outside(before: np.ndarray, after: np.ndarray, boxes: list[np.ndarray]) -> float:
+    """Share of the thumbnail's pixels outside every box (normalised ``[x0, y0, x1, y1]``) whose luma
+    moved by more than CHANGED_LEVELS between two thumbnails of the same shot; 1.0 when they differ in size."""
+    if before.shape != after.shape:
+        return 1.0
+    height, width = after.shape
+    outside = np.ones(after.shape, dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        cols = slice(max(0, int(np.floor(x0 * width))), max(0, int(np.ceil(x1 * width))))
+        rows = slice(max(0, int(np.floor(y0 * height))), max(0, int(np.ceil(y1 * height))))
+        outside[rows, cols] = False
+    if not outside.any():
+        return 0.0
+    return float(np.mean(np.abs(after[outside] - before[outside]) > CHANGED_LEVELS))
+
+
 class PictureChangeMeter:
     """Median luma change (0-255 levels per 1/30 s) from the previous frame it saw; NaN for the first."""
 
     def __init__(self) -> None:
         self._last: np.ndarray | None = None
         self._last_ms = 0.0
+
+    @property
+    def thumbnail(self) -> np.ndarray | None:
+        """The last frame's thumbnail (:func:`grey_thumbnail`), None before the first."""
+        return self._last
 
     def __call__(self, rgb: np.ndarray, t_ms: float) -> float:
         thumb = grey_thumbnail(rgb)
