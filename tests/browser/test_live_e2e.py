@@ -70,8 +70,17 @@ def _wait(driver: Any, condition: Any, timeout: float, what: str) -> Any:
 
 
 def _status(driver: Any) -> str:
-    found = driver.find_elements(By.CSS_SELECTOR, ".st-key-live_status")
-    return found[0].text if found else ""
+    """The live status line's text ('' when there is none). It is re-drawn several times a second, so the
+    element found may be gone by the time its text is read: then it is found again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(40):
+        try:
+            found = driver.find_elements(By.CSS_SELECTOR, ".st-key-live_status")
+            return found[0].text if found else ""
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    return ""
 
 
 def _reps(status: str) -> int:
