@@ -140,8 +140,8 @@ class PoseEstimator:
     def restart(self) -> None:
         """Start afresh, as a new estimator would, keeping the loaded models: the next frame follows a
         jump in time (the tracker's last box and the athlete's place no longer hold)."""
-        if self._last_shape is not None:  # a tracker with no pose detects afresh on the next frame
-            self._tracker.detect(np.zeros(self._last_shape, np.uint8), self._timestamp())
+        if self._last_shape is not None:
+            self._forget_tracked(self._last_shape)
         self._start_afresh()
 
     def _start_afresh(self) -> None:
@@ -187,9 +187,13 @@ class PoseEstimator:
     def _reseed(self, athlete: DetectedPose, rgb: np.ndarray, tracker_holds_someone: bool) -> None:
         """Make the tracker take up ``athlete`` from the next frame on."""
         if tracker_holds_someone:  # a tracker with no pose runs its detector anyway
-            self._tracker.detect(np.zeros_like(rgb), self._timestamp())
+            self._forget_tracked(rgb.shape)
         height, width = rgb.shape[:2]
         self._reseed_window = Window.around(box_of(athlete.image), width, height)
+
+    def _forget_tracked(self, shape: tuple[int, ...]) -> None:
+        """Show the tracker a black frame: with no pose, it runs its detector afresh on the next frame."""
+        self._tracker.detect(np.zeros(shape, np.uint8), self._timestamp())
 
     def _check_due(self, t_ms: float, tracked: DetectedPose) -> bool:
         if not self._scans_for_others:
@@ -203,8 +207,9 @@ class PoseEstimator:
         now = self._picture_change.thumbnail
         if self._scanned_view is None or now is None or self._selector.anchor is None:
             return True
-        boxes = [_grown(box, STILL_MARGIN) for box in (box_of(tracked.image), self._selector.anchor)]
-        return changed_outside(self._scanned_view, now, boxes) > MAX_STILL_SHARE
+        height, width = now.shape
+        around = [Window.around(box, width, height, STILL_MARGIN) for box in (box_of(tracked.image), self._selector.anchor)]
+        return changed_outside(self._scanned_view, now, around) > MAX_STILL_SHARE
 
     def _everyone(self, rgb: np.ndarray, t_ms: float) -> list[DetectedPose]:
         """Everyone in view, found on a downscaled frame (normalised landmarks do not care)."""
@@ -261,12 +266,6 @@ class PoseEstimator:
     def _alone_in_view(self, rgb: np.ndarray, tracked: DetectedPose, t_ms: float) -> bool:
         box = box_of(tracked.image)
         return all(iou(box_of(p.image), box) >= SAME_PERSON_IOU for p in self._everyone(rgb, t_ms))
-
-
-def _grown(box: np.ndarray, margin: float) -> np.ndarray:
-    """A normalised box grown by ``margin`` times its larger side on every side."""
-    pad = margin * max(box[2] - box[0], box[3] - box[1])
-    return np.asarray(box, dtype=float) + np.array([-pad, -pad, pad, pad])
 
 
 def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:

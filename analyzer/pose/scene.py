@@ -9,8 +9,12 @@ measures read the same sampled pixels (one pass over the frame's memory).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
+
+from analyzer.pose.athlete import Window
 
 # The per-frame channel it fills in a PoseTrack (analyzer.features.cuts reads it).
 PICTURE_CHANGE = "picture_change"
@@ -48,17 +52,14 @@ def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(small, (3, 3), 0)
 
 
-def changed_outside(before: np.ndarray, after: np.ndarray, boxes: list[np.ndarray]) -> float:
-    """Share of the thumbnail's pixels outside every box (normalised ``[x0, y0, x1, y1]``) whose luma
-    moved by more than CHANGED_LEVELS between two thumbnails of the same shot; 1.0 when they differ in size."""
+def changed_outside(before: np.ndarray, after: np.ndarray, windows: Sequence[Window]) -> float:
+    """Share of the thumbnail's pixels outside every window (of the thumbnail) whose luma moved by more
+    than CHANGED_LEVELS between two thumbnails of the same shot; 1.0 when they differ in size."""
     if before.shape != after.shape:
         return 1.0
-    height, width = after.shape
     outside = np.ones(after.shape, dtype=bool)
-    for x0, y0, x1, y1 in boxes:
-        cols = slice(max(0, int(np.floor(x0 * width))), max(0, int(np.ceil(x1 * width))))
-        rows = slice(max(0, int(np.floor(y0 * height))), max(0, int(np.ceil(y1 * height))))
-        outside[rows, cols] = False
+    for window in windows:
+        outside[window.y0 : window.y1, window.x0 : window.x1] = False
     if not outside.any():
         return 0.0
     return float(np.mean(np.abs(after[outside] - before[outside]) > CHANGED_LEVELS))
