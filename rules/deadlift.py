@@ -33,6 +33,7 @@ from analyzer.judging.positions import (
     highest,
     percentile_of,
     ramp,
+    seen_cues,
     shoulder_drop,
     spread,
     upright,
@@ -129,13 +130,13 @@ def looks_like(features: Features) -> float:
         * (1.0 - ramp(shoulder_drop(features), 0.15, 0.25))
         * (1.0 - ramp(highest(features, "leg_incline_deg"), 50.0, 65.0))
     )
-    cues = (
-        2 * ramp(hands_below_hips(features), 0.1, 0.35)
-        + ramp(arms_hanging(features), 0.7, 0.95)
-        + ramp(percentile_of(features["trunk_incline_deg"], 90), 30.0, 50.0)
-        + ramp(spread(features, "knee_deg"), 120.0, 70.0)
-    )
-    return hinge * cues / 5
+    cues = seen_cues([
+        (2.0, hands_below_hips(features), 0.1, 0.35),
+        (1.0, arms_hanging(features), 0.7, 0.95),
+        (1.0, percentile_of(features["trunk_incline_deg"], 90), 30.0, 50.0),
+        (1.0, spread(features, "knee_deg"), 120.0, 70.0),
+    ])
+    return hinge * cues
 
 
 def bottom_and_top(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,16 @@ from analyzer.judging.measures import (
     per_rep_check,
     percentile_at,
 )
-from analyzer.judging.positions import arms_hanging, hands_below_hips, highest, percentile_of, ramp, spread, upright
+from analyzer.judging.positions import (
+    arms_hanging,
+    hands_below_hips,
+    highest,
+    percentile_of,
+    ramp,
+    seen_cues,
+    spread,
+    upright,
+)
 from analyzer.judging.reps import RepSpan
 from analyzer.judging.rounding import SPINE_SETTINGS
 from analyzer.judging.rulebook import Check, Context, Exercise, Setting, Threshold
@@ -133,13 +142,13 @@ def looks_like(features: Features) -> float:
     reaching forward), the trunk fairly upright, the knees bending a lot (the deadlift's mirror image); the feet
     never leave the floor (a jump's take-off and landing bend the same joints)."""
     bends = ramp(spread(features, "hip_deg"), 25.0, 50.0) * (1.0 - ramp(highest(features, "feet_lift"), 0.1, 0.2))
-    cues = (
-        2 * ramp(hands_below_hips(features), 0.35, 0.1)
-        + ramp(arms_hanging(features), 0.95, 0.7)
-        + ramp(percentile_of(features["trunk_incline_deg"], 90), 55.0, 35.0)
-        + ramp(spread(features, "knee_deg"), 50.0, 90.0)
-    )
-    return bends * cues / 5
+    cues = seen_cues([
+        (2.0, hands_below_hips(features), 0.35, 0.1),
+        (1.0, arms_hanging(features), 0.95, 0.7),
+        (1.0, percentile_of(features["trunk_incline_deg"], 90), 55.0, 35.0),
+        (1.0, spread(features, "knee_deg"), 50.0, 90.0),
+    ])
+    return bends * cues
 
 
 def bottom_and_standing(ctx: Context, rep: RepSpan) -> tuple[np.ndarray, np.ndarray]:

@@ -70,6 +70,17 @@ def ramp(value: float, zero_at: float, one_at: float) -> float:
     return float(np.clip((value - zero_at) / (one_at - zero_at), 0.0, 1.0))
 
 
+Cue = tuple[float, float, float, float]  # weight, value, where it scores 0, where it scores 1
+
+
+def seen_cues(cues: list[Cue]) -> float:
+    """Weighted mean of the ramped cues the camera could measure: an unseen cue (NaN value, the hands
+    hidden behind a bar on the back, say) votes neither way, where a ramp would count it against."""
+    seen = [(weight, ramp(value, zero_at, one_at)) for weight, value, zero_at, one_at in cues if np.isfinite(value)]
+    total = sum(weight for weight, _ in seen)
+    return sum(weight * score for weight, score in seen) / total if total else 0.0
+
+
 def percentile_of(values: np.ndarray, q: float) -> float:
     """The ``q`` percentile of the known values; NaN, without NumPy's warning, when none is known."""
     known = values[np.isfinite(values)]
