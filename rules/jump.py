@@ -30,6 +30,10 @@ THRESHOLDS = {
 }
 # the feet clear the floor by 0.1 leg lengths, ~9 cm: a real jump, not a hop nor the landmarks' jitter
 EXERCISE_MIN_LIFT = 0.1
+# The hips' standing height is read from at least this much standing on straight legs: a frame or two
+# caught between feet misread in the air (legs hidden behind a box, powerpwa__incline_pushup at 25 fps) is no
+# reference, and made a push-up on a box a jump.
+MIN_STANDING_MS = 300.0
 SETTINGS = {
     "landing_window": Setting(
         300.0, "ms", "The landing is the first 0.3 s after touchdown: a soft landing's knees bend most within it, "
@@ -57,7 +61,8 @@ def _body_rises(features: Features) -> float:
     lift, hip = features[REP_SIGNAL], features["hip_height"]
     grounded = (lift == 0) & (features["knee_deg"] > 160.0) & np.isfinite(hip)
     flying = (lift > EXERCISE_MIN_LIFT) & np.isfinite(hip)
-    if not grounded.any() or not flying.any():
+    step_ms = float(np.median(np.diff(features.t_ms))) if len(features.t_ms) > 1 else 0.0
+    if grounded.sum() * step_ms < MIN_STANDING_MS or not flying.any():
         return 0.0
     return float(np.median((hip[flying] - np.median(hip[grounded])) / lift[flying]))
 
