@@ -1,15 +1,16 @@
 """A reduced frame rate against full rate on one clip: frames analysed, time, and what changes.
 
 The reduced rate is the default one (``--mode capped``: a clip over 40 fps analysed at 30 frames a
-second, analyzer.pose.extract.for_clip) or the adaptive one (``--mode adaptive``, run whatever the
-clip's rate; the pipeline only uses it above analyzer.adaptive.MIN_SOURCE_FPS). Both analyses run
+second, analyzer.pose.extract.for_clip), the adaptive one (``--mode adaptive``, run whatever the
+clip's rate; the pipeline only uses it above analyzer.adaptive.MIN_SOURCE_FPS), or a fixed one
+(``--mode fixed --fps 25``: the same motion as if filmed at 25 fps, which must read alike). Both analyses run
 in this process, one after the other (full rate first), with the same workers and options.
 Differences are the reduced run's against the full-rate run's: reps (count, largest shift of a
 start, bottom or end, ms), finding codes only one run has (by code and rep), spans (largest shift
 of an edge, ms) and measured values (largest difference, in the check's unit) of the findings both
 have. A timing, not a test: nothing passes or fails.
 
-Usage: python bench/adaptive.py CLIP [--mode capped|adaptive] [--exercise auto] [--workers N] [--json]
+Usage: python bench/adaptive.py CLIP [--mode capped|adaptive|fixed] [--fps 25] [--exercise auto] [--workers N] [--json]
 With --json the last line is one JSON object.
 """
 
@@ -27,10 +28,11 @@ from analyzer.pose.extract import ExtractOptions, default_workers, extract_track
 from analyzer.report import Report, SourceInfo
 
 
-def analysed(clip: Path, exercise: str, workers: int, mode: str) -> tuple[Analysis, float, int]:
-    """The analysis at ``mode`` (full, capped or adaptive), its wall time (s) and the frames the model saw."""
+def analysed(clip: Path, exercise: str, workers: int, mode: str, fps: float | None = None) -> tuple[Analysis, float, int]:
+    """The analysis at ``mode`` (full, capped, fixed at ``fps`` or adaptive), its wall time (s) and the frames
+    the model saw."""
     info = probe(clip)
-    options = ExtractOptions()
+    options = ExtractOptions(fps=fps if mode == "fixed" else None)
     start = time.perf_counter()
     if mode == "adaptive":
         track = extract_adaptive(clip, info, lambda base: event_times_ms(base, exercise), workers=workers)
@@ -81,14 +83,15 @@ def differences(full: Report, reduced: Report) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("clip", type=Path)
-    parser.add_argument("--mode", choices=("capped", "adaptive"), default="capped")
+    parser.add_argument("--mode", choices=("capped", "adaptive", "fixed"), default="capped")
+    parser.add_argument("--fps", type=float, default=25.0, help="the fixed mode's rate")
     parser.add_argument("--exercise", default="auto")
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
 
     full, full_s, full_frames = analysed(args.clip, args.exercise, args.workers, "full")
-    reduced, reduced_s, reduced_frames = analysed(args.clip, args.exercise, args.workers, args.mode)
+    reduced, reduced_s, reduced_frames = analysed(args.clip, args.exercise, args.workers, args.mode, args.fps)
     result = {
         "clip": args.clip.name,
         "mode": args.mode,
