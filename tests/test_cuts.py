@@ -76,6 +76,17 @@ def test_the_change_is_read_per_thirtieth_of_a_second() -> None:
     assert meter_30(darker, STEP_MS) == pytest.approx(meter_60(darker, STEP_MS), rel=0.25)
 
 
+@pytest.mark.parametrize("fps", [30.0, 25.0, 24.0, 15.0])
+def test_a_cut_reads_as_a_cut_at_any_rate(fps: float) -> None:
+    """A cut is one step in the picture however far apart the frames: at 24 fps, or a 30 fps clip analysed
+    at a lower rate, it must read as at 30 (it was scaled down by the gap, and a 24 fps cut went unseen)."""
+    first, second = _with_body(_room(6), 200), _with_body(_room(7)[:, ::-1], 380)
+    meter, at_30 = PictureChangeMeter(), PictureChangeMeter()
+    meter(first, 0.0)
+    at_30(first, 0.0)
+    assert meter(second, 1000.0 / fps) == pytest.approx(at_30(second, STEP_MS))
+
+
 def test_transitions_are_widened_merged_and_long_runs_are_camera_motion() -> None:
     t = np.arange(0, 10_000, STEP_MS)
     change = np.zeros_like(t)

@@ -22,7 +22,10 @@ THUMB_WIDTH = 64
 # Sampling every Nth pixel (nearest neighbour, in OpenCV: a strided numpy copy costs twice as
 # much) before the area resize keeps the cost flat for large frames.
 STRIDE_TARGET_WIDTH = 256
-# The change is reported per 1/30 s, so a strided or 60 fps analysis reads alike.
+# Frames closer than 1/30 s have their change scaled up to it, so that a fade or a pan filmed at 60 fps
+# reads as at 30. Frames further apart (24 fps, a strided or rate-capped analysis) keep the change as it
+# is: a cut is one step however long the gap, and scaling it down hid it (a 30 fps clip's cut read at
+# 24 fps lost half its change and was judged across).
 REFERENCE_STEP_MS = 1000.0 / 30.0
 # A thumbnail pixel has changed when its luma moved by more than this: a tripod clip's sensor noise and
 # compression move the blurred, area-averaged thumbnail by a level or two; a person walking in, by tens.
@@ -66,7 +69,8 @@ def changed_outside(before: np.ndarray, after: np.ndarray, windows: Sequence[Win
 
 
 class PictureChangeMeter:
-    """Median luma change (0-255 levels per 1/30 s) from the previous frame it saw; NaN for the first."""
+    """Median luma change (0-255 levels; per 1/30 s at higher rates) from the previous frame it saw; NaN for
+    the first."""
 
     def __init__(self) -> None:
         self._last: np.ndarray | None = None
@@ -84,4 +88,4 @@ class PictureChangeMeter:
         if last is None or last.shape != thumb.shape:
             return float("nan")
         step_ms = max(1.0, t_ms - last_ms)
-        return float(np.median(np.abs(thumb - last))) * REFERENCE_STEP_MS / step_ms
+        return float(np.median(np.abs(thumb - last))) * max(1.0, REFERENCE_STEP_MS / step_ms)
