@@ -51,6 +51,11 @@ from analyzer.report import Finding
 # The hips' height over the feet, not in the frame: stepping toward the camera between reps moves the
 # whole body down the frame as far as a squat does (mrpose__squat2, filmed from the front).
 REP_SIGNAL = "hip_above_feet"
+# Turned further than this from side-on, the thigh points at the camera and shortens in the picture, and the
+# knee reads straighter than it is: skeleton squats at parallel read 9 deg straighter at 35 deg of yaw, 12 at
+# 40, 22 at 55, and a squat fine side-on read 'not deep enough' at 60 (mrpose__squat2, its lifter turned
+# toward the camera: full-depth goblet squats read 140-154). Within it a parallel squat stays under the limit.
+DEPTH_MAX_YAW_DEG = 40.0
 SETTINGS = {
     "spine_quality": SPINE_SETTINGS["spine_quality"],
     "spine_time": Setting(
@@ -299,6 +304,7 @@ EXERCISE = Exercise(
             series_label="Knee angle at the bottom (deg)",
             # the deepest knee bend of the rep (its 10th percentile, robust to one odd frame)
             measure=at_percentile("knee_deg", bottom, 10.0),
+            max_yaw_deg=DEPTH_MAX_YAW_DEG,
             body_parts=("hip", "knee", "ankle"),
             key_series="knee_deg",
         ),

@@ -360,6 +360,20 @@ def test_unrecognisable_motion_is_not_guessed() -> None:
     assert report.findings == [] and report.score is None
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_turning_the_camera_does_not_make_a_squat_shallow(seed: int) -> None:
+    """The thigh pointing at the camera shortens in the picture and the knee reads straighter: a squat that is
+    deep enough side-on is not 'not deep enough' from 60 deg off it (not judged there), while a clearly
+    shallow one is still found a little off side-on."""
+    side, _ = sk.squat(depth_deg=60, **realistic(seed))
+    turned, _ = sk.squat(depth_deg=60, **realistic(seed, yaw_deg=60))
+    shallow, _ = sk.squat(depth_deg=18, **realistic(seed, yaw_deg=30))
+    assert "squat.depth" not in codes(analyse(side, "squat"))
+    (depth,) = [f for f in analyse(turned, "squat").report.findings if f.code == "squat.depth"]
+    assert not depth.assessable
+    assert "squat.depth" in codes(analyse(shallow, "squat"))
+
+
 @pytest.mark.parametrize("program, name", [(sk.squat, "squat"), (sk.deadlift, "deadlift")])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hands_the_camera_cannot_see_are_no_evidence_against_the_exercise(program, name: str, seed: int) -> None:  # noqa: ANN001
