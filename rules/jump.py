@@ -34,6 +34,10 @@ EXERCISE_MIN_LIFT = 0.1
 # caught between feet misread in the air (legs hidden behind a box, powerpwa__incline_pushup at 25 fps) is no
 # reference, and made a push-up on a box a jump.
 MIN_STANDING_MS = 300.0
+# Turned further than this from side-on, the thigh points at the camera and the knees' bend reads smaller:
+# skeleton landings of 45 deg (soft) read 41-44 side-on, 33-37 at 30 deg of yaw, 29-33 at 40 and 26-30 at 45,
+# under the limit: a soft landing called stiff.
+LANDING_MAX_YAW_DEG = 30.0
 SETTINGS = {
     "landing_window": Setting(
         300.0, "ms", "The landing is the first 0.3 s after touchdown: a soft landing's knees bend most within it, "
@@ -131,6 +135,7 @@ EXERCISE = Exercise(
             threshold="landing",
             series_label="Knees' bend after touchdown against standing (deg)",
             measure=_landing_bend,
+            max_yaw_deg=LANDING_MAX_YAW_DEG,
             body_parts=("hip", "knee", "ankle"),
             key_series="knee_deg",
         ),

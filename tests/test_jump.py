@@ -89,3 +89,14 @@ def test_a_moment_of_standing_is_no_reference_for_a_flight(seed: int) -> None:
     assert jump.looks_like(features) == 1.0
     knees[standing[2:]] = 150.0
     assert jump.looks_like(features) == 0.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_camera_turned_off_side_on_does_not_make_a_landing_stiff(seed: int) -> None:
+    """The thigh pointing at the camera shortens in the picture and the knees' bend reads smaller: a soft
+    landing 45 deg off side-on is not judged (it read 26-30, stiff), a stiff one is still found 25 deg off."""
+    soft, _ = sd.jump(landing_knee_deg=45, **realistic(seed, yaw_deg=45))
+    stiff, _ = sd.jump(landing_knee_deg=10, **realistic(seed, yaw_deg=25))
+    (landing,) = [f for f in analyse(soft, "jump").report.findings if f.code == CODE]
+    assert not landing.assessable
+    assert CODE in codes(analyse(stiff, "jump"))
