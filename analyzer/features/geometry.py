@@ -142,12 +142,22 @@ def turn_deg(world: np.ndarray, joint: str) -> np.ndarray:
 
 def diagonal_reach(xy: np.ndarray) -> np.ndarray:
     """(T,) px: how much higher the left wrist and the right ankle are than the right wrist and the left
-    ankle, averaged (either alone where the other pair is unseen); + the left arm and right leg lifted."""
+    ankle, averaged; + the left arm and right leg lifted.
+
+    Where one pair is unseen (a far limb hidden, seen obliquely) the other stands in for both, scaled by how
+    the two compare where both are seen: an arm lifts less far than a leg, and the bare arm made a held
+    reach drop by a third whenever the leg's landmark flickered out (a hold read as a string of short ones).
+    """
     def y(name: str) -> np.ndarray:
         return xy[:, INDEX[name], 1]
 
     arm, leg = y("right_wrist") - y("left_wrist"), y("left_ankle") - y("right_ankle")
-    return np.where(np.isnan(arm), leg, np.where(np.isnan(leg), arm, (arm + leg) / 2))
+    both = np.isfinite(arm) & np.isfinite(leg)
+    leg_per_arm = float(np.sum(arm[both] * leg[both]) / np.sum(arm[both] ** 2)) if both.any() else np.nan
+    if not np.isfinite(leg_per_arm) or leg_per_arm <= 0:
+        leg_per_arm = 1.0
+    alone_arm, alone_leg = arm * (1 + leg_per_arm) / 2, leg * (1 + 1 / leg_per_arm) / 2
+    return np.where(np.isnan(arm), alone_leg, np.where(np.isnan(leg), alone_arm, (arm + leg) / 2))
 
 
 def hip_roll(xy: np.ndarray) -> np.ndarray:
