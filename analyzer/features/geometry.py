@@ -155,7 +155,7 @@ def diagonal_reach(xy: np.ndarray) -> np.ndarray:
     both = np.isfinite(arm) & np.isfinite(leg)
     arm_power = float(np.sum(arm[both] ** 2))
     leg_per_arm = float(np.sum(arm[both] * leg[both])) / arm_power if arm_power > 0 else 1.0
-    if not np.isfinite(leg_per_arm) or leg_per_arm <= 0:  # nothing lifted, or the pairs at odds: no scaling
+    if leg_per_arm <= 0:  # the pairs at odds: no scaling
         leg_per_arm = 1.0
     alone_arm, alone_leg = arm * (1 + leg_per_arm) / 2, leg * (1 + 1 / leg_per_arm) / 2
     return np.where(np.isnan(arm), alone_leg, np.where(np.isnan(leg), alone_arm, (arm + leg) / 2))
