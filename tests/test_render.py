@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 import analyzer.draw.annotate as annotate
+from analyzer.adaptive import on_timeline
 from analyzer.draw.annotate import EncodeSettings, render_annotated, render_parallel
 from analyzer.draw.overlay import SEVERITY_COLOUR, annotated_still, overlay_plan
-from analyzer.io.video import _mp4_top_boxes, probe
+from analyzer.io.video import _mp4_top_boxes, frame_times_ms, probe
 from analyzer.landmarks import INDEX
 from analyzer.pipeline import Analysis
 from tests.helpers.media import make_video, plain_clip
@@ -162,6 +163,39 @@ def test_parallel_chunks_join_into_the_same_video(
     boxes = _mp4_top_boxes(out)
     assert boxes.index("moov") < boxes.index("mdat")
     assert seen and seen[-1] == source["frames"]
+
+
+@pytest.fixture(scope="module")
+def clip_60fps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return plain_clip(tmp_path_factory.mktemp("clip60") / "plank60.mp4", SIZE, int(SECONDS * 60), 60)
+
+
+def test_high_rate_clip_is_drawn_at_the_analysis_rate(
+    tmp_path: Path, analysis: Analysis, clip_60fps: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 60 fps clip analysed at a lower rate: the video keeps the frames on the 30 fps grid (the default
+    analysis's), at their source times, over the whole clip; the progress bar counts those frames."""
+    monkeypatch.setattr(annotate, "MIN_RENDER_CHUNK_FRAMES", 30)
+    seen: list[tuple[int, int]] = []
+    out = render_parallel(
+        clip_60fps, analysis, tmp_path / "shown.mp4", workers=2, progress=lambda done, total: seen.append((done, total))
+    )
+    source, shown = stream_facts(clip_60fps), stream_facts(out)
+    assert source["frames"] == SECONDS * 60 and shown["frames"] == SECONDS * 30
+    assert shown["times"] == pytest.approx(source["times"][::2], abs=1e-6)
+    assert abs(shown["duration"] - source["duration"]) <= 2.0 / 60
+    assert seen[-1] == (SECONDS * 30, SECONDS * 30)
+    ((t0, t1),) = next(f for f in analysis.report.findings if f.code == "plank.sagging_hips").spans_ms
+    t, img = next((t, img) for t, img in decoded(out) if t >= (t0 + t1) / 2)
+    assert is_red(colour_near(img, midpoint_px(analysis, t, "hip", "knee", SIZE)))
+
+
+def test_a_track_with_every_frame_is_drawn_on_every_frame(
+    tmp_path: Path, analysis: Analysis, clip_60fps: Path
+) -> None:
+    every = replace(analysis, track=on_timeline(analysis.track, frame_times_ms(clip_60fps)))
+    out = render_annotated(clip_60fps, every, tmp_path / "every.mp4")
+    assert stream_facts(out)["frames"] == probe(clip_60fps).frame_count == SECONDS * 60
 
 
 def test_settings_cap_large_sources(tmp_path: Path, analysis: Analysis, clip: Path) -> None:

@@ -4,8 +4,10 @@
   is rendered in a second pass: :func:`render_chunk` per time span (each in its own process),
   then :func:`concat_parts` joins the parts by copying packets (no re-encode).
   :func:`render_annotated` does the same in one process, for re-renders after the fact.
-* Output frames carry the source frames' own timestamps, so frame count, duration and
-  variable frame rates match the source.
+* Output frames carry the source frames' own timestamps, so duration and variable frame rates
+  match the source. A high-rate clip analysed at ANALYSIS_FPS (a phone's 60 fps) is drawn on
+  the frames the analysis looked at, each with its own landmarks: every source frame would
+  double the encoding for in-between frames whose skeleton is only interpolated.
 * H.264 in MP4, yuv420p (even width and height: odd ones are padded by one edge pixel),
   no B-frames (parts concatenate with monotonic timestamps), ``+faststart`` (the index
   before the data, so a browser starts playing before the download ends). Audio is dropped.
@@ -30,6 +32,7 @@ import numpy as np
 from analyzer.draw.overlay import OverlayPlan, draw_overlay, overlay_plan
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pipeline import Analysis
+from analyzer.pose.extract import ANALYSIS_FPS, HIGH_RATE_FPS
 from analyzer.workers import FrameCounter, default_workers, run_tasks
 
 Progress = Callable[[int, int], None]
@@ -46,11 +49,29 @@ class EncodeSettings:
     keyframe_s: float = 2.0  # seek granularity in a browser
     max_side: int | None = 1280  # larger sources are scaled down (4K phone clips encode slowly)
     threads: int = 0  # 0: x264 decides
+    fps: float | None = None  # only the source frames closest to this rate's ticks (None: every frame)
 
 
-def _timing(source: Path, info: VideoInfo) -> tuple[Fraction, Fraction]:
+def shown_fps(info: VideoInfo, analysis: Analysis) -> float | None:
+    """The rate the annotated video is drawn at: ANALYSIS_FPS for a high-rate clip whose track is sparser
+    than the source (the default analysis), else every source frame (``--full-rate``, ``--adaptive``,
+    which fill the source's own timeline, and clips up to HIGH_RATE_FPS)."""
+    if info.kind != "video" or info.fps < HIGH_RATE_FPS or len(analysis.track) < 2:
+        return None
+    step_ms = float(np.median(np.diff(analysis.track.t_ms)))
+    return ANALYSIS_FPS if step_ms > 1.5 * 1000.0 / info.fps else None
+
+
+def shown_frames(info: VideoInfo, settings: EncodeSettings) -> int:
+    """How many frames the annotated video will have (for the progress bar)."""
+    if settings.fps and info.fps > settings.fps:
+        return max(1, round(info.duration_s * settings.fps))
+    return info.frame_count
+
+
+def _timing(source: Path, info: VideoInfo, settings: EncodeSettings) -> tuple[Fraction, Fraction]:
     """(time base, nominal rate) for the output: the source's own time base keeps timestamps exact."""
-    rate = Fraction(info.fps).limit_denominator(1001)
+    rate = Fraction(min(info.fps, settings.fps or info.fps)).limit_denominator(1001)
     if info.kind == "video":
         with av.open(str(source), metadata_errors="ignore") as c:
             tb = c.streams.video[0].time_base
@@ -108,7 +129,9 @@ class _Encoder:
         h, w = rgb.shape[:2]
         if (w, h) != (self.width, self.height):
             rgb = cv2.copyMakeBorder(rgb, 0, self.height - h, 0, self.width - w, cv2.BORDER_REPLICATE)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        # OpenCV's RGB -> I420 (BT.601, video range, as the stream is tagged) costs a fraction of the encoder's
+        # own swscale conversion (1-2 ms a 720p frame) and averages the chroma instead of point-sampling it.
+        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
         pts = round(t_ms / 1000.0 / self.time_base)
         if self.start_pts is None:
             self.start_pts = pts
@@ -145,10 +168,11 @@ def _render(
     info: VideoInfo | None = None,
 ) -> Part:
     info = info or probe(source)
-    time_base, rate = _timing(source, info)
+    time_base, rate = _timing(source, info, settings)
     start, end = span if span is not None else (None, None)
     frames = iter_frames(
         source,
+        fps=settings.fps,
         start_ms=start if start else None,
         end_ms=end if end is not None and math.isfinite(end) else None,
         max_side=settings.max_side,
@@ -234,13 +258,15 @@ def render_annotated(
     """The annotated video in one process (after the fact: re-renders, short clips)."""
     source, out = Path(source), Path(out)
     info = probe(source)
+    settings = replace(settings, fps=settings.fps or shown_fps(info, analysis))
+    total = shown_frames(info, settings)
     plan = overlay_plan(analysis)
     done = {"n": 0}
 
     def tick() -> None:
         done["n"] += 1
         if progress is not None:
-            progress(done["n"], max(info.frame_count, done["n"]))
+            progress(done["n"], max(total, done["n"]))
 
     tmp = out.with_name(f".{out.name}.part.mp4")
     try:
@@ -251,10 +277,10 @@ def render_annotated(
     return out
 
 
-def render_spans(info: VideoInfo, workers: int) -> list[tuple[float, float]]:
+def render_spans(frames: int, duration_s: float, workers: int) -> list[tuple[float, float]]:
     """Contiguous [start_ms, end_ms) spans covering the clip, one per worker that is worth starting."""
-    n = max(1, min(workers, info.frame_count // MIN_RENDER_CHUNK_FRAMES))
-    duration_ms = info.duration_s * 1000.0
+    n = max(1, min(workers, frames // MIN_RENDER_CHUNK_FRAMES))
+    duration_ms = duration_s * 1000.0
     edges = [duration_ms * i / n for i in range(n + 1)]
     edges[-1] = math.inf  # the last span takes whatever the container has left
     return list(itertools.pairwise(edges))
@@ -276,8 +302,10 @@ def render_parallel(
     """
     source, out = Path(source), Path(out)
     info = probe(source)
+    settings = replace(settings, fps=settings.fps or shown_fps(info, analysis))
+    total = shown_frames(info, settings)
     workers = workers or default_workers()
-    spans = render_spans(info, workers)
+    spans = render_spans(total, info.duration_s, workers)
     if len(spans) == 1:
         return render_annotated(source, analysis, out, progress=progress, settings=settings)
     plan = overlay_plan(analysis)
@@ -286,7 +314,7 @@ def render_parallel(
 
     def on_frames(done: int) -> None:
         if progress is not None:
-            progress(min(done, info.frame_count), max(info.frame_count, done))
+            progress(min(done, total), max(total, done))
 
     tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
