@@ -72,10 +72,12 @@ def _video(driver) -> dict:
 
 
 # Seeks and playback of the page's video, recorded as they happen (polling could miss a short clip's play).
+# Read at 'seeking': no playback can move the position before the seek completes, whereas by the time a busy
+# browser runs a 'seeked' handler the video may have played on past the tolerance (seen once in a full run).
 WATCH_VIDEO = """
 const v = document.querySelector('video');
 window.fcSeeks = [];
-if (!v.fcWatched) { v.addEventListener('seeked', () => window.fcSeeks.push(v.currentTime)); v.fcWatched = true; }
+if (!v.fcWatched) { v.addEventListener('seeking', () => window.fcSeeks.push(v.currentTime)); v.fcWatched = true; }
 """
 PLAYED_FROM = """
 const v = document.querySelector('video');
