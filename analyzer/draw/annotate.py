@@ -32,7 +32,7 @@ import numpy as np
 from analyzer.draw.overlay import OverlayPlan, draw_overlay, overlay_plan
 from analyzer.io.video import VideoInfo, iter_frames, probe
 from analyzer.pipeline import Analysis
-from analyzer.pose.extract import ANALYSIS_FPS, HIGH_RATE_FPS
+from analyzer.pose.extract import ANALYSIS_FPS, HIGH_RATE_FPS, frames_at_rate
 from analyzer.workers import FrameCounter, default_workers, run_tasks
 
 Progress = Callable[[int, int], None]
@@ -59,15 +59,13 @@ def shown_fps(info: VideoInfo, analysis: Analysis) -> float | None:
     if info.kind != "video" or info.fps < HIGH_RATE_FPS or len(analysis.track) < 2:
         return None
     # a 45 fps clip on the 30 fps grid steps 22 and 44 ms by turns: its median step is 1.5 source steps
-    step_ms = float(np.median(np.diff(analysis.track.t_ms)))
-    return ANALYSIS_FPS if step_ms > 1.25 * 1000.0 / info.fps else None
+    return ANALYSIS_FPS if analysis.track.fps * 1.25 < info.fps else None
 
 
-def shown_frames(info: VideoInfo, settings: EncodeSettings) -> int:
-    """How many frames the annotated video will have (for the progress bar)."""
-    if settings.fps and info.fps > settings.fps:
-        return max(1, round(info.duration_s * settings.fps))
-    return info.frame_count
+def _as_shown(info: VideoInfo, analysis: Analysis, settings: EncodeSettings) -> tuple[EncodeSettings, int]:
+    """The settings with the rate the video is drawn at, and how many frames it will have (for progress)."""
+    settings = replace(settings, fps=settings.fps or shown_fps(info, analysis))
+    return settings, frames_at_rate(info, settings.fps)
 
 
 def _timing(source: Path, info: VideoInfo, settings: EncodeSettings) -> tuple[Fraction, Fraction]:
@@ -259,8 +257,7 @@ def render_annotated(
     """The annotated video in one process (after the fact: re-renders, short clips)."""
     source, out = Path(source), Path(out)
     info = probe(source)
-    settings = replace(settings, fps=settings.fps or shown_fps(info, analysis))
-    total = shown_frames(info, settings)
+    settings, total = _as_shown(info, analysis, settings)
     plan = overlay_plan(analysis)
     done = {"n": 0}
 
@@ -303,8 +300,7 @@ def render_parallel(
     """
     source, out = Path(source), Path(out)
     info = probe(source)
-    settings = replace(settings, fps=settings.fps or shown_fps(info, analysis))
-    total = shown_frames(info, settings)
+    settings, total = _as_shown(info, analysis, settings)
     workers = workers or default_workers()
     spans = render_spans(total, info.duration_s, workers)
     if len(spans) == 1:

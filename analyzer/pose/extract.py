@@ -33,6 +33,7 @@ __all__ = [
     "ExtractOptions",
     "default_workers",
     "expected_frames",
+    "frames_at_rate",
     "extract_spans",
     "extract_track",
     "plan_chunks",
@@ -79,13 +80,17 @@ def for_clip(info: VideoInfo, options: ExtractOptions) -> ExtractOptions:
     return replace(options, fps=ANALYSIS_FPS)
 
 
+def frames_at_rate(info: VideoInfo, fps: float | None) -> int:
+    """How many of the clip's frames a ``fps`` grid keeps (iter_frames' ``fps``); all of them without one."""
+    if fps and info.fps > fps:
+        return int(round(info.duration_s * fps))
+    return info.frame_count
+
+
 def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
     """How many frames the analysis will look at (for the progress bar)."""
     options = for_clip(info, options)
-    n = info.frame_count
-    if options.fps and info.fps > options.fps:
-        n = int(round(info.duration_s * options.fps))
-    return max(1, -(-n // max(1, options.stride)))
+    return max(1, -(-frames_at_rate(info, options.fps) // max(1, options.stride)))
 
 
 def plan_chunks(info: VideoInfo, workers: int, options: ExtractOptions) -> list[tuple[float, float]]:
