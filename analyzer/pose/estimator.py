@@ -21,6 +21,8 @@ When the athlete is found somewhere the tracker is not, the tracker is re-seeded
 a black frame makes it forget whom it held, and the next frame, black outside the
 athlete's box, leaves its detector nobody else to choose. After
 REACQUIRE_AFTER_MS without the athlete, the next person found becomes the athlete.
+The tracker is given the frame shrunk to the athlete's size (analyzer.pose.input_scale); the
+finder, which must see everyone, the frame as decoded.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 from analyzer.landmarks import NUM_LANDMARKS
 from analyzer.pose.athlete import SAME_PERSON_IOU, AthleteSelector, Window, box_of, iou
 from analyzer.pose.back_outline import back_shape_from_landmarks
+from analyzer.pose.input_scale import InputScale
 from analyzer.pose.landmarker import DetectedPose, Landmarker
 from analyzer.pose.model import SPINE_MODEL_SHA256, spine_model_path, verified_sha256
 from analyzer.pose.model import model_path as default_model_path
@@ -150,6 +153,7 @@ class PoseEstimator:
         self._scanned_view: np.ndarray | None = None
         self._reseed_window: Window | None = None
         self._picture_change = PictureChangeMeter()
+        self._input_scale = InputScale()
 
     def process(self, rgb: np.ndarray, t_ms: float) -> PoseFrame:
         """Landmarks of the athlete in one upright RGB frame (C-contiguous uint8)."""
@@ -166,10 +170,12 @@ class PoseEstimator:
         if pose is None:
             self._selector.missed(t_ms)
             return PoseFrame.absent(channels)
-        self._selector.seen(box_of(pose.image))
+        box = box_of(pose.image)
+        self._selector.seen(box)
+        self._input_scale.update(box, rgb.shape[1], rgb.shape[0], t_ms)
         frame = PoseFrame(image=pose.image, visibility=pose.visibility, world=pose.world, channels=channels)
         if pose.mask is not None:
-            frame.channels.update(_back_shape_channels(pose.mask, frame, rgb.shape[1], rgb.shape[0]))
+            frame.channels.update(_back_shape_channels(pose.mask, frame))
         return frame
 
     def _timestamp(self, t_ms: float | None = None) -> int:
@@ -178,10 +184,11 @@ class PoseEstimator:
         return ts
 
     def _track(self, rgb: np.ndarray, t_ms: float) -> DetectedPose | None:
-        """The tracker's pose; on a re-seed frame it sees only the athlete's surroundings."""
+        """The tracker's pose, on the frame scaled to the athlete's size (analyzer.pose.input_scale);
+        on a re-seed frame it sees only the athlete's surroundings."""
         seen = rgb if self._reseed_window is None else self._reseed_window.keep_only(rgb)
         self._reseed_window = None
-        poses = self._tracker.detect(seen, self._timestamp(t_ms))
+        poses = self._tracker.detect(self._input_scale.apply(seen), self._timestamp(t_ms))
         return poses[0] if poses else None
 
     def _reseed(self, athlete: DetectedPose, rgb: np.ndarray, tracker_holds_someone: bool) -> None:
@@ -268,10 +275,12 @@ class PoseEstimator:
         return all(iou(box_of(p.image), box) >= SAME_PERSON_IOU for p in self._everyone(rgb, t_ms))
 
 
-def _back_shape_channels(mask: np.ndarray, frame: PoseFrame, width: int, height: int) -> dict[str, float]:
-    """Spine outline measures from the mask (see analyzer.pose.back_outline), per frame so no mask is kept."""
-    xy = frame.image[:, :2] * np.array([width, height])
-    return back_shape_from_landmarks(np.squeeze(mask), xy, frame.visibility)
+def _back_shape_channels(mask: np.ndarray, frame: PoseFrame) -> dict[str, float]:
+    """Spine outline measures from the mask (see analyzer.pose.back_outline), per frame so no mask is kept;
+    measured in the mask's own pixels (the tracker's may be a scaled frame's)."""
+    mask = np.squeeze(mask)
+    xy = frame.image[:, :2] * np.array([mask.shape[1], mask.shape[0]])
+    return back_shape_from_landmarks(mask, xy, frame.visibility)
 
 
 def _spine_meta(channels: Iterable[str]) -> dict[str, str]:
