@@ -7,8 +7,8 @@ while the mask is drawn over every pixel of the frame: at 960x540 that costs abo
 of the model's own time (issue 17). The tracker is given the frame scaled so that the figure is
 about FIGURE_PX long, and the mask costs the share of the frame it keeps. FIGURE_PX leaves
 the model's crop twice its input: at 224 px (the crop at its input's size) real clips' verdicts
-moved (new findings on three good-form clips of ../shared/clips), at 360 they read as at full
-size (values within 0.3 deg). Small figures are never scaled up (the decoder's frame is all
+moved (new findings on two good-form clips of ../shared/clips, four more judged differently), at
+360 they read as at full size (values within 0.3 deg). Small figures are never scaled up (the decoder's frame is all
 there is). Landmarks come back normalised and the mask is measured in its own pixels, so
 nothing downstream depends on the scale. It follows the figure's largest extent over the last
 couple of seconds (a squatter's box shrinks by a third at the bottom, then they stand tall
