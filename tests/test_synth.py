@@ -438,3 +438,74 @@ def test_a_style_changes_how_deep_and_how_bent_the_lift_is_not_the_spine() -> No
     assert stiff_knee < bottom("deadlift", {})[0] - 5
     for s in (spine, deep_spine, stiff_spine):
         assert abs(s["lumbar_flexion_deg"]) < 0.5 and abs(s["thoracic_flexion_deg"]) < 0.5
+
+
+def test_cylinder_faces_point_outward_and_a_barbell_is_loaded_at_both_ends() -> None:
+    """The renderer lights a face by its winding: every face of a (convex) cylinder must face away from its
+    centre. A barbell is an Olympic bar along X with one plate stack a side, symmetric about its centre."""
+    from tools.synth.props import BAR_HALF_LENGTH, SLEEVE_FROM, barbell, cylinder
+
+    a, b = np.array([0.1, 0.2, 0.3]), np.array([0.5, -0.1, 0.9])
+    vertices, faces, colours = cylinder(a, b, 0.2, (1.0, 0.0, 0.0), sides=16)
+    tri = vertices[faces]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    assert np.all(np.einsum("ij,ij->i", normals, tri.mean(axis=1) - (a + b) / 2) > 0)
+    axis = (b - a) / np.linalg.norm(b - a)
+    off_axis = (vertices - a) - np.outer((vertices - a) @ axis, axis)
+    assert np.allclose(np.linalg.norm(off_axis, axis=1)[np.linalg.norm(off_axis, axis=1) > 1e-9], 0.2)
+    assert colours.shape == vertices.shape
+
+    centre = np.array([0.0, 0.3, 1.4])
+    meshes = barbell(centre, 0.225, 0.08, (0.1, 0.1, 0.1))
+    points = np.concatenate([v for v, _, _ in meshes])
+    assert np.allclose(points.mean(axis=0)[1:], centre[1:], atol=1e-9)
+    assert points[:, 0].max() == pytest.approx(BAR_HALF_LENGTH) and points[:, 0].min() == pytest.approx(-BAR_HALF_LENGTH)
+    wide = points[np.hypot(points[:, 1] - centre[1], points[:, 2] - centre[2]) > 0.2]  # the plates' rims
+    assert len(wide) and np.all(np.abs(wide[:, 0]) > SLEEVE_FROM) and (wide[:, 0] > 0).mean() == pytest.approx(0.5)
+
+
+def test_two_link_toward_bends_the_elbow_to_the_pole() -> None:
+    from tools.synth.kinematics import two_link_toward
+
+    root, target, pole = np.array([0.0, 0.0, 0.0]), np.array([0.3, 0.1, 0.2]), np.array([0.0, 1.0, -1.0])
+    elbow = two_link_toward(root, target, 0.3, 0.27, pole)
+    assert np.linalg.norm(elbow - root) == pytest.approx(0.3) and np.linalg.norm(target - elbow) == pytest.approx(0.27)
+    assert np.dot(elbow - root, pole) > 0 > np.dot(two_link_toward(root, target, 0.3, 0.27, -pole) - root, pole)
+    far = two_link_toward(root, np.array([2.0, 0.0, 0.0]), 0.3, 0.27, pole)  # out of reach: straight toward it
+    assert far == pytest.approx(np.array([0.3, 0.0, 0.0]), abs=1e-3)
+
+
+def test_a_barbell_is_held_where_the_lift_carries_it() -> None:
+    """ClipSpec.barbell: a back squat's bar rests on the upper back, behind and above the shoulder joints, with
+    both hands on it at the grip, from standing to the bottom; a deadlift's hangs in the fingers. The bar
+    changes the arms only: the legs, the spine and its truth are the bodyweight lift's."""
+    pytest.importorskip("torch", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    pytest.importorskip("anny", reason="the synth extra is not installed (tools/synth/requirements.txt)")
+    from tools.synth.exercises import EXERCISES, HANGING_WRIST_ABOVE_BAR_M, WRIST_BELOW_BAR_M, PoseContext
+    from tools.synth.poser import SPINE, Poser
+    from tools.synth.rig import Body
+
+    poser = Poser(Body({"gender": 0.3, "age": 0.7, "muscle": 0.6, "weight": 0.6, "height": 0.4, "proportions": 0.5}))
+    i = poser.body.index
+    grip = 0.42
+    trunk_and_legs = [i[b] for b in ("root", *SPINE, "upperleg01.L", "lowerleg01.L", "foot.R")]
+
+    def posed(exercise: str, p: float, barbell: dict | None):
+        ctx = PoseContext(poser)
+        ctx.barbell = barbell
+        return EXERCISES[exercise].make(ctx, p, {"butt_wink": 20.0} if exercise == "squat" else {})
+
+    loaded = {"plate_radius": 0.225, "plate_width": 0.08, "plate_colour": [0.1, 0.1, 0.1], "grip": grip}
+    for p in (0.0, 0.5, 1.0):
+        bar, bare = posed("squat", p, loaded), posed("squat", p, None)
+        assert bare.bar is None and bar.bar is not None
+        assert np.allclose(bar.heads[trunk_and_legs], bare.heads[trunk_and_legs], atol=1e-4)
+        shoulders = (bar.heads[i["upperarm01.L"]] + bar.heads[i["upperarm01.R"]]) / 2
+        assert bar.bar[1] - shoulders[1] > 0.03 and 0.0 < bar.bar[2] - shoulders[2] < 0.12  # +Y is the back
+        for s, sign in (("L", 1.0), ("R", -1.0)):
+            hand_on_bar = bar.bar + np.array([sign * grip, 0.0, 0.0])
+            assert np.linalg.norm(bar.heads[i[f"wrist.{s}"]] - hand_on_bar) < WRIST_BELOW_BAR_M + 0.02
+    pull = posed("deadlift", 1.0, loaded)
+    wrists = (pull.heads[i["wrist.L"]] + pull.heads[i["wrist.R"]]) / 2
+    assert pull.bar == pytest.approx(wrists - np.array([0.0, 0.0, HANGING_WRIST_ABOVE_BAR_M]))
+    assert np.allclose(pull.heads, posed("deadlift", 1.0, None).heads)

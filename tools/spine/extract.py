@@ -71,7 +71,7 @@ def extract_clip(video: Path, truth_path: Path, out: Path) -> int:
     spec = truth["spec"]
     meta = {"exercise": truth["exercise"], "yaw_deg": spec["yaw_deg"], "errors": truth["errors"],
             "phenotype": spec["phenotype"], "look": spec["look"], "size": [spec["width"], spec["height"]],
-            "fill": spec["fill"], "seed": spec["seed"]}
+            "fill": spec["fill"], "seed": spec["seed"], "barbell": spec.get("barbell") is not None}
     np.savez_compressed(out, meta=json.dumps(meta), **arrays)
     return int(arrays["valid"].sum())
 

@@ -139,6 +139,7 @@ def error_table(model: SpineModel, frames: Frames) -> dict[str, dict[str, list[f
             "all", f"yaw {int(yaw // 10) * 10}-{int(yaw // 10) * 10 + 10}", f"body {body}",
             "long sleeves" if meta["look"]["long_sleeves"] else "short sleeves",
             "small figure (fill < 0.5)" if meta["fill"] < 0.5 else "large figure", meta["exercise"],
+            f"{meta['exercise']} with a barbell" if meta.get("barbell") else f"{meta['exercise']} without",
         ]
 
     rows: dict[str, list[int]] = {}
@@ -168,10 +169,11 @@ def change_errors(model: SpineModel, frames: Frames) -> dict[str, list[float]]:
         change = mean[here][bottom].mean(axis=0) - mean[here][standing].mean(axis=0)
         truth = frames.y[here][bottom].mean(axis=0) - frames.y[here][standing].mean(axis=0)
         error = np.abs(change - truth)
+        loaded = " (barbell)" if frames.meta[c].get("barbell") else ""
         if frames.meta[c]["exercise"] == "squat":
-            rows = {"squat lumbar flexion": error[0], "squat pelvic tilt": error[2]}
+            rows = {f"squat lumbar flexion{loaded}": error[0], f"squat pelvic tilt{loaded}": error[2]}
         else:
-            rows = {"deadlift lumbar + thoracic flexion": abs(change[0] + change[1] - truth[0] - truth[1])}
+            rows = {f"deadlift lumbar + thoracic flexion{loaded}": abs(change[0] + change[1] - truth[0] - truth[1])}
         for key, value in rows.items():
             errors.setdefault(key, []).append(float(value))
     return {k: [round(float(np.median(v)), 1), round(float(np.percentile(v, 90)), 1), len(v)]
@@ -222,7 +224,7 @@ def write_fixture(inputs_dir: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.spine.train", description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="working directory (renders/, inputs/), not in the repo")
-    ap.add_argument("--n", type=int, default=2200, help="clips to render")
+    ap.add_argument("--n", type=int, default=2800, help="clips to render")
     ap.add_argument("--out", type=Path, default=SPINE_MODEL_FILE)
     ap.add_argument("--skip-render", action="store_true", help="use the clips already in DATA/renders")
     ap.add_argument("--fixture", type=Path, help="also write the test fixture of held-out inputs here")

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from tools.synth.kinematics import lerp, rx, ry, smoothstep, two_link
+from tools.synth.kinematics import lerp, rx, ry, smoothstep, two_link, two_link_toward
 from tools.synth.poser import Placed, Poser, Rotations, spine_rotations
 
 
@@ -96,6 +96,7 @@ class PoseContext:
         self.cache: dict = {}  # anything else solved once per clip (key poses, a bench's place)
         self.rep: int | None = None  # the frame's rep (render.py sets it): sides that alternate rep by rep
         self.style: dict[str, float] = {}  # how this person moves (ClipSpec.style; render.py sets it)
+        self.barbell: dict | None = None  # the loaded barbell they lift (ClipSpec.barbell; render.py sets it)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -175,12 +176,15 @@ def _down(angle_fwd: float) -> np.ndarray:
 
 
 def _standing(ctx: PoseContext, shin_fwd: float, thigh_back: float, lean_target_dy: float,
-              lumbar: float, thoracic: float, pelvis_extra: float, neck: float, arms: Rotations,
-              lean_extra: float = 0.0) -> Placed:
+              lumbar: float, thoracic: float, pelvis_extra: float, neck: float,
+              arms: Rotations | Callable[[Rotations], Rotations], lean_extra: float = 0.0,
+              bar_at: Callable[[Rotations, Placed], np.ndarray] | None = None) -> Placed:
     """A standing pose from shin and thigh angles, the trunk leaning so the shoulders sit over the feet.
 
     ``lean_extra`` tips the whole trunk further forward than that balance asks (hips rising first). The
-    person's style (``ctx.style``) scales the exercise's own bends and moves its balance point.
+    person's style (``ctx.style``) scales the exercise's own bends and moves its balance point. ``arms``
+    may depend on the trunk's rotations (hands on a bar across the back); ``bar_at`` places the barbell held
+    from those rotations and the skinned body.
     """
     poser = ctx.poser
     shin_fwd *= ctx.style.get("knee", 1.0)
@@ -193,9 +197,65 @@ def _standing(ctx: PoseContext, shin_fwd: float, thigh_back: float, lean_target_
     pitch = max(pitch, 0.0) + lean_extra
     rot = spine_rotations(pitch + pelvis_extra, lumbar - pelvis_extra, thoracic, neck)
     rot.update(_legs(poser, hip, knee, ankle, np.eye(3)))
-    rot.update(arms)
+    rot.update(arms(rot) if callable(arms) else arms)
     placed = poser.skin(rot)
+    if bar_at is not None:
+        placed = replace(placed, bar=bar_at(rot, placed))
     return poser.on_floor(placed, np.array([0.0, 0.0]), "foot.L", "feet")
+
+
+# A high bar rests on the upper trapezius: this high above the shoulder joints, on the back's surface.
+BAR_ABOVE_SHOULDERS_M = 0.05
+BAR_RADIUS_M = 0.014
+# Hands on a bar: the wrist joint this far below it (the palm wraps it), elbows down, back and out.
+WRIST_BELOW_BAR_M = 0.03
+ELBOW_POLE = np.array([0.4, 0.35, -1.0])  # in the thorax's frame, x toward the arm's own side
+HANGING_WRIST_ABOVE_BAR_M = 0.08  # hanging arms: the bar in the fingers, below the wrist joints
+
+
+def _bar_offset_at_rest(poser: Poser) -> np.ndarray:
+    """The back-squat bar's centre from the shoulder joints' midpoint, in the thorax's frame (the body at rest)."""
+    mid = (poser.head("upperarm01.L") + poser.head("upperarm01.R")) / 2
+    height = mid[2] + BAR_ABOVE_SHOULDERS_M
+    back = poser.body.rest.vertices[poser.groups["upper_back"]]
+    near = back[(np.abs(back[:, 2] - height) < 0.02) & (np.abs(back[:, 0] - mid[0]) < 0.08)]
+    surface = float(near[:, 1].max()) if len(near) else mid[1] + 0.09  # +Y is the back
+    return np.array([0.0, surface + BAR_RADIUS_M - mid[1], BAR_ABOVE_SHOULDERS_M])
+
+
+def _bar_on_back(ctx: PoseContext, rot: Rotations) -> np.ndarray:
+    """Where a back squat's bar lies for the trunk posed by ``rot`` (it turns with the upper back)."""
+    poser = ctx.poser
+    if "bar_offset" not in ctx.cache:
+        ctx.cache["bar_offset"] = _bar_offset_at_rest(poser)
+    heads = poser.fk_heads(rot)
+    i = poser.body.index
+    mid = (heads[i["upperarm01.L"]] + heads[i["upperarm01.R"]]) / 2
+    return mid + rot["spine01"] @ ctx.cache["bar_offset"]
+
+
+def _holding_bar(ctx: PoseContext, rot: Rotations) -> Rotations:
+    """Both arms reaching back to the bar on the upper back, hands ``grip`` metres either side of its centre."""
+    poser = ctx.poser
+    bar = _bar_on_back(ctx, rot)
+    heads = poser.fk_heads(rot)
+    thorax = rot["spine01"]
+    out: Rotations = {}
+    for s, sign in (("L", 1.0), ("R", -1.0)):
+        shoulder = heads[poser.body.index[f"upperarm01.{s}"]]
+        hand = bar + np.array([sign * ctx.barbell["grip"], 0.0, 0.0]) - WRIST_BELOW_BAR_M * thorax[:, 2]
+        pole = thorax @ (ELBOW_POLE * np.array([sign, 1.0, 1.0]))
+        elbow = two_link_toward(shoulder, hand, poser.upper_arm, poser.forearm, pole)
+        out[f"upperarm01.{s}"] = _segment(poser, f"upperarm01.{s}", f"lowerarm01.{s}", elbow - shoulder)
+        out[f"lowerarm01.{s}"] = _segment(poser, f"lowerarm01.{s}", f"wrist.{s}", hand - elbow)
+    return out
+
+
+def _bar_in_hands(poser: Poser, placed: Placed) -> np.ndarray:
+    """A deadlift's bar: in the fingers of the hanging hands."""
+    i = poser.body.index
+    mid = (placed.heads[i["wrist.L"]] + placed.heads[i["wrist.R"]]) / 2
+    return mid - np.array([0.0, 0.0, HANGING_WRIST_ABOVE_BAR_M])
 
 
 # --------------------------------------------------------------------------- exercises
@@ -207,17 +267,21 @@ def _deadlift(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     hang = _arms(ctx.poser, _down(0.0), _down(0.0), lateral=0.16)
     # Clean lifters keep the gaze ahead (neck extends); a rounding back lets the head drop with it.
     neck = -19.0 * p * min(1.0, max(0.0, 1.0 - flex / 20.0))
+    bar_at = (lambda rot, placed: _bar_in_hands(ctx.poser, placed)) if ctx.barbell else None
     return _standing(ctx, shin_fwd=20.0 * p, thigh_back=66.0 * p, lean_target_dy=-0.14,
                      lumbar=lumbar, thoracic=thoracic, pelvis_extra=0.0, neck=neck, arms=hang,
-                     lean_extra=err.get("hips_rise_first", 0.0))
+                     lean_extra=err.get("hips_rise_first", 0.0), bar_at=bar_at)
 
 
 def _squat(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
     wink = err.get("butt_wink", 0.0)
+    motion = dict(shin_fwd=30.0 * p, thigh_back=98.0 * p, lean_target_dy=-0.02, lumbar=0.0, thoracic=0.0,
+                  pelvis_extra=-wink, neck=-0.3 * 40.0 * p)
+    if ctx.barbell:  # a back squat: the bar on the upper back, the hands holding it
+        return _standing(ctx, **motion, arms=lambda rot: _holding_bar(ctx, rot),
+                         bar_at=lambda rot, placed: _bar_on_back(ctx, rot))
     reach = _down(ctx.style.get("reach", 85.0) * p)
-    arms = _arms(ctx.poser, reach, reach, lateral=0.1)
-    return _standing(ctx, shin_fwd=30.0 * p, thigh_back=98.0 * p, lean_target_dy=-0.02,
-                     lumbar=0.0, thoracic=0.0, pelvis_extra=-wink, neck=-0.3 * 40.0 * p, arms=arms)
+    return _standing(ctx, **motion, arms=_arms(ctx.poser, reach, reach, lateral=0.1))
 
 
 def _prone_rotations(poser: Poser, pitch: float, hip_dev: float) -> Rotations:

@@ -55,6 +55,15 @@ def pitch_of(direction_yz: np.ndarray, rest_yz: np.ndarray) -> float:
     return math.degrees(b - a)
 
 
+def _chain(d: np.ndarray, l1: float, l2: float) -> tuple[float, float, np.ndarray]:
+    """A two-link chain spanning ``d``: the middle joint's distance along it, off it, and its direction
+    (out-of-reach targets straighten the chain)."""
+    dist = float(np.linalg.norm(d))
+    dist_c = min(max(dist, abs(l1 - l2) + 1e-6), l1 + l2 - 1e-6)
+    a = (l1 * l1 - l2 * l2 + dist_c * dist_c) / (2.0 * dist_c)
+    return a, math.sqrt(max(l1 * l1 - a * a, 0.0)), d / max(dist, 1e-9)
+
+
 def two_link(root: np.ndarray, target: np.ndarray, l1: float, l2: float, bend: float) -> np.ndarray:
     """Middle joint (y, z) of a two-link chain from ``root`` to ``target`` in the sagittal plane.
 
@@ -62,14 +71,17 @@ def two_link(root: np.ndarray, target: np.ndarray, l1: float, l2: float, bend: f
     line toward that line's direction turned +90 degrees in the (y, z) plane
     for +1, -90 degrees for -1.  Out-of-reach targets straighten the chain.
     """
-    d = target - root
-    dist = float(np.linalg.norm(d))
-    dist_c = min(max(dist, abs(l1 - l2) + 1e-6), l1 + l2 - 1e-6)
-    a = (l1 * l1 - l2 * l2 + dist_c * dist_c) / (2.0 * dist_c)
-    h = math.sqrt(max(l1 * l1 - a * a, 0.0))
-    u = d / max(dist, 1e-9)
+    a, h, u = _chain(target - root, l1, l2)
     normal = np.array([-u[1], u[0]])  # u rotated +90 degrees in the (y, z) plane
     return root + a * u + bend * h * normal
+
+
+def two_link_toward(root: np.ndarray, target: np.ndarray, l1: float, l2: float, pole: np.ndarray) -> np.ndarray:
+    """Middle joint (3D) of a two-link chain from ``root`` to ``target``, bent toward the direction ``pole``
+    (an elbow pointing down and back). Out-of-reach targets straighten the chain."""
+    a, h, u = _chain(target - root, l1, l2)
+    side = np.asarray(pole, dtype=float) - float(np.dot(pole, u)) * u
+    return root + a * u + h * side / np.linalg.norm(side)
 
 
 def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:

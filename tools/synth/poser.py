@@ -27,14 +27,17 @@ NECK = ("neck01", "neck02", "neck03", "head")
 
 @dataclass(frozen=True)
 class Placed:
-    """A posed body moved into the room (floor at z=0), in Anny axes."""
+    """A posed body moved into the room (floor at z=0), in Anny axes; ``bar`` is the centre of the barbell it
+    holds (lying along X), if any."""
 
     vertices: np.ndarray
     heads: np.ndarray
     landmarks: np.ndarray
+    bar: np.ndarray | None = None
 
     def shifted(self, offset: np.ndarray) -> Placed:
-        return Placed(self.vertices + offset, self.heads + offset, self.landmarks + offset)
+        bar = None if self.bar is None else self.bar + offset
+        return Placed(self.vertices + offset, self.heads + offset, self.landmarks + offset, bar)
 
 
 class Poser:

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from tools.synth.appearance import Look, vertex_colours
 from tools.synth.camera import place
 from tools.synth.exercises import EXERCISES, PoseContext
 from tools.synth.poser import Placed, Poser
+from tools.synth.props import Mesh, barbell
 from tools.synth.raster import Lighting, Renderer, Room
 from tools.synth.rig import Body
 from tools.synth.spec import ClipSpec, resolve, view_kind
@@ -52,15 +53,18 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
 
     ctx = PoseContext(poser)
     ctx.style = spec.style or {}
+    ctx.barbell = spec.barbell
     neutral_heads = poser.skin({}).heads
     poses: list[Placed] = []
     for ft in timeline.frames:
         ctx.rep = ft.rep
         placed = exercise.make(ctx, ft.p, ft.errors)
-        poses.append(Placed(placed.vertices.astype(np.float32), placed.heads, placed.landmarks))
+        poses.append(replace(placed, vertices=placed.vertices.astype(np.float32)))
     props = exercise.props(ctx) if exercise.props else []  # a bench or a pad, in the picture and the depth
-    lo = np.min([p.vertices.min(axis=0) for p in poses] + [v.min(axis=0) for v, _, _ in props], axis=0)
-    hi = np.max([p.vertices.max(axis=0) for p in poses] + [v.max(axis=0) for v, _, _ in props], axis=0)
+    carried = _barbells(poses, spec.barbell)
+    meshes = props + [m for frame in carried for m in frame]
+    lo = np.min([p.vertices.min(axis=0) for p in poses] + [v.min(axis=0) for v, _, _ in meshes], axis=0)
+    hi = np.max([p.vertices.max(axis=0) for p in poses] + [v.max(axis=0) for v, _, _ in meshes], axis=0)
     camera = place(lo, hi, spec.yaw_deg, spec.side, spec.camera_height_m, spec.width, spec.height,
                    spec.fov_y_deg, spec.fill)
 
@@ -71,9 +75,9 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
     writer = Mp4Writer(out, spec.width, spec.height, spec.fps, spec.crf) if write_video else None
     try:
         with Renderer(spec.width, spec.height) as renderer:
-            for ft, placed in zip(timeline.frames, poses):
+            for ft, placed, held in zip(timeline.frames, poses, carried):
                 rgb, depth = renderer.draw(placed.vertices, body.faces, colours, camera.view, camera.projection,
-                                           Lighting(**spec.lighting), Room(**spec.room), props)
+                                           Lighting(**spec.lighting), Room(**spec.room), props + held)
                 rgb = degrade(rgb, spec.blur, spec.noise, rng)
                 first = rgb if first is None else first
                 if writer:
@@ -98,6 +102,19 @@ def generate(spec: ClipSpec, out: Path, write_video: bool = True) -> Rendered:
     truth_path = out.with_suffix(".json")
     truth_path.write_text(json.dumps(data, separators=(",", ":")))
     return Rendered(out, truth_path, len(timeline.frames), time.perf_counter() - started, first)
+
+
+def _barbells(poses: list[Placed], spec: dict | None) -> list[list[Mesh]]:
+    """Per frame, the barbell held (ClipSpec.barbell), its plates no larger than the bar's lowest height
+    over the clip, so that they never sink into the floor."""
+    if spec is None:
+        return [[] for _ in poses]
+    radius = min(spec["plate_radius"], min(float(p.bar[2]) for p in poses))
+    return [barbell(p.bar, radius, spec["plate_width"], tuple(spec["plate_colour"])) for p in poses]
+
+
+# --barbell: black 20 kg bumper plates, one a side; the hands a little wider than the shoulders.
+DEFAULT_BARBELL = {"plate_radius": 0.225, "plate_width": 0.06, "plate_colour": [0.08, 0.08, 0.08], "grip": 0.4}
 
 
 def _version(package: str) -> str | None:
@@ -134,6 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--noise", type=float, default=0.0, help="sensor noise sigma (0-255 levels)")
     ap.add_argument("--blur", type=float, default=0.0, help="gaussian blur sigma (pixels)")
     ap.add_argument("--crf", type=int, default=28)
+    ap.add_argument("--barbell", action="store_true",
+                    help="squat, deadlift: a loaded barbell (a back squat; a bar in the hands), 20 kg plates")
     return ap
 
 
@@ -144,6 +163,7 @@ def _spec_from_args(args: argparse.Namespace) -> ClipSpec:
         exercise=args.exercise, errors=errors, error_reps=args.error_reps, reps=args.reps, hold_s=args.hold_s,
         tempo=args.tempo, seed=args.seed, yaw_deg=args.yaw, side=args.side, camera_height_m=args.camera_height,
         fill=args.fill, fps=args.fps, width=width, height=height, noise=args.noise, blur=args.blur, crf=args.crf,
+        barbell=dict(DEFAULT_BARBELL) if args.barbell else None,
     )
 
 

@@ -21,6 +21,8 @@ _CAMERA_HEIGHT.update({"overhead_press": 1.0, "bent_over_row": 0.9, "burpee": 0.
 _CAMERA_HEIGHT.update({"side_plank": 0.45, "crunch": 0.5, "bird_dog": 0.55, "leg_raise": 0.5, "superman": 0.4,
                        "cobra": 0.45})  # issue 20's floor exercises
 
+BARBELL_EXERCISES = frozenset({"squat", "deadlift"})
+
 
 @dataclass
 class ClipSpec:
@@ -51,10 +53,16 @@ class ClipSpec:
     # further forward over the toes, + further back), ``reach`` is the squat's arms at the bottom (deg forward of
     # hanging). None: the exercise's own motion, as every clip before these existed.
     style: dict[str, float] | None = None
+    # A loaded barbell (squat: across the upper back, the hands holding it; deadlift: in the hanging hands):
+    # ``plate_radius`` and ``plate_width`` (m: one disc a side, as thick as the plates stacked),
+    # ``plate_colour`` (RGB 0-1), ``grip`` (m from the bar's centre to each hand; the squat's). None: no bar.
+    barbell: dict | None = None
 
     def validate(self) -> None:
         if self.exercise not in EXERCISES:
             raise ValueError(f"unknown exercise {self.exercise!r}; one of {sorted(EXERCISES)}")
+        if self.barbell is not None and self.exercise not in BARBELL_EXERCISES:
+            raise ValueError(f"only {sorted(BARBELL_EXERCISES)} carry a barbell, not {self.exercise!r}")
         known = EXERCISES[self.exercise].errors
         for name in self.errors:
             if name not in known:
