@@ -224,7 +224,7 @@ def write_fixture(inputs_dir: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.spine.train", description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="working directory (renders/, inputs/), not in the repo")
-    ap.add_argument("--n", type=int, default=2800, help="clips to render")
+    ap.add_argument("--n", type=int, default=2200, help="clips to render")
     ap.add_argument("--out", type=Path, default=SPINE_MODEL_FILE)
     ap.add_argument("--skip-render", action="store_true", help="use the clips already in DATA/renders")
     ap.add_argument("--fixture", type=Path, help="also write the test fixture of held-out inputs here")
