@@ -37,6 +37,7 @@ import numpy as np
 
 from tools.synth.kinematics import lerp, rx, ry, smoothstep, two_link, two_link_toward
 from tools.synth.poser import Placed, Poser, Rotations, spine_rotations
+from tools.synth.props import BAR_RADIUS
 
 
 @dataclass(frozen=True)
@@ -148,13 +149,18 @@ def _arms(poser: Poser, upper: np.ndarray, fore: np.ndarray, lateral: float = 0.
     return out
 
 
+def _shoulders(poser: Poser, heads: np.ndarray) -> np.ndarray:
+    """The midpoint of the two shoulder joints among bone ``heads`` (B, 3)."""
+    i = poser.body.index
+    return (heads[i["upperarm01.L"]] + heads[i["upperarm01.R"]]) / 2
+
+
 def _trunk_vector(poser: Poser, rot: Rotations) -> np.ndarray:
     """Hip-joint -> shoulder (y, z) with the pelvis unpitched (bends included)."""
     heads = poser.fk_heads(rot)
     i = poser.body.index
     hip = (heads[i["upperleg01.L"]] + heads[i["upperleg01.R"]]) / 2
-    sh = (heads[i["upperarm01.L"]] + heads[i["upperarm01.R"]]) / 2
-    return (sh - hip)[1:]
+    return (_shoulders(poser, heads) - hip)[1:]
 
 
 def _lean_over(poser: Poser, lumbar: float, thoracic: float, dy: float) -> float:
@@ -206,7 +212,6 @@ def _standing(ctx: PoseContext, shin_fwd: float, thigh_back: float, lean_target_
 
 # A high bar rests on the upper trapezius: this high above the shoulder joints, on the back's surface.
 BAR_ABOVE_SHOULDERS_M = 0.05
-BAR_RADIUS_M = 0.014
 # Hands on a bar: the wrist joint this far below it (the palm wraps it), elbows down, back and out.
 WRIST_BELOW_BAR_M = 0.03
 ELBOW_POLE = np.array([0.4, 0.35, -1.0])  # in the thorax's frame, x toward the arm's own side
@@ -215,12 +220,12 @@ HANGING_WRIST_ABOVE_BAR_M = 0.08  # hanging arms: the bar in the fingers, below 
 
 def _bar_offset_at_rest(poser: Poser) -> np.ndarray:
     """The back-squat bar's centre from the shoulder joints' midpoint, in the thorax's frame (the body at rest)."""
-    mid = (poser.head("upperarm01.L") + poser.head("upperarm01.R")) / 2
+    mid = _shoulders(poser, poser.body.rest_heads)
     height = mid[2] + BAR_ABOVE_SHOULDERS_M
     back = poser.body.rest.vertices[poser.groups["upper_back"]]
     near = back[(np.abs(back[:, 2] - height) < 0.02) & (np.abs(back[:, 0] - mid[0]) < 0.08)]
     surface = float(near[:, 1].max()) if len(near) else mid[1] + 0.09  # +Y is the back
-    return np.array([0.0, surface + BAR_RADIUS_M - mid[1], BAR_ABOVE_SHOULDERS_M])
+    return np.array([0.0, surface + BAR_RADIUS - mid[1], BAR_ABOVE_SHOULDERS_M])
 
 
 def _bar_on_back(ctx: PoseContext, rot: Rotations) -> np.ndarray:
@@ -228,10 +233,7 @@ def _bar_on_back(ctx: PoseContext, rot: Rotations) -> np.ndarray:
     poser = ctx.poser
     if "bar_offset" not in ctx.cache:
         ctx.cache["bar_offset"] = _bar_offset_at_rest(poser)
-    heads = poser.fk_heads(rot)
-    i = poser.body.index
-    mid = (heads[i["upperarm01.L"]] + heads[i["upperarm01.R"]]) / 2
-    return mid + rot["spine01"] @ ctx.cache["bar_offset"]
+    return _shoulders(poser, poser.fk_heads(rot)) + rot["spine01"] @ ctx.cache["bar_offset"]
 
 
 def _holding_bar(ctx: PoseContext, rot: Rotations) -> Rotations:
@@ -376,7 +378,7 @@ def _bridge(ctx: PoseContext, p: float, err: dict[str, float]) -> Placed:
         return ((placed.heads[i["upperleg01.L"]] + placed.heads[i["upperleg01.R"]]) / 2)[1:]
 
     def shoulder_of(placed: Placed) -> np.ndarray:
-        return ((placed.heads[i["upperarm01.L"]] + placed.heads[i["upperarm01.R"]]) / 2)[1:]
+        return _shoulders(poser, placed.heads)[1:]
 
     if ctx.anchor is None:
         # Top of a clean bridge: shoulder, hip and knee in line and the shin vertical (knees over heels).
