@@ -15,6 +15,7 @@ import analyzer.pose.back_outline as spine
 from analyzer.judging.measures import flexion_change
 from analyzer.landmarks import INDEX
 from analyzer.pose.model import model_path
+from analyzer.pose.spine import ChordFrame
 from tests.helpers.paths import shared_clip
 
 W, H = 640, 480
@@ -154,6 +155,27 @@ def test_uint8_mask_and_channel_axis() -> None:
     a = spine.back_shape(mask, s, h, None, front)
     b = spine.back_shape((mask * 255).astype(np.uint8)[..., None], s, h, None, front)
     assert a["back_flexion"] == pytest.approx(b["back_flexion"], abs=1e-3)
+
+
+@pytest.mark.parametrize("angle", ANGLES)
+@pytest.mark.parametrize("side", (1, -1))
+def test_the_chord_grid_holds_the_trunk_in_its_own_frame(angle: float, side: int) -> None:
+    """Rows run from the shoulder down the chord, columns across it toward the back, whatever the trunk's tilt
+    and facing: a straight back fills the cells between its front (-0.3) and back (0.25) only, and a rounded
+    one (0.08 chord lengths out at mid-chord) reaches further out in the middle rows only."""
+    t, d = spine.GRID_T[:, None], spine.GRID_D[None, :]
+    along = (t >= 0.0) & (t <= 1.2)
+    for bend in (0.0, 0.08):
+        mask, s, h, _ = torso(angle, side, bend)
+        u = (np.asarray(h) - np.asarray(s)) / CHORD
+        frame = ChordFrame(np.asarray(s), u, side * np.array([-u[1], u[0]]), CHORD, "left", 0.0)
+        grid = spine.chord_grid(mask, frame)
+        assert grid.shape == (len(spine.GRID_T), len(spine.GRID_D))
+        back_edge = 0.25 + bend * 4 * t * (1 - t)
+        inside = np.broadcast_to(along & (d > -0.25) & (d < back_edge - 0.03), grid.shape)
+        outside = np.broadcast_to(along & ((d < -0.35) | (d > back_edge + 0.03)), grid.shape)
+        assert grid[inside].min() > 0.95 and grid[outside].max() < 0.05
+    assert grid[np.searchsorted(spine.GRID_T, 0.5), np.searchsorted(spine.GRID_D, 0.3)] > 0.95  # the bulge
 
 
 def _landmarks(s, h, front, spread: float) -> np.ndarray:

@@ -33,6 +33,8 @@ The same rays feed the spine estimator (:mod:`analyzer.pose.spine`):
 :func:`spine_inputs` gives it the dorsal and ventral profiles and the chord's
 frame, and :func:`back_shape_from_landmarks` returns its absolute angles
 (``spine_*``) beside the outline's measures, so the pose estimator stays one call.
+:func:`chord_grid` samples the whole mask in the chord's frame, for the estimator
+being trained on it (tools/spine/README.md, "Next").
 
 Known limits (measured on the real clips): ``lumbar_bend_deg`` and
 ``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
@@ -232,6 +234,25 @@ def spine_inputs(
     ventral, _ = _dorsal_profile(m, sh, u, -back, length)
     frame = spine.ChordFrame(sh, u, back, length, near, spread / length)
     return spine.SpineInputs(frame, dorsal, sharp, ventral, p)
+
+
+# The mask on a grid in the chord's frame, in chord lengths: along it from just above the shoulder to below
+# the buttock, across it from in front of the belly to past the most rounded back.
+GRID_T = np.round(np.arange(-0.1, 1.5 + 1e-9, 0.05), 3)
+GRID_D = np.round(np.arange(-0.8, 0.9 + 1e-9, 0.05), 3)
+
+
+def chord_grid(mask: np.ndarray, frame: spine.ChordFrame) -> np.ndarray:
+    """The mask (0..1, bilinear; 0 outside the image) at GRID_T x GRID_D: rows along the chord from the
+    shoulder, columns across it toward the back. The same picture of the trunk whatever its size, tilt or
+    facing in the frame, so a model can read its shape where the profiles' first edges miss it (an arm
+    across the back, the thighs against the belly at the bottom of a squat)."""
+    m = np.asarray(mask, dtype=np.float32)
+    m = m[..., 0] if m.ndim == 3 else m
+    offsets = GRID_T[:, None, None] * frame.u + GRID_D[None, :, None] * frame.back
+    points = (frame.shoulder + frame.length * offsets).astype(np.float32)
+    return cv2.remap(np.ascontiguousarray(m), points[..., 0], points[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 # -- internals ---------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 
 Per clip (``<name>.mp4`` + ``<name>.json`` from tools.synth) one ``<name>.npz``:
 the estimator's inputs per frame (the mask's dorsal and ventral profiles and
-the chord frame, :func:`analyzer.pose.back_outline.spine_inputs`), the
+the chord frame, :func:`analyzer.pose.back_outline.spine_inputs`; the mask in
+the chord's frame, :func:`analyzer.pose.back_outline.chord_grid`), the
 landmarks, and the true spine angles. The pose model runs exactly as in the
 app (VIDEO mode, segmentation on), so the training sees its errors too.
 Clips already extracted are skipped.
@@ -20,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzer.pose.back_outline import T_SAMPLES, spine_inputs
+from analyzer.pose.back_outline import GRID_D, GRID_T, T_SAMPLES, chord_grid, spine_inputs
 from analyzer.pose.model import model_path
 from analyzer.pose.spine import OUTPUTS
 
@@ -38,6 +39,7 @@ def extract_clip(video: Path, truth_path: Path, out: Path) -> int:
         "ventral": np.full((n, k), np.nan), "shoulder": np.full((n, 2), np.nan), "u": np.full((n, 2), np.nan),
         "back": np.full((n, 2), np.nan), "length": np.full(n, np.nan), "near_left": np.zeros(n, bool),
         "spread": np.full(n, np.nan), "xy": np.full((n, 33, 2), np.nan), "vis": np.full((n, 33), np.nan),
+        "grid": np.zeros((n, len(GRID_T), len(GRID_D)), np.float16),
     }
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path("full"))),
@@ -57,11 +59,13 @@ def extract_clip(video: Path, truth_path: Path, out: Path) -> int:
             xy = np.array([[p.x * w, p.y * h] for p in lm])
             vis = np.array([p.visibility for p in lm])
             arrays["xy"][i], arrays["vis"][i] = xy, vis
-            inputs = spine_inputs(res.segmentation_masks[0].numpy_view(), xy, vis)
+            mask = np.squeeze(res.segmentation_masks[0].numpy_view())
+            inputs = spine_inputs(mask, xy, vis)
             if inputs is None:
                 continue
             f = inputs.frame
             arrays["valid"][i] = True
+            arrays["grid"][i] = chord_grid(mask, f)
             arrays["dorsal"][i], arrays["sharp"][i], arrays["ventral"][i] = inputs.dorsal, inputs.dorsal_sharpness, inputs.ventral
             arrays["shoulder"][i], arrays["u"][i], arrays["back"][i] = f.shoulder, f.u, f.back
             arrays["length"][i], arrays["near_left"][i], arrays["spread"][i] = f.length, f.near == "left", f.spread
