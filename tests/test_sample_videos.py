@@ -16,10 +16,7 @@ from tests.helpers.paths import REPO
 SAMPLES = REPO / "sample_videos"
 CLIPS = sorted(p.with_suffix(".mp4") for p in SAMPLES.glob("*.json"))
 # What formcheck still gets wrong on a sample, with why; the test fails once it gets it right (strict).
-KNOWN_WRONG = {
-    "squat_clean.mp4": "the spine estimator reads this body's deep squat as 17-18 deg of lumbar flexion, a butt "
-    "wink on every rep; 4 of 77 held-out clean rendered squats pass the limit (issue 16)",
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,7 @@ def test_shipped_weights_match_their_pin_and_stay_small() -> None:
 def test_a_damaged_file_is_never_used(tmp_path: Path) -> None:
     from analyzer.pose import model
 
-    fake = tmp_path / "spine_mlp.npz"
+    fake = tmp_path / "spine_net.npz"
     fake.write_bytes(SPINE_MODEL_FILE.read_bytes()[:-10])
     assert model._checked_spine_model(str(fake)) is None
 
@@ -49,7 +49,8 @@ def _clip(name: str) -> tuple[list[spine.SpineInputs | None], np.ndarray, np.nda
         frame = spine.ChordFrame(a["shoulder"][i].astype(float), a["u"][i].astype(float), a["back"][i].astype(float),
                                  float(a["length"][i]), "left" if a["near_left"][i] else "right", float(a["spread"][i]))
         inputs.append(spine.SpineInputs(frame, a["dorsal"][i].astype(float), a["sharp"][i].astype(float),
-                                        a["ventral"][i].astype(float), a["xy"][i].astype(float)))
+                                        a["ventral"][i].astype(float), a["xy"][i].astype(float),
+                                        a["grid"][i].astype(np.float32)))
     return inputs, a["truth"].astype(float), a["phase"].astype(float)
 
 
@@ -113,11 +114,11 @@ def test_no_outline_or_a_turned_body_gives_no_angles() -> None:
     assert all(math.isnan(v) for v in spine.estimate(None).values())
     inputs, _, _ = _clip("squat_clean")
     x = next(i for i in inputs if i is not None)
-    hollow = spine.SpineInputs(x.frame, np.full_like(x.dorsal, np.nan), x.dorsal_sharpness, x.ventral, x.xy)
+    hollow = spine.SpineInputs(x.frame, np.full_like(x.dorsal, np.nan), x.dorsal_sharpness, x.ventral, x.xy, x.grid)
     assert math.isnan(spine.estimate(hollow)["spine_lumbar_flexion_deg"])
     f = x.frame
     turned = spine.ChordFrame(f.shoulder, f.u, f.back, f.length, f.near, spread=0.7)
-    assert math.isnan(spine.estimate(spine.SpineInputs(turned, x.dorsal, x.dorsal_sharpness, x.ventral, x.xy))
+    assert math.isnan(spine.estimate(spine.SpineInputs(turned, x.dorsal, x.dorsal_sharpness, x.ventral, x.xy, x.grid))
                       ["spine_quality"])
 
 
@@ -125,9 +126,26 @@ def test_far_from_the_training_inputs_the_quality_drops_to_zero() -> None:
     inputs, _, _ = _clip("squat_clean")
     x = next(i for i in inputs if i is not None)
     odd = spine.SpineInputs(x.frame, x.dorsal + 0.5 * np.sin(np.arange(len(x.dorsal))), x.dorsal_sharpness,
-                            x.ventral, x.xy)
+                            x.ventral, x.xy, x.grid)
     assert spine.estimate(odd)["spine_quality"] == 0.0
     assert spine.estimate(x)["spine_quality"] > 0.5
+
+
+def test_the_net_runs_the_layers_as_torch_defines_them() -> None:
+    """The numpy layers against plain loops: a 3x3 cross-correlation with zero padding, 2x2 max-pooling that drops
+    an odd last row or column, and average-pooling into 4 bins that overlap when the size does not divide."""
+    rng = np.random.default_rng(0)
+    h, w, b = rng.normal(size=(2, 3, 7, 9)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    padded = np.pad(h, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    loops = np.zeros((2, 4, 7, 9))
+    for n, o, i, j in np.ndindex(loops.shape):
+        loops[n, o, i, j] = np.sum(padded[n, :, i:i + 3, j:j + 3] * w[o]) + b[o]
+    assert np.allclose(spine._conv3x3(h, w, b), loops)
+    pooled = spine._max_pool2(h)
+    assert pooled.shape == (2, 3, 3, 4) and pooled[1, 2, 2, 3] == h[1, 2, 4:6, 6:8].max()
+    averaged = spine._average_pool(h, 4)  # 7 rows: bins 0-2, 1-4, 3-6, 5-7; 9 columns: 0-3, 2-5, 4-7, 6-9
+    assert averaged.shape == (2, 3, 4, 4)
+    assert averaged[0, 1, 1, 2] == np.mean(h[0, 1, 1:4, 4:7]) and averaged[1, 0, 3, 3] == np.mean(h[1, 0, 5:7, 6:9])
 
 
 def test_the_outline_function_carries_the_spine_channels() -> None:

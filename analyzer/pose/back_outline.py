@@ -233,7 +233,7 @@ def spine_inputs(
     dorsal, sharp = _dorsal_profile(m, sh, u, back, length)
     ventral, _ = _dorsal_profile(m, sh, u, -back, length)
     frame = spine.ChordFrame(sh, u, back, length, near, spread / length)
-    return spine.SpineInputs(frame, dorsal, sharp, ventral, p)
+    return spine.SpineInputs(frame, dorsal, sharp, ventral, p, chord_grid(m, frame))
 
 
 # The mask on a grid in the chord's frame, in chord lengths: along it from just above the shoulder to below
@@ -247,8 +247,8 @@ def chord_grid(mask: np.ndarray, frame: spine.ChordFrame) -> np.ndarray:
     shoulder, columns across it toward the back. The same picture of the trunk whatever its size, tilt or
     facing in the frame, so a model can read its shape where the profiles' first edges miss it (an arm
     across the back, the thighs against the belly at the bottom of a squat)."""
-    m = np.asarray(mask, dtype=np.float32)
-    m = m[..., 0] if m.ndim == 3 else m
+    m = np.asarray(mask)
+    m = (m[..., 0] if m.ndim == 3 else m).astype(np.float32) / (255.0 if m.dtype == np.uint8 else 1.0)
     offsets = GRID_T[:, None, None] * frame.u + GRID_D[None, :, None] * frame.back
     points = (frame.shoulder + frame.length * offsets).astype(np.float32)
     return cv2.remap(np.ascontiguousarray(m), points[..., 0], points[..., 1], cv2.INTER_LINEAR,

@@ -42,8 +42,8 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
 
 # The spine estimator's weights (analyzer/pose/spine.py), trained by `python -m tools.spine.train`,
 # which prints the new digest; pinned so that a damaged or stray file is never used.
-SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_mlp.npz"
-SPINE_MODEL_SHA256 = "0e1269f1ce5806d7ba999e0bd896f8298da926f985d8f4bb2fe50c6dacdc0329"
+SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_net.npz"
+SPINE_MODEL_SHA256 = "210edef45a7f9f739076cc270dc7902f69426a955f1849f8762b53aab9fcc216"
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: offline machines must fail fast
 
 

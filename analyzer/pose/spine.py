@@ -13,11 +13,14 @@ nothing to compare with. This estimator reads absolute angles instead:
 Each comes with a standard deviation (the model's own, learnt with a Gaussian
 likelihood) and the frame with a quality in 0..1 that is 0 when it cannot
 tell (no outline, turned too far from side-on, inputs unlike any rendered
-body). The model is a small MLP (numpy at run time, ~0.5 ms a frame) trained on
-rendered athletes (tools/synth, tools/spine): its inputs are the dorsal and
-ventral profiles of the mask along the shoulder-hip chord and the landmarks
-in the chord's frame, all in chord lengths, so the figure's size in the
-frame does not matter. No second, higher-resolution pass is made for small
+body). The model is a small convolutional net (numpy at run time, about 2 M
+multiply-adds a frame) trained on rendered athletes (tools/synth, tools/spine):
+its inputs are the mask drawn in the shoulder-hip chord's frame (a 33 x 35
+grid, back_outline.chord_grid), the dorsal and ventral profiles of the mask
+along the chord and the landmarks in the chord's frame, all in chord lengths,
+so the figure's size in the frame does not matter. The grid is what reads a
+pelvis tucking under at the bottom of a squat, which the profiles' first edges
+mostly miss (tools/spine/README.md). No second, higher-resolution pass is made for small
 figures: the pose model already computes its mask on a 256 px crop around
 the person, so the mask has as much detail as the person has pixels (the
 held-out table breaks the error down by figure size; under a 24 px trunk,
@@ -86,6 +89,7 @@ class SpineInputs:
     dorsal_sharpness: np.ndarray
     ventral: np.ndarray
     xy: np.ndarray
+    grid: np.ndarray  # the mask in the chord's frame (back_outline.chord_grid), 0..1
 
 
 def features(inputs: SpineInputs) -> np.ndarray | None:
@@ -107,47 +111,96 @@ def features(inputs: SpineInputs) -> np.ndarray | None:
     return np.concatenate([_filled(dorsal), _filled(ventral), points, [math.sin(lean), math.cos(lean), f.spread, found]])
 
 
+def binarised(grid: np.ndarray) -> np.ndarray:
+    """The grid as the net sees it: inside the body or not (real masks' soft edges are not the renders')."""
+    return (np.asarray(grid) > 0.5).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class SpineModel:
-    """A small MLP: standardised inputs, ReLU hidden layers, per output a mean and a log-sd."""
+    """A small convolutional net on the mask in the chord's frame beside an MLP branch on the profile features,
+    per output a mean and a log-sd (tools/spine/README.md). Layers: three 3x3 convolutions (ReLU, the first two
+    max-pooled by 2, the last average-pooled to 4 x 4), a dense layer of the flattened maps; the profiles through
+    a dense layer; both into a two-layer head."""
 
     x_mean: np.ndarray
     x_scale: np.ndarray
-    weights: tuple[np.ndarray, ...]
-    biases: tuple[np.ndarray, ...]
+    convs: tuple[tuple[np.ndarray, np.ndarray], ...]  # (out, in, 3, 3) weights and biases
+    dense: tuple[tuple[np.ndarray, np.ndarray], ...]  # (in, out) weights and biases: maps, profiles, head, head
     y_mean: np.ndarray
     y_scale: np.ndarray
-    # Out-of-distribution test: standardised inputs whitened with the training inputs' (shrunk) covariance,
-    # so a coherent bend of the whole profile (a rounded back: many correlated inputs move together) stays
-    # near, while a bar's plates on the shoulders (a few inputs far off their usual relation) do not.
+    # Out-of-distribution test on the profile features: standardised inputs whitened with the training inputs'
+    # (shrunk) covariance, so a coherent bend of the whole profile (a rounded back: many correlated inputs move
+    # together) stays near, while a bar's plates on the shoulders (a few inputs far off their usual relation) do not.
     whiten: np.ndarray
     ood_limit: float  # the training inputs' 99th percentile of mean squared whitened z
 
     @classmethod
     def load(cls, path: Path) -> SpineModel:
         with np.load(path) as z:
-            n = int(z["layers"])
-            return cls(z["x_mean"], z["x_scale"], tuple(z[f"w{i}"] for i in range(n)),
-                       tuple(z[f"b{i}"] for i in range(n)), z["y_mean"], z["y_scale"], z["whiten"],
+            convs = tuple((z[f"conv{i}_w"].astype(np.float32), z[f"conv{i}_b"].astype(np.float32))
+                          for i in range(int(z["convs"])))
+            dense = tuple((z[f"dense{i}_w"], z[f"dense{i}_b"]) for i in range(int(z["dense"])))
+            return cls(z["x_mean"], z["x_scale"], convs, dense, z["y_mean"], z["y_scale"], z["whiten"],
                        float(z["ood_limit"]))
 
     def save(self, path: Path) -> None:
-        arrays = {f"w{i}": w for i, w in enumerate(self.weights)} | {f"b{i}": b for i, b in enumerate(self.biases)}
-        np.savez(path, layers=len(self.weights), x_mean=self.x_mean, x_scale=self.x_scale, y_mean=self.y_mean,
-                 y_scale=self.y_scale, whiten=self.whiten, ood_limit=self.ood_limit, **arrays)
+        arrays = {f"conv{i}_{k}": a for i, wb in enumerate(self.convs) for k, a in zip("wb", wb)}
+        arrays |= {f"dense{i}_{k}": a for i, wb in enumerate(self.dense) for k, a in zip("wb", wb)}
+        np.savez(path, convs=len(self.convs), dense=len(self.dense), x_mean=self.x_mean, x_scale=self.x_scale,
+                 y_mean=self.y_mean, y_scale=self.y_scale, whiten=self.whiten, ood_limit=self.ood_limit, **arrays)
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Means and sds (N, 3) in degrees, and each row's distance from the training inputs (1 = the
-        99th percentile seen in training)."""
+    def predict(self, x: np.ndarray, grid: np.ndarray, batch: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Means and sds (N, 3) in degrees from profile features (N, F) and binarised grids (N, T, D), and each
+        row's distance from the training inputs (1 = the 99th percentile seen in training)."""
         z = (np.atleast_2d(x) - self.x_mean) / self.x_scale
-        h = z
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            h = np.maximum(h @ w + b, 0.0)
-        out = h @ self.weights[-1] + self.biases[-1]
+        grids = np.asarray(grid, dtype=np.float32).reshape(len(z), 1, *np.shape(grid)[-2:])
+        out = np.concatenate([self._forward(z[i:i + batch], grids[i:i + batch]) for i in range(0, len(z), batch)])
         k = len(self.y_mean)
         mean = out[:, :k] * self.y_scale + self.y_mean
         sd = np.exp(np.clip(out[:, k:], -6.0, 6.0)) * self.y_scale
         return mean, sd, np.mean((z @ self.whiten) ** 2, axis=1) / self.ood_limit
+
+    def _forward(self, z: np.ndarray, grids: np.ndarray) -> np.ndarray:
+        h = grids
+        for i, (w, b) in enumerate(self.convs):
+            h = np.maximum(_conv3x3(h, w, b), 0.0)
+            h = _max_pool2(h) if i < len(self.convs) - 1 else _average_pool(h, 4)
+        maps, profiles, hidden, last = self.dense
+        h = np.maximum(h.reshape(len(h), -1) @ maps[0] + maps[1], 0.0)
+        p = np.maximum(z @ profiles[0] + profiles[1], 0.0)
+        h = np.maximum(np.concatenate([h, p], axis=1) @ hidden[0] + hidden[1], 0.0)
+        return h @ last[0] + last[1]
+
+
+def _conv3x3(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same-size 3x3 convolution (cross-correlation, as torch's Conv2d) of (N, C, H, W) maps: the nine shifted
+    copies stacked along the channels, then one matrix product."""
+    n, c, height, width = h.shape
+    padded = np.pad(h, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    shifted = np.concatenate([padded[:, :, i:i + height, j:j + width] for i in range(3) for j in range(3)], axis=1)
+    kernel = w.transpose(0, 2, 3, 1).reshape(len(w), 9 * c)  # the same (row, column, channel) order
+    # einsum's own loop, not BLAS: OpenBLAS spreads a product this size over threads that then spin beside
+    # the pose model's (formfit__deadlift: the spine path 1.35 times the model's time with ``@``, in one process)
+    out = np.einsum("ok,kp->op", kernel, shifted.transpose(1, 0, 2, 3).reshape(9 * c, n * height * width))
+    return out.reshape(len(w), n, height, width).transpose(1, 0, 2, 3) + b[:, None, None]
+
+
+def _max_pool2(h: np.ndarray) -> np.ndarray:
+    n, c, height, width = h.shape
+    h = h[:, :, : height // 2 * 2, : width // 2 * 2]
+    return h.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+
+
+def _average_pool(h: np.ndarray, size: int) -> np.ndarray:
+    """torch's AdaptiveAvgPool2d: bin i spans floor(i H / size) to ceil((i + 1) H / size)."""
+    n, c, height, width = h.shape
+    if height % size == 0 and width % size == 0:
+        return h.reshape(n, c, size, height // size, size, width // size).mean(axis=(3, 5))
+    rows = [(i * height // size, -(-(i + 1) * height // size)) for i in range(size)]
+    cols = [(j * width // size, -(-(j + 1) * width // size)) for j in range(size)]
+    return np.stack([np.stack([h[:, :, r0:r1, c0:c1].mean(axis=(2, 3)) for c0, c1 in cols], axis=-1)
+                     for r0, r1 in rows], axis=-2)
 
 
 @functools.cache
@@ -171,7 +224,7 @@ def estimate(inputs: SpineInputs | None, model: SpineModel | None = None) -> dic
     x = features(inputs)
     if x is None:
         return out
-    mean, sd, far_out = model.predict(x)
+    mean, sd, far_out = model.predict(x, binarised(inputs.grid)[np.newaxis])
     quality = float(np.isfinite(inputs.dorsal).mean()) * max(0.0, 1.0 - (inputs.frame.spread / MAX_SPREAD) ** 2)
     quality *= float(np.clip(OOD_FACTOR - far_out[0], 0.0, 1.0))
     for i, key in enumerate(OUTPUTS):

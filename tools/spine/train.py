@@ -1,10 +1,10 @@
 """Train the spine estimator end to end: ``python -m tools.spine.train --data /work/spine_data``.
 
 Renders the clips (tools/spine/specs.py; resumes), runs formcheck's pose
-model over them (tools/spine/extract.py), fits the MLP on the training clips
-with a Gaussian likelihood (mean and sd per angle), measures it on the
+model over them (tools/spine/extract.py), fits the net on the training clips
+(means by least squares, sds by likelihood; the mask in the chord's frame and the profiles), measures it on the
 held-out clips (other bodies, clothes, rooms) and writes
-``analyzer/pose/models/spine_mlp.npz``, printing its sha256 for
+``analyzer/pose/models/spine_net.npz``, printing its sha256 for
 ``analyzer.pose.model.SPINE_MODEL_SHA256`` and the error table for the README.
 Needs the synth environment (torch for the fit only; the app runs the model in numpy).
 Deterministic for a given data set: fixed seeds, one thread.
@@ -16,20 +16,23 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analyzer.pose.back_outline import T_SAMPLES
 from analyzer.pose.model import SPINE_MODEL_FILE
-from analyzer.pose.spine import OUTPUTS, VENTRAL_STEP, ChordFrame, SpineInputs, SpineModel, features
+from analyzer.pose.spine import OUTPUTS, ChordFrame, SpineInputs, SpineModel, binarised, features
 
-HIDDEN = (128, 128)
-EPOCHS = 200
-WARMUP_EPOCHS = 60  # means alone first (MSE), then means and sds together (likelihood)
+if TYPE_CHECKING:
+    import torch
+
+CHANNELS = (16, 32, 32)  # the three convolutions' maps
+UNITS = 64  # each dense layer's
+EPOCHS = 12
 INPUT_NOISE = 0.3  # in input sds: the pose model's jitter on real video exceeds the renders'
-# Loose or tight clothes, a jacket, hair: the outline moves out or in as a whole (chord lengths, sd), which
-# must not read as a bend; each training sample gets its own such shift of each profile.
-OUTLINE_SHIFT = 0.03
+# The grid is shifted by up to this many cells (0.05 chord lengths each) in each batch: with 1,155 cells a
+# net that may look at each on its own learns the training clips by heart (tools/spine/README.md).
+SHIFT = 2
 OOD_SHRINK = 0.05  # covariance shrinkage toward the diagonal for the out-of-distribution test
 
 
@@ -38,6 +41,7 @@ class Frames:
     """Model inputs and truths of many frames, with each frame's clip and that clip's description."""
 
     x: np.ndarray
+    grid: np.ndarray  # (N, T, D) the mask in the chord's frame, as extracted (float16)
     y: np.ndarray
     clip: np.ndarray
     phase: np.ndarray  # depth of the movement (0 standing, 1 the bottom)
@@ -46,26 +50,62 @@ class Frames:
 
 
 def load(inputs_dir: Path) -> Frames:
-    xs, ys, clips, phases, metas, names = [], [], [], [], [], []
-    for c, path in enumerate(sorted(inputs_dir.glob("*.npz"))):
+    """Every extracted frame with inputs and a finite truth; clips extracted before the grid was saved are left
+    out (extract them again)."""
+    xs, grids, ys, clips, phases, metas, names = [], [], [], [], [], [], []
+    for path in sorted(inputs_dir.glob("*.npz")):
         with np.load(path) as npz:
             z = {k: npz[k] for k in npz.files}  # each access of an npz member decompresses it again
+        if "grid" not in z:
+            continue
+        c = len(names)
         metas.append(json.loads(str(z["meta"])))
         names.append(path.stem)
         for i in np.flatnonzero(z["valid"]):
             frame = ChordFrame(z["shoulder"][i], z["u"][i], z["back"][i], float(z["length"][i]),
                                "left" if z["near_left"][i] else "right", float(z["spread"][i]))
-            x = features(SpineInputs(frame, z["dorsal"][i], z["sharp"][i], z["ventral"][i], z["xy"][i]))
+            x = features(SpineInputs(frame, z["dorsal"][i], z["sharp"][i], z["ventral"][i], z["xy"][i], z["grid"][i]))
             if x is None or not np.all(np.isfinite(z["truth"][i])):
                 continue
             xs.append(x)
+            grids.append(z["grid"][i])
             ys.append(z["truth"][i])
             clips.append(c)
             phases.append(z["phase"][i])
-    return Frames(np.array(xs), np.array(ys), np.array(clips), np.array(phases), metas, names)
+    return Frames(np.array(xs), np.array(grids), np.array(ys), np.array(clips), np.array(phases), metas, names)
 
 
-def fit(x: np.ndarray, y: np.ndarray, seed: int = 0) -> SpineModel:
+def _net(n_features: int, n_outputs: int) -> torch.nn.Module:
+    """The layers SpineModel runs in numpy, in torch for the fit (the same order, the same shapes)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            sizes = (1, *CHANNELS)
+            self.convs = nn.ModuleList([nn.Conv2d(a, b, 3, padding=1) for a, b in zip(sizes[:-1], sizes[1:])])
+            self.maps = nn.Linear(CHANNELS[-1] * 16, UNITS)
+            self.profiles = nn.Linear(n_features, UNITS)
+            self.hidden = nn.Linear(2 * UNITS, UNITS)
+            self.last = nn.Linear(UNITS, 2 * n_outputs)
+
+        def features(self, grid: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+            """The last hidden layer, from which ``last`` gives the means and log-sds."""
+            h = grid
+            for i, conv in enumerate(self.convs):
+                h = conv(h).relu()
+                h = functional.max_pool2d(h, 2) if i < len(self.convs) - 1 else functional.adaptive_avg_pool2d(h, 4)
+            h = torch.cat([self.maps(h.flatten(1)).relu(), self.profiles(z).relu()], dim=1)
+            return self.hidden(h).relu()
+
+    return Net()
+
+
+def fit(x: np.ndarray, grid: np.ndarray, y: np.ndarray, seed: int = 0) -> SpineModel:
+    """The net on profile features ``x`` (N, F) and binarised grids (N, T, D) against truths ``y`` (N, 3): means by
+    least squares, sds by likelihood around them; grids shifted by up to SHIFT cells at random, profiles noised."""
     import torch
 
     torch.manual_seed(seed)
@@ -73,45 +113,35 @@ def fit(x: np.ndarray, y: np.ndarray, seed: int = 0) -> SpineModel:
     x_mean, x_scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-3)
     y_mean, y_scale = y.mean(axis=0), y.std(axis=0)
     z = torch.tensor((x - x_mean) / x_scale, dtype=torch.float32)
+    g = torch.tensor(np.asarray(grid, dtype=np.float32))[:, None]
     t = torch.tensor((y - y_mean) / y_scale, dtype=torch.float32)
-    sizes = (x.shape[1], *HIDDEN)
-    layers: list[torch.nn.Module] = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    net = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-1], 2 * y.shape[1]))
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
+    k = y.shape[1]
+    net = _net(x.shape[1], k)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, EPOCHS)
     gen = torch.Generator().manual_seed(seed)
-    k = y.shape[1]
-    n_profile = len(T_SAMPLES)
-    n_ventral = len(T_SAMPLES[::VENTRAL_STEP])
-    dorsal = np.zeros(x.shape[1])
-    dorsal[:n_profile] = 1.0
-    ventral = np.zeros(x.shape[1])
-    ventral[n_profile:n_profile + n_ventral] = 1.0
-    shift_d = torch.tensor(OUTLINE_SHIFT * dorsal / x_scale, dtype=torch.float32)
-    shift_v = torch.tensor(OUTLINE_SHIFT * ventral / x_scale, dtype=torch.float32)
-    for epoch in range(EPOCHS):
-        for idx in torch.randperm(len(z), generator=gen).split(512):
-            shifts = torch.randn(len(idx), 2, generator=gen)
-            noisy = (z[idx] + INPUT_NOISE * torch.randn(len(idx), z.shape[1], generator=gen)
-                     + shifts[:, :1] * shift_d + shifts[:, 1:] * shift_v)
-            out = net(noisy)
-            mean, log_sd = out[:, :k], out[:, k:].clamp(-6, 6)
-            if epoch < WARMUP_EPOCHS:
-                loss = ((mean - t[idx]) ** 2).mean()
-            else:
-                loss = (0.5 * ((mean - t[idx]) / log_sd.exp()) ** 2 + log_sd).mean()
+    for _ in range(EPOCHS):
+        for idx in torch.randperm(len(z), generator=gen).split(256):
+            dy, dx = (int(v) for v in torch.randint(-SHIFT, SHIFT + 1, (2,), generator=gen))
+            hidden = net.features(torch.roll(g[idx], shifts=(dy, dx), dims=(2, 3)),
+                                  z[idx] + INPUT_NOISE * torch.randn(len(idx), z.shape[1], generator=gen))
+            error = net.last(hidden)[:, :k] - t[idx]
+            # the sds learn on the means' features without moving them: the means stay least squares
+            log_sd = net.last(hidden.detach())[:, k:].clamp(-6, 6)
+            loss = (error**2).mean() + (0.5 * (error.detach() / log_sd.exp()) ** 2 + log_sd).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
         sched.step()
-    linear = [m for m in net if isinstance(m, torch.nn.Linear)]
+
+    def wb(layer: torch.nn.Module, dense: bool) -> tuple[np.ndarray, np.ndarray]:
+        w = layer.weight.detach().numpy().astype(np.float64)
+        return (w.T if dense else w), layer.bias.detach().numpy().astype(np.float64)
+
     whiten, limit = ood_whitening((x - x_mean) / x_scale)
     return SpineModel(
-        x_mean, x_scale,
-        tuple(m.weight.detach().numpy().T.astype(np.float64) for m in linear),
-        tuple(m.bias.detach().numpy().astype(np.float64) for m in linear),
+        x_mean, x_scale, tuple(wb(c, False) for c in net.convs),
+        tuple(wb(d, True) for d in (net.maps, net.profiles, net.hidden, net.last)),
         y_mean, y_scale, whiten, limit,
     )
 
@@ -128,7 +158,7 @@ def ood_whitening(z: np.ndarray, shrink: float = OOD_SHRINK) -> tuple[np.ndarray
 
 def error_table(model: SpineModel, frames: Frames) -> dict[str, dict[str, list[float]]]:
     """Median and 90th percentile absolute error (deg) per angle, overall and per group of clips."""
-    mean, _, _ = model.predict(frames.x)
+    mean, _, _ = model.predict(frames.x, binarised(frames.grid))
     err = np.abs(mean - frames.y)
 
     def group(meta: dict) -> list[str]:
@@ -159,7 +189,7 @@ def change_errors(model: SpineModel, frames: Frames) -> dict[str, list[float]]:
     """Per clip, what the checks read: the change from standing (depth < 0.1) to the bottom (> 0.85), estimated
     against true; median and 90th percentile of its absolute error (deg) over the clips, per exercise and angle
     (the deadlift's as lumbar plus thoracic, the sum its check judges), and the number of clips."""
-    mean, _, _ = model.predict(frames.x)
+    mean, _, _ = model.predict(frames.x, binarised(frames.grid))
     errors: dict[str, list[float]] = {}
     for c in np.unique(frames.clip):
         here = frames.clip == c
@@ -190,11 +220,12 @@ def markdown(table: dict) -> str:
 
 
 def subset(frames: Frames, keep: np.ndarray) -> Frames:
-    return Frames(frames.x[keep], frames.y[keep], frames.clip[keep], frames.phase[keep], frames.meta, frames.names)
+    return Frames(frames.x[keep], frames.grid[keep], frames.y[keep], frames.clip[keep], frames.phase[keep], frames.meta,
+                  frames.names)
 
 
 FIXTURE_KEYS = ("valid", "dorsal", "sharp", "ventral", "shoulder", "u", "back", "length", "near_left", "spread", "xy",
-                "truth", "phase")
+                "grid", "truth", "phase")
 
 
 def write_fixture(inputs_dir: Path, out: Path) -> None:
@@ -238,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     extract([str(args.data / "renders"), str(args.data / "inputs")])
     frames = load(args.data / "inputs")
     held_out = np.array(["_test_" in frames.names[c] for c in frames.clip])
-    model = fit(frames.x[~held_out], frames.y[~held_out])
+    model = fit(frames.x[~held_out], binarised(frames.grid[~held_out]), frames.y[~held_out])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     table = error_table(model, subset(frames, held_out))
