@@ -30,11 +30,10 @@ vary by up to ~12; ``lumbar_fill`` (lower back against buttock) does show it,
 but only against the same person's other reps (rules/squat.py).
 
 The same rays feed the spine estimator (:mod:`analyzer.pose.spine`):
-:func:`spine_inputs` gives it the dorsal and ventral profiles and the chord's
-frame, and :func:`back_shape_from_landmarks` returns its absolute angles
+:func:`spine_inputs` gives it the dorsal and ventral profiles, the chord's
+frame and the whole mask sampled in that frame (:func:`chord_grid`, what its
+convolutional net reads), and :func:`back_shape_from_landmarks` returns its absolute angles
 (``spine_*``) beside the outline's measures, so the pose estimator stays one call.
-:func:`chord_grid` samples the whole mask in the chord's frame, for the estimator
-being trained on it (tools/spine/README.md, "Next").
 
 Known limits (measured on the real clips): ``lumbar_bend_deg`` and
 ``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip

@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzer.pose.back_outline import GRID_D, GRID_T, T_SAMPLES, chord_grid, spine_inputs
+from analyzer.pose.back_outline import GRID_D, GRID_T, T_SAMPLES, spine_inputs
 from analyzer.pose.model import model_path
 from analyzer.pose.spine import OUTPUTS
 
@@ -59,13 +59,12 @@ def extract_clip(video: Path, truth_path: Path, out: Path) -> int:
             xy = np.array([[p.x * w, p.y * h] for p in lm])
             vis = np.array([p.visibility for p in lm])
             arrays["xy"][i], arrays["vis"][i] = xy, vis
-            mask = np.squeeze(res.segmentation_masks[0].numpy_view())
-            inputs = spine_inputs(mask, xy, vis)
+            inputs = spine_inputs(res.segmentation_masks[0].numpy_view(), xy, vis)
             if inputs is None:
                 continue
             f = inputs.frame
             arrays["valid"][i] = True
-            arrays["grid"][i] = chord_grid(mask, f)
+            arrays["grid"][i] = inputs.grid
             arrays["dorsal"][i], arrays["sharp"][i], arrays["ventral"][i] = inputs.dorsal, inputs.dorsal_sharpness, inputs.ventral
             arrays["shoulder"][i], arrays["u"][i], arrays["back"][i] = f.shoulder, f.u, f.back
             arrays["length"][i], arrays["near_left"][i], arrays["spread"][i] = f.length, f.near == "left", f.spread
