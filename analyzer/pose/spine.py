@@ -177,19 +177,25 @@ def _conv3x3(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Same-size 3x3 convolution (cross-correlation, as torch's Conv2d) of (N, C, H, W) maps: the nine shifted
     copies stacked along the channels, then one matrix product."""
     n, c, height, width = h.shape
-    padded = np.pad(h, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    shifted = np.concatenate([padded[:, :, i:i + height, j:j + width] for i in range(3) for j in range(3)], axis=1)
-    kernel = w.transpose(0, 2, 3, 1).reshape(len(w), 9 * c)  # the same (row, column, channel) order
+    padded = np.zeros((n, c, height + 2, width + 2), h.dtype)
+    padded[:, :, 1:-1, 1:-1] = h
+    shifted = np.empty((9, c, n, height, width), h.dtype)  # (row, column) shift, channel: the kernel's order
+    for k in range(9):
+        i, j = divmod(k, 3)
+        shifted[k] = padded[:, :, i:i + height, j:j + width].transpose(1, 0, 2, 3)
+    kernel = w.transpose(0, 2, 3, 1).reshape(len(w), 9 * c)
     # einsum's own loop, not BLAS: OpenBLAS spreads a product this size over threads that then spin beside
     # the pose model's (formfit__deadlift: the spine path 1.35 times the model's time with ``@``, in one process)
-    out = np.einsum("ok,kp->op", kernel, shifted.transpose(1, 0, 2, 3).reshape(9 * c, n * height * width))
+    out = np.einsum("ok,kp->op", kernel, shifted.reshape(9 * c, n * height * width))
     return out.reshape(len(w), n, height, width).transpose(1, 0, 2, 3) + b[:, None, None]
 
 
 def _max_pool2(h: np.ndarray) -> np.ndarray:
-    n, c, height, width = h.shape
-    h = h[:, :, : height // 2 * 2, : width // 2 * 2]
-    return h.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+    """2 x 2 max-pooling, an odd last row or column dropped (torch's MaxPool2d(2))."""
+    height, width = h.shape[2] // 2 * 2, h.shape[3] // 2 * 2
+    h = h[:, :, :height, :width]
+    return np.maximum(np.maximum(h[:, :, 0::2, 0::2], h[:, :, 0::2, 1::2]),
+                      np.maximum(h[:, :, 1::2, 0::2], h[:, :, 1::2, 1::2]))
 
 
 def _average_pool(h: np.ndarray, size: int) -> np.ndarray:
