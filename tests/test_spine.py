@@ -178,6 +178,28 @@ def test_the_chord_grid_holds_the_trunk_in_its_own_frame(angle: float, side: int
     assert grid[np.searchsorted(spine.GRID_T, 0.5), np.searchsorted(spine.GRID_D, 0.3)] > 0.95  # the bulge
 
 
+@pytest.mark.parametrize("inside_share", (0.2, 0.5, 0.8))
+def test_a_chord_grid_cell_holds_where_the_edge_crosses_it(inside_share: float) -> None:
+    """A cell is the share of it inside the body, so an edge's place within a 0.05-chord cell survives: a
+    straight back whose edge lies partway across one column fills that column by that share, the columns
+    before it fully and the ones past it not at all, and a soft (blurred) edge reads as a sharp one."""
+    column = int(np.searchsorted(spine.GRID_D, 0.1))
+    edge = spine.GRID_D[column] - spine.GRID_STEP / 2 + inside_share * spine.GRID_STEP
+    mask, s, h, _ = torso(45.0, 1, 0.0)
+    u = (np.asarray(h) - np.asarray(s)) / CHORD
+    back = np.array([-u[1], u[0]])
+    yy, xx = np.mgrid[0:H, 0:W]
+    across = ((xx - s[0]) * back[0] + (yy - s[1]) * back[1]) / CHORD
+    sharp = (mask > 0.5) & (across < edge)  # the torso's back cut off partway across the column
+    soft = cv2.GaussianBlur(sharp.astype(np.float32), (0, 0), 2.0)
+    frame = ChordFrame(np.asarray(s), u, back, CHORD, "left", 0.0)
+    rows = (spine.GRID_T >= 0.1) & (spine.GRID_T <= 1.1)
+    for picture in (sharp.astype(np.float32), soft):
+        grid = spine.chord_grid(picture, frame)[rows]
+        assert grid[:, column] == pytest.approx(inside_share, abs=0.05)
+        assert grid[:, column - 1].min() > 0.95 and grid[:, column + 1].max() < 0.05
+
+
 def _landmarks(s, h, front, spread: float) -> np.ndarray:
     xy = np.full((33, 2), np.nan)
     s, h, f = np.asarray(s), np.asarray(h), np.asarray(front)

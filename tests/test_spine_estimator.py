@@ -105,6 +105,8 @@ def test_a_rounded_deadlift_reads_past_the_limit_and_a_clean_one_does_not() -> N
     warn = DEADLIFT["rounding"].warn
     for name, rounded in (("deadlift_rounded", True), ("deadlift_clean", False)):
         inputs, truth, phase = _clip(name)
+        true_change = _bottom_minus_standing(truth[:, LUMBAR] + truth[:, THORACIC], phase)
+        assert true_change >= 20.0 if rounded else abs(true_change) <= 3.0  # the fixture's premise
         angles, _ = _estimates(inputs)
         flexion = angles[:, LUMBAR] + angles[:, THORACIC]
         assert (_bottom_minus_standing(flexion, phase) > warn) is rounded, name

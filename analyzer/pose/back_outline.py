@@ -237,21 +237,33 @@ def spine_inputs(
 
 # The mask on a grid in the chord's frame, in chord lengths: along it from just above the shoulder to below
 # the buttock, across it from in front of the belly to past the most rounded back.
-GRID_T = np.round(np.arange(-0.1, 1.5 + 1e-9, 0.05), 3)
-GRID_D = np.round(np.arange(-0.8, 0.9 + 1e-9, 0.05), 3)
+GRID_STEP = 0.05
+GRID_T = np.round(np.arange(-0.1, 1.5 + 1e-9, GRID_STEP), 3)
+GRID_D = np.round(np.arange(-0.8, 0.9 + 1e-9, GRID_STEP), 3)
+# Each cell is sampled this many times along and across: a cell is about 2.5 cm on an adult, as much as a
+# butt wink moves the lower back's outline, so where an edge lies inside a cell has to survive.
+GRID_SUBSAMPLES = 4
 
 
 def chord_grid(mask: np.ndarray, frame: spine.ChordFrame) -> np.ndarray:
-    """The mask (0..1, bilinear; 0 outside the image) at GRID_T x GRID_D: rows along the chord from the
-    shoulder, columns across it toward the back. The same picture of the trunk whatever its size, tilt or
-    facing in the frame, so a model can read its shape where the profiles' first edges miss it (an arm
-    across the back, the thighs against the belly at the bottom of a squat)."""
+    """Each cell's share inside the body (0..1; 0 outside the image) on GRID_T x GRID_D: rows along the chord
+    from the shoulder, columns across it toward the back. The same picture of the trunk whatever its size, tilt
+    or facing in the frame, so a model can read its shape where the profiles' first edges miss it (an arm
+    across the back, the thighs against the belly at the bottom of a squat). The mask is cut at THRESHOLD
+    first: real masks' edges are softer than rendered ones, so only where the edge lies is kept."""
     m = np.asarray(mask)
-    m = (m[..., 0] if m.ndim == 3 else m).astype(np.float32) / (255.0 if m.dtype == np.uint8 else 1.0)
-    offsets = GRID_T[:, None, None] * frame.u + GRID_D[None, :, None] * frame.back
-    points = (frame.shoulder + frame.length * offsets).astype(np.float32)
-    return cv2.remap(np.ascontiguousarray(m), points[..., 0], points[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    m = m[..., 0] if m.ndim == 3 else m
+    if m.dtype != np.float32:  # MediaPipe's masks are float32: no whole-frame copy for them
+        m = m.astype(np.float32) / (255.0 if m.dtype == np.uint8 else 1.0)
+    inside = cv2.threshold(m, THRESHOLD, 1.0, cv2.THRESH_BINARY)[1]
+    within = ((np.arange(GRID_SUBSAMPLES) + 0.5) / GRID_SUBSAMPLES - 0.5) * GRID_STEP
+    t = frame.length * (GRID_T[:, None] + within).ravel()
+    d = frame.length * (GRID_D[:, None] + within).ravel()
+    x, y = (np.add.outer(t * frame.u[k], d * frame.back[k]).astype(np.float32) + np.float32(frame.shoulder[k])
+            for k in (0, 1))
+    samples = cv2.remap(inside, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # each cell the mean of its samples (an area resize by a whole factor is exactly that)
+    return cv2.resize(samples, (len(GRID_D), len(GRID_T)), interpolation=cv2.INTER_AREA)
 
 
 # -- internals ---------------------------------------------------------------------------------------

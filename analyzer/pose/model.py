@@ -43,7 +43,7 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
 # The spine estimator's weights (analyzer/pose/spine.py), trained by `python -m tools.spine.train`,
 # which prints the new digest; pinned so that a damaged or stray file is never used.
 SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_net.npz"
-SPINE_MODEL_SHA256 = "210edef45a7f9f739076cc270dc7902f69426a955f1849f8762b53aab9fcc216"
+SPINE_MODEL_SHA256 = "e851babefc73534266c9f431f84a0d8289dc759e3de3f60c8aef4bac78062c58"
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: offline machines must fail fast
 
 

@@ -89,7 +89,7 @@ class SpineInputs:
     dorsal_sharpness: np.ndarray
     ventral: np.ndarray
     xy: np.ndarray
-    grid: np.ndarray  # the mask in the chord's frame (back_outline.chord_grid), 0..1
+    grid: np.ndarray  # each cell's share inside the body, in the chord's frame (back_outline.chord_grid)
 
 
 def features(inputs: SpineInputs) -> np.ndarray | None:
@@ -109,11 +109,6 @@ def features(inputs: SpineInputs) -> np.ndarray | None:
     lean = math.atan2(trunk[0] * (1.0 if front_x >= 0 else -1.0), -trunk[1])
     # Not the edge's sharpness: real masks are softer than rendered ones (8 training sds on a real deadlift).
     return np.concatenate([_filled(dorsal), _filled(ventral), points, [math.sin(lean), math.cos(lean), f.spread, found]])
-
-
-def binarised(grid: np.ndarray) -> np.ndarray:
-    """The grid as the net sees it: inside the body or not (real masks' soft edges are not the renders')."""
-    return (np.asarray(grid) > 0.5).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -151,7 +146,7 @@ class SpineModel:
                  y_mean=self.y_mean, y_scale=self.y_scale, whiten=self.whiten, ood_limit=self.ood_limit, **arrays)
 
     def predict(self, x: np.ndarray, grid: np.ndarray, batch: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Means and sds (N, 3) in degrees from profile features (N, F) and binarised grids (N, T, D), and each
+        """Means and sds (N, 3) in degrees from profile features (N, F) and grids (N, T, D), and each
         row's distance from the training inputs (1 = the 99th percentile seen in training)."""
         z = (np.atleast_2d(x) - self.x_mean) / self.x_scale
         grids = np.asarray(grid, dtype=np.float32).reshape(len(z), 1, *np.shape(grid)[-2:])
@@ -230,7 +225,7 @@ def estimate(inputs: SpineInputs | None, model: SpineModel | None = None) -> dic
     x = features(inputs)
     if x is None:
         return out
-    mean, sd, far_out = model.predict(x, binarised(inputs.grid)[np.newaxis])
+    mean, sd, far_out = model.predict(x, inputs.grid[np.newaxis])
     quality = float(np.isfinite(inputs.dorsal).mean()) * max(0.0, 1.0 - (inputs.frame.spread / MAX_SPREAD) ** 2)
     quality *= float(np.clip(OOD_FACTOR - far_out[0], 0.0, 1.0))
     for i, key in enumerate(OUTPUTS):

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from analyzer.pose.model import SPINE_MODEL_FILE
-from analyzer.pose.spine import OUTPUTS, ChordFrame, SpineInputs, SpineModel, binarised, features
+from analyzer.pose.spine import OUTPUTS, ChordFrame, SpineInputs, SpineModel, features
 
 if TYPE_CHECKING:
     import torch
 
 CHANNELS = (16, 32, 32)  # the three convolutions' maps
 UNITS = 64  # each dense layer's
-EPOCHS = 12
+EPOCHS = 20
 INPUT_NOISE = 0.3  # in input sds: the pose model's jitter on real video exceeds the renders'
 # The grid is shifted by up to this many cells (0.05 chord lengths each) in each batch: with 1,155 cells a
 # net that may look at each on its own learns the training clips by heart (tools/spine/README.md).
@@ -104,7 +104,7 @@ def _net(n_features: int, n_outputs: int) -> torch.nn.Module:
 
 
 def fit(x: np.ndarray, grid: np.ndarray, y: np.ndarray, seed: int = 0) -> SpineModel:
-    """The net on profile features ``x`` (N, F) and binarised grids (N, T, D) against truths ``y`` (N, 3): means by
+    """The net on profile features ``x`` (N, F) and grids (N, T, D) against truths ``y`` (N, 3): means by
     least squares, sds by likelihood around them; grids shifted by up to SHIFT cells at random, profiles noised."""
     import torch
 
@@ -158,7 +158,7 @@ def ood_whitening(z: np.ndarray, shrink: float = OOD_SHRINK) -> tuple[np.ndarray
 
 def error_table(model: SpineModel, frames: Frames) -> dict[str, dict[str, list[float]]]:
     """Median and 90th percentile absolute error (deg) per angle, overall and per group of clips."""
-    mean, _, _ = model.predict(frames.x, binarised(frames.grid))
+    mean, _, _ = model.predict(frames.x, frames.grid)
     err = np.abs(mean - frames.y)
 
     def group(meta: dict) -> list[str]:
@@ -189,7 +189,7 @@ def change_errors(model: SpineModel, frames: Frames) -> dict[str, list[float]]:
     """Per clip, what the checks read: the change from standing (depth < 0.1) to the bottom (> 0.85), estimated
     against true; median and 90th percentile of its absolute error (deg) over the clips, per exercise and angle
     (the deadlift's as lumbar plus thoracic, the sum its check judges), and the number of clips."""
-    mean, _, _ = model.predict(frames.x, binarised(frames.grid))
+    mean, _, _ = model.predict(frames.x, frames.grid)
     errors: dict[str, list[float]] = {}
     for c in np.unique(frames.clip):
         here = frames.clip == c
@@ -235,8 +235,11 @@ def write_fixture(inputs_dir: Path, out: Path) -> None:
         "squat_clean": lambda m: m["exercise"] == "squat" and not m["errors"],
         "squat_wink": lambda m: m["exercise"] == "squat" and m["errors"].get("butt_wink", 0) >= 15,
         "deadlift_clean": lambda m: m["exercise"] == "deadlift" and not m["errors"],
+        # both regions rounding: an upper back rounding over a lower back arching adds up to little (13 deg of
+        # 0064's 39 and -11)
         "deadlift_rounded": lambda m: m["exercise"] == "deadlift"
-        and m["errors"].get("upper_back_rounding", 0) + m["errors"].get("lower_back_rounding", 0) >= 25,
+        and m["errors"].get("upper_back_rounding", 0) + m["errors"].get("lower_back_rounding", 0) >= 25
+        and min(m["errors"].get("upper_back_rounding", 0), m["errors"].get("lower_back_rounding", 0)) >= 0,
     }
     arrays: dict[str, np.ndarray] = {}
     for path in sorted(inputs_dir.glob("*_test_*.npz")):
@@ -269,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     extract([str(args.data / "renders"), str(args.data / "inputs")])
     frames = load(args.data / "inputs")
     held_out = np.array(["_test_" in frames.names[c] for c in frames.clip])
-    model = fit(frames.x[~held_out], binarised(frames.grid[~held_out]), frames.y[~held_out])
+    model = fit(frames.x[~held_out], frames.grid[~held_out], frames.y[~held_out])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     table = error_table(model, subset(frames, held_out))
