@@ -228,6 +228,11 @@ FIXTURE_KEYS = ("valid", "dorsal", "sharp", "ventral", "shoulder", "u", "back", 
                 "grid", "truth", "phase")
 
 
+def _rounding(meta: dict) -> tuple[float, float]:
+    """A rendered clip's upper and lower back rounding (deg; negative arches)."""
+    return tuple(meta["errors"].get(f"{region}_back_rounding", 0) for region in ("upper", "lower"))
+
+
 def write_fixture(inputs_dir: Path, out: Path) -> None:
     """A few held-out clips' inputs and truths for tests/test_spine_estimator.py: a clean squat, a
     squat winking on every rep, a clean deadlift and a rounded one (the first of each, by name)."""
@@ -238,8 +243,7 @@ def write_fixture(inputs_dir: Path, out: Path) -> None:
         # both regions rounding: an upper back rounding over a lower back arching adds up to little (13 deg of
         # 0064's 39 and -11)
         "deadlift_rounded": lambda m: m["exercise"] == "deadlift"
-        and m["errors"].get("upper_back_rounding", 0) + m["errors"].get("lower_back_rounding", 0) >= 25
-        and min(m["errors"].get("upper_back_rounding", 0), m["errors"].get("lower_back_rounding", 0)) >= 0,
+        and sum(_rounding(m)) >= 25 and min(_rounding(m)) >= 0,
     }
     arrays: dict[str, np.ndarray] = {}
     for path in sorted(inputs_dir.glob("*_test_*.npz")):
