@@ -124,6 +124,23 @@ def test_no_outline_or_a_turned_body_gives_no_angles() -> None:
                       ["spine_quality"])
 
 
+def test_a_front_hidden_in_part_still_gets_angles_but_a_hidden_one_does_not() -> None:
+    """At a deadlift's bottom the thighs, arms and plates lie against the belly: the front's outline is traced
+    only in part there, and the back's shape must still be read; with hardly any front traced it is not."""
+    inputs, _, _ = _clip("deadlift_rounded")
+    x = next(i for i in inputs if i is not None and np.isfinite(i.ventral).all())
+    rays = np.arange(len(x.ventral))
+
+    def front_hidden(share: float) -> spine.SpineInputs:
+        middle = np.abs(rays - rays.mean()) < share * len(rays) / 2
+        ventral = np.where(middle, np.nan, x.ventral)
+        return spine.SpineInputs(x.frame, x.dorsal, x.dorsal_sharpness, ventral, x.xy, x.grid)
+
+    half = spine.estimate(front_hidden(0.5))
+    assert np.isfinite(half["spine_lumbar_flexion_deg"]) and half["spine_quality"] > 0.5
+    assert math.isnan(spine.estimate(front_hidden(0.9))["spine_lumbar_flexion_deg"])
+
+
 def test_far_from_the_training_inputs_the_quality_drops_to_zero() -> None:
     inputs, _, _ = _clip("squat_clean")
     x = next(i for i in inputs if i is not None)

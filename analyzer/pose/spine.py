@@ -53,6 +53,10 @@ NEAR_POINTS = ("knee", "ankle", "ear", "elbow", "wrist")
 FAR_POINTS = ("shoulder", "hip", "knee")
 VENTRAL_STEP = 4  # every 4th ray on the front side: its shape matters less than its thickness
 MIN_FOUND = 0.6  # share of the back's rays that must find the outline
+# Share of the front's rays that must find it: less, since at the bottom of a deadlift the thighs, the arms and
+# a bar's plates lie against the belly (a real barbell deadlift's bottoms trace 0.46-0.62 of it) and the net
+# reads the trunk's thickness from the grid anyway; the gaps are filled from the rays on either side.
+MIN_VENTRAL_FOUND = 0.3
 MAX_SPREAD = 0.55  # shoulders farther apart than this (chord lengths): not a side view
 # Inputs this many times further out than the training set's 99th percentile: no answer (full trust up to one
 # less). Real bodies sit further out than renders (fuller buttocks: 1.5-2.6 on a real deadlift), a barbell's
@@ -96,7 +100,7 @@ def features(inputs: SpineInputs) -> np.ndarray | None:
     """The model's input vector, or None when too little of the back was traced."""
     dorsal, ventral = inputs.dorsal, inputs.ventral[::VENTRAL_STEP]
     found = float(np.isfinite(dorsal).mean())
-    if found < MIN_FOUND or np.isfinite(ventral).mean() < MIN_FOUND:
+    if found < MIN_FOUND or np.isfinite(ventral).mean() < MIN_VENTRAL_FOUND:
         return None
     f = inputs.frame
     far = "right" if f.near == "left" else "left"
