@@ -81,3 +81,17 @@ def test_a_60_fps_clip_is_tracked_at_30_fps_and_every_frame_on_request(tmp_path:
     assert len(every) == 24 and len(capped) == 12
     assert np.allclose(np.diff(capped.t_ms), 1000.0 / 30.0, atol=1.0)
     assert capped.meta["fps_limit"] == extract.ANALYSIS_FPS and every.meta["fps_limit"] is None
+
+
+def test_a_worker_keeps_opencv_to_one_thread(tmp_path: Path) -> None:
+    """The workers fill every core: OpenCV's own thread pool beside each of them only competes for the cores."""
+    import cv2
+
+    clip = media.plain_clip(tmp_path / "grey.mp4", (64, 48), n_frames=3, fps=10.0)
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        track = extract._track_chunk(clip, [(0.0, float("inf"))], ExtractOptions(segmentation=False), (64, 48))
+        assert len(track) == 3 and cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)
