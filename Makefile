@@ -81,9 +81,9 @@ fuzz: $(STAMP)
 	PYTHONPATH=. $(PY) tests/fuzz/fuzz_probe.py -max_total_time=$(FUZZ_SECONDS)
 	PYTHONPATH=. $(PY) tests/fuzz/fuzz_track_csv.py -max_total_time=$(FUZZ_SECONDS)
 
-# The spine estimator (analyzer/pose/spine.py): render 2200 clips into SPINE_DATA (outside the repo), run the
+# The spine estimator (analyzer/pose/spine.py): render 2800 clips into SPINE_DATA (outside the repo), run the
 # pose model over them, fit the net, write analyzer/pose/models/spine_net.npz and print its sha256 (pin it in
-# analyzer/pose/model.py) and the held-out error tables. About 3 hours on one core (or render and extract side by side, tools/spine/README.md); resumes where it stopped.
+# analyzer/pose/model.py) and the held-out error tables. About 4 hours on one core (or render and extract side by side, tools/spine/README.md); resumes where it stopped.
 SPINE_DATA ?= /tmp/formcheck-spine
 .PHONY: spine-model
 spine-model:
