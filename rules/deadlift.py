@@ -87,11 +87,11 @@ THRESHOLDS = {
         reason="ERRORS.md deadlift: rounded back. Spinal flexion (lumbar + thoracic, the spine estimator) at the "
         "hinge beyond the same lifter standing tall, median over the bottom of the rep. A neutral-spine hinge "
         "keeps the lumbar curve within a few degrees of standing (McGill's lifting studies); 10 deg is past "
-        "that and past the estimator on clean rendered hinges (-5.8 to -1.4 deg, 9 reps, yaw 5-25, small and "
+        "that and past the estimator on clean rendered hinges (-5.7 to 1.2 deg, 9 reps, yaw 5-25, small and "
         "large figures, a barbell; 1 of 84 held-out clean deadlifts, stiff-legged to squatted, reaches it; the real "
-        "good-form pulls read -3.9 to 0.9), "
+        "good-form pulls read -1.9 to 2.7), "
         "20 deg a clearly rounded back (30 deg of rendered rounding, 40/60 lumbar/thoracic or thoracic alone on a "
-        "small dark-clad figure, with a barbell or without, reads 24.3-31.7). Without the estimator: the outline's bend vs. standing (bend rise and lordosis loss "
+        "small dark-clad figure, with a barbell or without, reads 20.7-29.7). Without the estimator: the outline's bend vs. standing (bend rise and lordosis loss "
         "must agree; renders: clean 0-10, 30 deg of flexion 11-19).",
     ),
     "hips_first": Threshold(

@@ -1,4 +1,4 @@
-"""Render the spine estimator's clips: ``python -m tools.spine.render_set --out DIR --n 2200 [--worker 0/2]``.
+"""Render the spine estimator's clips: ``python -m tools.spine.render_set --out DIR --n 2800 [--worker 0/2]``.
 
 Skips clips already rendered, so an interrupted run resumes; ``--worker i/k``
 renders every k-th clip from the i-th, for k processes side by side. Clips are
@@ -43,7 +43,7 @@ def render_set(out: Path, n: int, seed: int, worker: tuple[int, int] = (0, 1)) -
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.spine.render_set", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--n", type=int, default=2200)
+    ap.add_argument("--n", type=int, default=2800)
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--worker", default="0/1", help="i/k: render clips i, i+k, i+2k, ...")
     args = ap.parse_args(argv)
