@@ -43,7 +43,7 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models"
 # The spine estimator's weights (analyzer/pose/spine.py), trained by `python -m tools.spine.train`,
 # which prints the new digest; pinned so that a damaged or stray file is never used.
 SPINE_MODEL_FILE = SHIPPED_MODEL_DIR / "spine_net.npz"
-SPINE_MODEL_SHA256 = "08fcf5f8de80db31125fda2d71cb0130a3a1b5941c779e6424d40aa796148937"
+SPINE_MODEL_SHA256 = "b1fb7b468cd193cc3fe3299a1867e29c3fa6a1ed58b26ea70a25a9ecd4f32ca6"
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: offline machines must fail fast
 
 
