@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -85,8 +86,6 @@ def test_a_60_fps_clip_is_tracked_at_30_fps_and_every_frame_on_request(tmp_path:
 
 def test_a_worker_keeps_opencv_to_one_thread(tmp_path: Path) -> None:
     """The workers fill every core: OpenCV's own thread pool beside each of them only competes for the cores."""
-    import cv2
-
     clip = media.plain_clip(tmp_path / "grey.mp4", (64, 48), n_frames=3, fps=10.0)
     before = cv2.getNumThreads()
     try:
