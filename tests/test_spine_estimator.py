@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from analyzer.pose import back_outline, spine
 from analyzer.pose.model import SPINE_MODEL_FILE, SPINE_MODEL_SHA256, model_sha256, spine_model_path
@@ -165,6 +166,27 @@ def test_the_net_runs_the_layers_as_torch_defines_them() -> None:
     averaged = spine._average_pool(h, 4)  # 7 rows: bins 0-2, 1-4, 3-6, 5-7; 9 columns: 0-3, 2-5, 4-7, 6-9
     assert averaged.shape == (2, 3, 4, 4)
     assert averaged[0, 1, 1, 2] == np.mean(h[0, 1, 1:4, 4:7]) and averaged[1, 0, 3, 3] == np.mean(h[1, 0, 5:7, 6:9])
+
+
+def test_the_net_keeps_blas_to_one_thread_while_it_runs(monkeypatch) -> None:
+    """OpenBLAS's own threads would spin beside the pose model's: the net's products run on one, and the
+    process's setting is back afterwards."""
+    model = spine.shipped_model()
+    blas = ThreadpoolController()
+    before = [lib["num_threads"] for lib in blas.info() if lib["user_api"] == "blas"]
+    seen: list[list[int]] = []
+    forward = spine.SpineModel._forward
+
+    def spying(self: spine.SpineModel, z: np.ndarray, grids: np.ndarray) -> np.ndarray:
+        seen.append([lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"])
+        return forward(self, z, grids)
+
+    monkeypatch.setattr(spine.SpineModel, "_forward", spying)
+    inputs, _, _ = _clip("squat_clean")
+    x = next(i for i in inputs if i is not None)
+    assert np.isfinite(spine.estimate(x, model)["spine_lumbar_flexion_deg"])
+    assert seen and all(threads == [1] * len(before) for threads in seen) and before
+    assert [lib["num_threads"] for lib in blas.info() if lib["user_api"] == "blas"] == before
 
 
 def test_the_outline_function_carries_the_spine_channels() -> None:
