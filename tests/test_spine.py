@@ -58,7 +58,6 @@ def test_sign_and_monotonic(angle: float, side: int) -> None:
     assert np.all(np.diff(bend) > 0), bend
     assert flex[0] < -0.02 and flex[-1] > 0.02 and abs(flex[2]) < 0.01
     assert bend[0] < -5 and bend[-1] > 5 and abs(bend[2]) < 2
-    assert abs(res[2]["lumbar_bend_deg"]) < 3
 
 
 @pytest.mark.parametrize("angle", (45.0, 80.0))

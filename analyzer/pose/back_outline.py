@@ -35,10 +35,11 @@ frame and the whole mask sampled in that frame (:func:`chord_grid`, what its
 convolutional net reads), and :func:`back_shape_from_landmarks` returns its absolute angles
 (``spine_*``) beside the outline's measures, so the pose estimator stays one call.
 
-Known limits (measured on the real clips): ``lumbar_bend_deg`` and
-``pelvis_tilt_deg`` also follow hip flexion (the buttock reshapes as the hip
-flexes: about 30 degrees between standing and a neutral-spine hinge), so rules
+Known limits (measured on the real clips): the outline's lower part also
+follows hip flexion (the buttock reshapes as the hip flexes), so rules
 must compare like with like (same depth, across reps), not top vs bottom raw.
+The lumbar and sacral tangents once measured here were dropped: the estimator
+reads the pelvis, and no rule read them.
 In a glute bridge the arms lie on the mat under the back, and the mask merges
 them with it: the "dorsal" outline there is largely the arm.
 """
@@ -56,7 +57,7 @@ from analyzer.pose import spine
 
 # Stable output keys (CSV columns ``spine_<key>``).
 KEYS: tuple[str, ...] = (
-    "back_flexion", "back_bend_deg", "lumbar_bend_deg", "pelvis_tilt_deg", "back_hollow_deg", "lumbar_fill", "quality",
+    "back_flexion", "back_bend_deg", "back_hollow_deg", "lumbar_fill", "quality",
 )
 
 # Ray grid, in chord lengths: positions along the chord and depth along the normal.
@@ -79,8 +80,6 @@ UPPER = (0.05, 0.45)
 LUMBAR_POINT = (0.60, 0.70)  # the lumbar curve's middle (lordosis), where a rounded back fills in
 APEX = (0.85, 1.20)      # the buttock's apex, searched wherever the hip landmark put it
 HOLLOW = (0.0, 1.15)     # outline spanned by the convex hull whose gap is the lower-back hollow
-LUMBAR = (0.50, 0.72)
-PELVIS = (0.78, 1.20)    # searched for the buttock's apex, wherever the hip landmark put it
 WHOLE = (0.05, 0.90)
 FILL_LUMBAR = (0.60, 0.90)   # lower back, from mid-lumbar to the sacrum
 FILL_BUTTOCK = (1.05, 1.20)  # the buttock, below the hip
@@ -116,10 +115,8 @@ def back_shape(
 
     Returns :data:`KEYS`: ``back_flexion`` (sagitta / chord of the dorsal
     profile, robust quadratic fit over t 0.05-0.9), ``back_bend_deg`` (upper vs
-    lower back tangent), ``lumbar_bend_deg`` (lumbar vs sacral tangent: butt
-    wink goes up, bridge hyperextension goes down), ``pelvis_tilt_deg``
-    (sacral/buttock outline vs the chord; relative, up = posterior tilt) and
-    ``quality`` (found fraction x boundary sharpness, 0..1). NaN when not
+    lower back tangent), ``back_hollow_deg`` (the lordosis), ``lumbar_fill``
+    (lower back against the buttock) and ``quality`` (found fraction x boundary sharpness, 0..1). NaN when not
     measurable (empty or tiny mask, points off-frame, back side unknown).
     """
     m = np.asarray(mask)
@@ -143,8 +140,8 @@ def back_shape(
         return nan_result()
     back = side * normal
 
-    depth, sharp = _dorsal_profile(m, s, u, back, length)
-    return _measures(T_SAMPLES, depth, sharp)
+    depth, sharp = _outline_profiles(m, s, u, back, length)
+    return _measures(T_SAMPLES, depth[0], sharp[0])
 
 
 def front_vector(
@@ -229,8 +226,7 @@ def spine_inputs(
     if side == 0:
         return None
     back = side * normal
-    dorsal, sharp = _dorsal_profile(m, sh, u, back, length)
-    ventral, _ = _dorsal_profile(m, sh, u, -back, length)
+    (dorsal, ventral), (sharp, _) = _outline_profiles(m, sh, u, np.stack([back, -back]), length)
     frame = spine.ChordFrame(sh, u, back, length, near, spread / length)
     return spine.SpineInputs(frame, dorsal, sharp, ventral, p, chord_grid(m, frame))
 
@@ -299,10 +295,12 @@ def _back_side(
     return 0
 
 
-def _dorsal_profile(
-    m: np.ndarray, s: np.ndarray, u: np.ndarray, back: np.ndarray, length: float
+def _outline_profiles(
+    m: np.ndarray, s: np.ndarray, u: np.ndarray, sides: np.ndarray, length: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Boundary depth along each ray (chord lengths, NaN if not found) and the edge's sharpness.
+    """Boundary depth along each ray (chord lengths, NaN if not found) and the edge's sharpness, one row per
+    direction in ``sides`` (unit normals of the chord: the back's, and the front's where it is wanted too, all
+    sampled in one pass).
 
     A ray must start inside the body, and the boundary is the first exit after
     which the mask stays outside for OUTSIDE_RUN: a hole in the mask, or a
@@ -311,8 +309,10 @@ def _dorsal_profile(
     """
     height, width = m.shape
     step_px = DEPTH_MAX * length / (DEPTH_SAMPLES - 1)
-    base = s[None, :] + (T_SAMPLES * length)[:, None] * u[None, :]                    # (T, 2)
-    pts = base[:, None, :] + (_DEPTHS * length)[None, :, None] * back[None, None, :]  # (T, D, 2)
+    sides = np.atleast_2d(sides)
+    base = np.tile(s[None, :] + (T_SAMPLES * length)[:, None] * u[None, :], (len(sides), 1))  # (S*T, 2)
+    ray = np.repeat(sides, len(T_SAMPLES), axis=0)                                              # (S*T, 2)
+    pts = base[:, None, :] + (_DEPTHS * length)[None, :, None] * ray[:, None, :]                # (S*T, D, 2)
     src = m if m.dtype in (np.uint8, np.float32) else m.astype(np.float32)
     vals = cv2.remap(src, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
@@ -338,7 +338,7 @@ def _dorsal_profile(
     depth = _DEPTHS[i1 - 1] + frac * (_DEPTHS[1] - _DEPTHS[0])
 
     # The frame's edge is not the back's edge.
-    edge_pts = base + (depth * length)[:, None] * back[None, :]
+    edge_pts = base + (depth * length)[:, None] * ray
     margin = 1.5 + step_px
     on_edge = ((edge_pts[:, 0] < margin) | (edge_pts[:, 0] > width - 1 - margin)
                | (edge_pts[:, 1] < margin) | (edge_pts[:, 1] > height - 1 - margin))
@@ -347,8 +347,8 @@ def _dorsal_profile(
     inner = vals[rows, np.clip(i1 - 1 - k, 0, DEPTH_SAMPLES - 1)]
     outer = vals[rows, np.clip(i1 + k, 0, DEPTH_SAMPLES - 1)]
     sharp = np.clip(inner - outer, 0.0, 1.0)
-    depth = np.where(ok, depth, np.nan)
-    return depth, np.where(ok, sharp, np.nan)
+    shape = (len(sides), len(T_SAMPLES))
+    return np.where(ok, depth, np.nan).reshape(shape), np.where(ok, sharp, np.nan).reshape(shape)
 
 
 def _in_span(t: np.ndarray, span: tuple[float, float]) -> np.ndarray:
@@ -367,13 +367,17 @@ def _median3(d: np.ndarray) -> np.ndarray:
 
 
 def _robust_polyfit(t: np.ndarray, d: np.ndarray, deg: int) -> np.ndarray | None:
-    """Least squares with two rounds of outlier trimming (arms, bars, clothing folds)."""
+    """Least squares with two rounds of outlier trimming (arms, bars, clothing folds); coefficients highest
+    power first, as np.polyfit's. Solved by the normal equations: a line or a parabola over t in 0..1.2 is
+    well conditioned, and np.polyfit's own checks and scaling cost more than the fit."""
+    powers = np.vander(t, deg + 1)
     keep = np.isfinite(d)
     for _ in range(3):
         if keep.sum() < deg + 3:
             return None
-        coef = np.polyfit(t[keep], d[keep], deg)
-        res = np.abs(d - np.polyval(coef, t))
+        a = powers[keep]
+        coef = np.linalg.solve(a.T @ a, a.T @ d[keep])
+        res = np.abs(d - powers @ coef)
         mad = float(np.median(res[keep]))
         new = np.isfinite(d) & (res <= max(3.0 * 1.4826 * mad, 0.004))
         if np.array_equal(new, keep):
@@ -417,11 +421,6 @@ def _measures(t: np.ndarray, depth: np.ndarray, sharp: np.ndarray) -> dict[str, 
     out["back_bend_deg"] = _segment_angle(t, d, UPPER) - _lower_back_angle(t, d)
     out["back_hollow_deg"] = _hollow_deg(t, d)
     out["lumbar_fill"] = _lumbar_fill(t, d)
-    lumbar = _segment_fit(t, d, LUMBAR)
-    if lumbar is not None:
-        pelvis = _apex_angle(t, d, lumbar)
-        out["lumbar_bend_deg"] = math.degrees(math.atan(lumbar[0])) - pelvis
-        out["pelvis_tilt_deg"] = -pelvis
     return out
 
 
@@ -481,21 +480,3 @@ def _hollow_deg(t: np.ndarray, d: np.ndarray) -> float:
         hull.append(i)
     gap = float(np.max(np.interp(tt, tt[hull], dd[hull]) - dd))
     return math.degrees(4.0 * math.atan(2.0 * gap))
-
-
-def _apex_angle(t: np.ndarray, d: np.ndarray, lumbar: np.ndarray) -> float:
-    """Direction (deg, vs the chord) from the lumbar curve's lower end to the buttock's apex.
-
-    The apex is the outline point below the lumbar spine that sticks out the
-    most as seen from there (the top of the convex hull), so it does not
-    matter where along the chord the hip landmark put it. The sacrum and
-    buttock move with the pelvis: a posterior tilt (butt wink) turns this
-    direction inward, an anterior tilt or a hyperextended lower back outward.
-    """
-    t0 = LUMBAR[1]
-    d0 = float(np.polyval(lumbar, t0))
-    sel = _in_span(t, PELVIS) & np.isfinite(d)
-    if sel.sum() < 3:
-        return math.nan
-    ang = np.degrees(np.arctan2(d[sel] - d0, t[sel] - t0))
-    return float(np.sort(ang)[-2])  # second largest: one stray ray is not the apex
