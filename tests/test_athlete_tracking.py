@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import analyzer.pose.estimator as estimator_module
+from analyzer.features.kinematics import compute_features
 from analyzer.io.video import iter_frames
 from analyzer.pose.athlete import REACQUIRE_AFTER_MS, AthleteSelector, Window, box_of, iou
 from analyzer.pose.estimator import PoseEstimator, track_frames
@@ -392,3 +393,51 @@ def test_everyone_is_looked_at_again_only_when_the_picture_around_the_athlete_ch
     assert looks([room] * 40) == [0.0]
     assert looks([room] * 20 + [moving_athlete] * 20) == [0.0]
     assert looks([room] * 25 + [walked_in] * 15) == [0.0, 2500.0]
+
+
+def _shape_measured_frames(scripted, monkeypatch, times: list[float], missing: tuple[int, ...] = ()) -> list[int]:
+    """The frames (indices) whose back shape the estimator measures, the athlete seen with a mask except on
+    the ``missing`` frames."""
+    athlete = _person(0.40, 0.20, 0.55, 0.90)
+    with_mask = DetectedPose(image=athlete, visibility=np.ones(33), world=np.zeros((33, 3)),
+                             mask=np.zeros((100, 200), np.float32))
+    calls = iter(range(len(times)))
+    shown = {"frame": -1}
+
+    def script(video: bool, rgb: np.ndarray) -> list[DetectedPose]:
+        if video:
+            shown["frame"] = next(calls)
+        return [] if shown["frame"] in missing else [with_mask]
+
+    measured: list[int] = []
+    monkeypatch.setattr(estimator_module, "_back_shape_channels",
+                        lambda mask, frame: measured.append(shown["frame"]) or {"back_probe": 1.0})
+    scripted.script = staticmethod(script)
+    with PoseEstimator(max_people=1) as estimator:
+        frames = [estimator.process(np.full((100, 200, 3), 255, np.uint8), t) for t in times]
+    assert all(("back_probe" in f.channels) == (i in measured) for i, f in enumerate(frames))
+    return measured
+
+
+@pytest.mark.parametrize(("fps", "every"), [(30.0, 2), (25.0, 1), (60.0, 4), (50.0, 3), (20.0, 1), (15.0, 1)])
+def test_the_back_shape_is_measured_about_fifteen_times_a_second(scripted, monkeypatch, fps: float, every: int) -> None:
+    """Its channels are filled in between and low-passed at 6 Hz: every frame would only cost more; a 25 fps
+    clip keeps every frame (every other would sample at 12.5 Hz)."""
+    times = [i * 1000.0 / fps for i in range(30)]
+    assert _shape_measured_frames(scripted, monkeypatch, times) == list(range(0, 30, every))
+
+
+def test_a_frame_without_the_athlete_does_not_use_up_the_back_shape_s_turn(scripted, monkeypatch) -> None:
+    times = [i * 1000.0 / 30 for i in range(8)]
+    assert _shape_measured_frames(scripted, monkeypatch, times, missing=(2,)) == [0, 3, 5, 7]
+
+
+def test_the_features_fill_the_back_shape_between_measured_frames() -> None:
+    t = np.arange(60) * 1000.0 / 30
+    angle = 10.0 + 5.0 * np.sin(2 * np.pi * t / 2000.0)
+    measured = np.where(np.arange(60) % 2 == 0, angle, np.nan)
+    track = PoseTrack(t_ms=t, image=np.tile(_person(0.3, 0.1, 0.7, 0.9), (60, 1, 1)), visibility=np.ones((60, 33)),
+                      world=np.zeros((60, 33, 3)), size=(200, 100), channels={"spine_lumbar_flexion_deg": measured})
+    filled = compute_features(track).series["img_spine_lumbar_flexion_deg"]
+    assert np.isfinite(filled[:-1]).all()
+    assert np.max(np.abs(filled[5:-5] - angle[5:-5])) < 0.5
