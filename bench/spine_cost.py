@@ -9,7 +9,9 @@ in alternating rounds so that a machine that slows down or speeds up moves every
    measures);
 3. the same with the mask, so with the outline and the estimator.
 CPU time of the process (all threads: MediaPipe works in its own), so other people's work on the
-machine barely moves it. Spine share = (3 - 2) / 1.
+machine barely moves it. Spine share = (3 - 2) / 1. The estimator measures the back's shape about 15 times a
+second (analyzer.pose.estimator.SHAPE_MAX_GAP_MS): a 30 fps clip pays the outline and the net on every other
+frame, a 24 fps one on every frame; MediaPipe's mask is paid on every frame either way.
 
 Usage: python bench/spine_cost.py CLIP [--frames 300] [--rounds 2] [--json]
 With --json the last line is one JSON object.
