@@ -168,17 +168,20 @@ def test_the_net_runs_the_layers_as_torch_defines_them() -> None:
     assert averaged[0, 1, 1, 2] == np.mean(h[0, 1, 1:4, 4:7]) and averaged[1, 0, 3, 3] == np.mean(h[1, 0, 5:7, 6:9])
 
 
+def _blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"]
+
+
 def test_the_net_keeps_blas_to_one_thread_while_it_runs(monkeypatch) -> None:
     """OpenBLAS's own threads would spin beside the pose model's: the net's products run on one, and the
     process's setting is back afterwards."""
     model = spine.shipped_model()
-    blas = ThreadpoolController()
-    before = [lib["num_threads"] for lib in blas.info() if lib["user_api"] == "blas"]
+    before = _blas_threads()
     seen: list[list[int]] = []
     forward = spine.SpineModel._forward
 
     def spying(self: spine.SpineModel, z: np.ndarray, grids: np.ndarray) -> np.ndarray:
-        seen.append([lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"])
+        seen.append(_blas_threads())
         return forward(self, z, grids)
 
     monkeypatch.setattr(spine.SpineModel, "_forward", spying)
@@ -186,7 +189,7 @@ def test_the_net_keeps_blas_to_one_thread_while_it_runs(monkeypatch) -> None:
     x = next(i for i in inputs if i is not None)
     assert np.isfinite(spine.estimate(x, model)["spine_lumbar_flexion_deg"])
     assert seen and all(threads == [1] * len(before) for threads in seen) and before
-    assert [lib["num_threads"] for lib in blas.info() if lib["user_api"] == "blas"] == before
+    assert _blas_threads() == before
 
 
 def test_the_outline_function_carries_the_spine_channels() -> None:

@@ -55,7 +55,7 @@ import numpy as np
 from analyzer.landmarks import INDEX
 from analyzer.pose import spine
 
-# Stable output keys (CSV columns ``spine_<key>``).
+# Stable output keys (track channels; CSV columns ``img_<key>``).
 KEYS: tuple[str, ...] = (
     "back_flexion", "back_bend_deg", "back_hollow_deg", "lumbar_fill", "quality",
 )
