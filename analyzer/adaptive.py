@@ -1,17 +1,25 @@
 """Adaptive frame rate: a high-rate clip analysed at the rate its motion needs.
 
-A rep lasts a second or more and the features are low-passed at 6 Hz, so between events
-BASE_FPS frames a second carry what the checks measure. A coarse sampling gets wrong *when*
-things happen (a rep's start, bottom and end, a fault's onset and end) and fast movement. So:
+A rep lasts a second or more and the features are low-passed at 6 Hz, so BASE_FPS frames a second carry
+the motion between its turns: interpolated onto a 60 fps clip's timeline, a 15 fps pass alone reads the
+same reps and faults as every frame (measured values within 1.5 deg, rep edges within a base step on a
+60 s 1080p60 deadlift set). What a coarse grid gets least right is the values the verdicts hang on, read
+where a rep turns (its depth, its back's rounding) and a hold's edges (its duration), and fast movement.
+So:
 
 1. a base pass at BASE_FPS;
-2. the analysis of that track names its event times (the caller's ``events`` function: the
-   judging lives above this layer);
-3. a second pass looks at every frame in a stretch around each event and wherever the body
-   moves fast, each stretch tracked afresh (as a worker's chunk is);
+2. the analysis of that track names those times (the caller's ``events`` function: the judging lives
+   above this layer);
+3. a second pass looks at the frames of a short stretch around each of them and wherever the body moves
+   fast, at the clip's analysis rate (a high-rate clip's is capped, analyzer.pose.extract.for_clip), each
+   stretch tracked afresh (as a worker's chunk is), the stretches shared among the pool's workers;
 4. the frames of both passes are merged in time order and interpolated onto the clip's own
    frame times (those that decoded), so everything downstream (smoothing, running medians and
    rep edges, which count samples) sees the uniform sampling of a full-rate run.
+
+Rep starts and ends and a finding's spans are not looked at again: they fall where the motion is slow or
+steady, a base step (67 ms) is their resolution, and stretches around each of them covered three quarters
+of a deadlift set (a rep every 3 s), which left nothing saved.
 
 Caveat: between stretches the landmarks are linear interpolations of the base frames; the
 track's meta says how many frames the model saw (``frames_analysed``).
@@ -30,6 +38,7 @@ from analyzer.io.video import VideoInfo, frame_times_ms
 from analyzer.landmarks import INDEX
 from analyzer.pose.extract import (
     HIGH_RATE_FPS,
+    WARM_CHUNK_FRAMES,
     ExtractOptions,
     Progress,
     Span,
@@ -43,6 +52,7 @@ from analyzer.workers import WorkerPool, current_pool, default_workers, pool_in_
 __all__ = [
     "BASE_FPS",
     "applies",
+    "detail_rate",
     "extract_adaptive",
     "fast_spans",
     "full_rate",
@@ -54,14 +64,13 @@ __all__ = [
 BASE_FPS = 15.0
 # Below this source rate the base pass saves too little to pay for the second pass.
 MIN_SOURCE_FPS = HIGH_RATE_FPS
-# Each event is looked at over +-EVENT_MARGIN_MS at full rate: a base frame's step (67 ms) of
-# uncertainty in where it is, plus the 6 Hz smoothing filter's reach (forward and backward, its
-# impulse response is under 5 % of its peak after 100 ms and holds 0.4 % of its weight beyond
-# 200 ms), so the smoothed values at the event come from full-rate frames.
-EVENT_MARGIN_MS = 200.0
-# Stretches closer than this are looked at as one: a fresh landmarker costs a few hundred ms,
-# about what the model spends on the frames of such a gap.
-MERGE_GAP_MS = 250.0
+# Each event is looked at over +-EVENT_MARGIN_MS: the 6 Hz smoothing filter (forward and backward) takes 95 %
+# of its weight at the event from within 100 ms of it, so the smoothed values there come from the second
+# pass's frames.
+EVENT_MARGIN_MS = 100.0
+# Stretches closer than this are looked at as one: a fresh tracker costs a detector run and a seek, about
+# what the model spends on the frames of such a gap.
+MERGE_GAP_MS = 100.0
 # Where the body's path bends more than this (torso lengths) between base frames, a straight line
 # between them misses it: looked at in full. 0.06 torso lengths is about 3 cm on an adult, some
 # 3 degrees of a thigh's angle.
@@ -208,10 +217,10 @@ def extract_adaptive(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> PoseTrack:
-    """The pose track of a video on its full frame timeline, the model run at BASE_FPS plus every
-    frame of the stretches ``events`` (called with the base pass's track) and fast movement ask for.
+    """The pose track of a video on its full frame timeline, the model run at BASE_FPS plus, at the clip's
+    analysis rate, the stretches ``events`` (called with the base pass's track) and fast movement ask for.
     Both passes run on the pool in use, else on one started here for both: a pool's start-up (2-3 s:
-    processes, MediaPipe, the model) is then paid once, and its workers warm up during the first seconds."""
+    processes, MediaPipe, the model) is then paid once, and its warm workers share even short passes."""
     if current_pool() is not None:
         return _extract_adaptive(path, info, events, workers, options, progress, should_cancel)
     with WorkerPool(workers or default_workers(), warm_up=prepare_worker) as pool, pool_in_use(pool):
@@ -237,7 +246,7 @@ def _extract_adaptive(
 
     base = extract_track(
         path, workers=workers, options=replace(options, fps=BASE_FPS), progress=base_progress,
-        should_cancel=should_cancel, info=info,
+        should_cancel=should_cancel, info=info, min_chunk_frames=WARM_CHUNK_FRAMES,
     )
     if not len(base):
         return base
@@ -251,8 +260,8 @@ def _extract_adaptive(
 
     detail = (
         extract_spans(
-            path, stretches, workers=workers, options=full_rate(options), progress=detail_progress,
-            should_cancel=should_cancel, info=info,
+            path, stretches, workers=workers, options=detail_rate(options), progress=detail_progress,
+            should_cancel=should_cancel, info=info, min_chunk_frames=WARM_CHUNK_FRAMES,
         )
         if stretches
         else PoseTrack.empty([], size=base.size)
@@ -271,6 +280,12 @@ def _extract_adaptive(
         frames_analysed=len(base) + len(detail),
     )
     return track
+
+
+def detail_rate(options: ExtractOptions) -> ExtractOptions:
+    """The second pass's options: the clip's analysis rate, as a run without an adaptive rate would take it
+    (a high-rate clip's capped at analyzer.pose.extract.ANALYSIS_FPS)."""
+    return replace(options, adaptive=False, fps=None, stride=1, full_rate=False)
 
 
 def full_rate(options: ExtractOptions) -> ExtractOptions:

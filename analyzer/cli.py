@@ -228,7 +228,7 @@ def analyze(
     ),
     adaptive: bool = typer.Option(
         False, "--adaptive",
-        help="clips over 40 fps: a base rate, every frame only around reps' edges, faults and fast movement",
+        help="clips over 40 fps: 15 frames a second, 30 around each rep's turn and fast movement",
     ),
     full_rate: bool = typer.Option(
         False, "--full-rate", help="every frame of a clip over 40 fps [default: 30 frames a second]",

@@ -344,9 +344,9 @@ def _video_notes(name: str, track: PoseTrack, info: VideoInfo, options: ExtractO
 
 
 def event_times_ms(track: PoseTrack, exercise: str = "auto") -> list[float]:
-    """When things happen in a track, as the analysis sees them: the set's edges, each rep's start,
-    turn and end, a hold's edges and every finding's spans (what an adaptive frame rate looks at in
-    full). Empty when the track cannot be judged."""
+    """Where the analysis reads the values its verdicts hang on: each rep's turn (its depth, its back's
+    rounding) and a hold's edges (its duration); what an adaptive frame rate looks at again
+    (analyzer.adaptive). Empty when the track cannot be judged."""
     try:
         analysis = analyze_track(track, exercise, source=_source_info("", track, None))
     except InputError:
@@ -355,11 +355,10 @@ def event_times_ms(track: PoseTrack, exercise: str = "auto") -> list[float]:
     if evaluation is None:
         return []
     t = (evaluation.features or analysis.features).t_ms
-    frames = [0, len(t) - 1, *(i for rep in evaluation.reps for i in (rep.start, rep.turn, rep.end))]
+    frames = [rep.turn for rep in evaluation.reps]
     if evaluation.hold:
         frames += [evaluation.hold[0], evaluation.hold[1] - 1]
-    spans = [edge for f in evaluation.findings if f.assessable for span in f.spans_ms for edge in span]
-    return [float(t[i]) for i in frames] + spans
+    return [float(t[i]) for i in frames]
 
 
 def describe_track(track: PoseTrack, name: str, info: VideoInfo | None, options: ExtractOptions) -> SourceInfo:

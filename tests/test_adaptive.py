@@ -11,6 +11,7 @@ import pytest
 from analyzer.adaptive import (
     MIN_SOURCE_FPS,
     applies,
+    detail_rate,
     extract_adaptive,
     fast_spans,
     full_rate,
@@ -19,12 +20,14 @@ from analyzer.adaptive import (
     plan_stretches,
 )
 from analyzer.features.filtering import fill_short_gaps, lowpass
-from analyzer.io.video import frame_times_ms, iter_frames, probe
+from analyzer.io.video import VideoInfo, frame_times_ms, iter_frames, keyframe_times_ms, probe
 from analyzer.landmarks import INDEX, NUM_LANDMARKS
 from analyzer.pipeline import analyze_track, event_times_ms
-from analyzer.pose.extract import ExtractOptions, extract_track, plan_groups
+from analyzer.pose.extract import ANALYSIS_FPS, ExtractOptions, extract_track, for_clip, plan_groups
 from analyzer.report import SourceInfo
 from analyzer.track import PoseTrack
+from tests.helpers import skeleton as sk
+from tests.helpers.judging import realistic
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
@@ -103,6 +106,33 @@ def test_only_high_rate_videos_without_stride_or_fps_are_adaptive() -> None:
     Info.fps = 30.0
     assert not applies(Info(), ExtractOptions(adaptive=True))  # type: ignore[arg-type]
     assert full_rate(ExtractOptions(adaptive=True, fps=15)) == ExtractOptions(adaptive=False, full_rate=True)
+
+
+def test_the_second_pass_runs_at_the_clips_analysis_rate() -> None:
+    """A 60 fps clip's stretches are looked at 30 times a second, as a run without the adaptive rate would
+    look at the whole clip; a 25 fps clip's at every frame."""
+    clip60 = VideoInfo(Path("clip.mp4"), "video", 1920, 1080, 0, 60.0, 10.0, 600, "h264")
+    clip25 = VideoInfo(Path("clip.mp4"), "video", 1920, 1080, 0, 25.0, 10.0, 250, "h264")
+    detail = detail_rate(ExtractOptions(adaptive=True, fps=15))
+    assert detail == ExtractOptions()
+    assert for_clip(clip60, detail).fps == ANALYSIS_FPS and for_clip(clip25, detail).fps is None
+
+
+def test_the_events_are_where_verdicts_are_read() -> None:
+    """Each rep's turn, and a hold's edges: not a rep's start and end, nor a finding's spans (around every one
+    of those, the stretches covered three quarters of a set and saved nothing)."""
+    track, truth = sk.squat(reps=3, knee_cave=0.4, **realistic(21))
+    assert event_times_ms(track, "squat") == pytest.approx([r.turn_ms for r in truth.reps], abs=150)
+    plank, plank_truth = sk.plank(duration_s=10, **realistic(21))
+    assert event_times_ms(plank, "plank") == pytest.approx(list(plank_truth.hold), abs=500)
+
+
+def test_keyframes_are_frames_a_seek_lands_on() -> None:
+    clip = SAMPLES / "pushup_clean.mp4"
+    keyframes, frames = keyframe_times_ms(clip), frame_times_ms(clip)
+    assert len(keyframes) and keyframes[0] == 0.0 and np.all(np.isin(keyframes, frames))
+    first = next(iter_frames(clip, start_ms=float(keyframes[-1]), max_side=64))
+    assert first.t_ms == keyframes[-1]
 
 
 def test_frame_times_are_the_decoded_frames_times() -> None:

@@ -32,6 +32,30 @@ def test_chunks_cover_the_clip_without_overlap() -> None:
     assert plan_chunks(Info(), 64, ExtractOptions()) == plan_chunks(Info(), 20, ExtractOptions())  # >= 150 frames each
 
 
+def test_a_warm_pool_shares_even_a_short_pass() -> None:
+    """200 frames are one cold worker's work (starting a second costs more than it saves), but two warm ones'."""
+
+    class Info:
+        frame_count, fps, duration_s = 200, 30.0, 6.7
+
+    assert len(plan_chunks(Info(), 2, ExtractOptions())) == 1  # type: ignore[arg-type]
+    assert len(plan_chunks(Info(), 2, ExtractOptions(), extract.WARM_CHUNK_FRAMES)) == 2  # type: ignore[arg-type]
+    spans = [(0.0, 1000.0), (3000.0, 4000.0)]
+    assert extract.plan_groups(spans, 2, 30.0) == [spans]
+    assert extract.plan_groups(spans, 2, 30.0, extract.WARM_CHUNK_FRAMES) == [[spans[0]], [spans[1]]]
+
+
+def test_the_decoder_seeks_to_a_span_only_where_that_decodes_less() -> None:
+    """From a keyframe 0.5 s before a span 3 s after the last one, a seek decodes a sixth of the gap's frames;
+    a span 0.3 s after the last one, or one whose keyframe lies 4 s back, is reached by running on."""
+    spans = [(1000.0, 1200.0), (4200.0, 4400.0), (4700.0, 4900.0), (9000.0, 9200.0)]
+    keyframes = np.array([0.0, 3700.0])
+    assert extract.decoding_runs(spans, keyframes) == [[spans[0]], spans[1:]]
+    assert extract.decoding_runs(spans, np.array([0.0, 3700.0, 8500.0])) == [[spans[0]], spans[1:3], [spans[3]]]
+    assert extract.decoding_runs(spans, np.zeros(0)) == [spans]  # keyframes unknown: one pass
+    assert extract.decoding_runs([], keyframes) == []
+
+
 @pytest.mark.clips
 @pytest.mark.slow
 def test_parallel_track_equals_serial_except_near_joins(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "VideoInfo",
     "frame_times_ms",
     "iter_frames",
+    "keyframe_times_ms",
     "probe",
 ]
 
@@ -426,25 +427,42 @@ def frame_times_ms(path: str | Path, *, image_fps: float = DEFAULT_IMAGE_FPS) ->
     """
     info = probe(path, image_fps=image_fps)
     grid = np.arange(info.frame_count) * 1000.0 / info.fps
-    if info.kind == "images":
+    packets = None if info.kind == "images" else _packet_times_ms(info.path)
+    if packets is None or not len(packets[0]):
         return grid
-    container, stream = _open_video(info.path)
+    return np.unique(packets[0])  # sorted; a repeated timestamp is dropped, as when decoding
+
+
+def keyframe_times_ms(path: str | Path) -> np.ndarray:
+    """The ``t_ms`` (as :func:`frame_times_ms` gives them) of the keyframes, where a seek lands and decoding can
+    start, from the packets without decoding; empty when unknown (a folder of images, packets without
+    timestamps)."""
+    path = _check_path(path)
+    packets = None if path.is_dir() else _packet_times_ms(path)
+    return np.unique(packets[0][packets[1]]) if packets is not None else np.zeros(0)
+
+
+def _packet_times_ms(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each shown packet's time from the first one's (ms) and whether it is a keyframe, in file order; None
+    when a packet carries no timestamp or the file cannot be demuxed to its end."""
+    container, stream = _open_video(path)
     time_base_ms = float(stream.time_base) * 1000.0
+    pts, key = [], []
     try:
-        pts = []
         for packet in container.demux(stream):
             if packet.pts is None:
                 if packet.size:
-                    return grid
+                    return None
                 continue
             if not packet.is_discard:
                 pts.append(packet.pts)
+                key.append(packet.is_keyframe)
     except _ERRORS:
-        return grid
+        return None
     finally:
         container.close()
-    shown = np.unique(np.asarray(pts, dtype=np.float64))  # sorted; a repeated timestamp is dropped, as when decoding
-    return (shown - shown[0]) * time_base_ms if len(shown) else grid
+    times = np.asarray(pts, dtype=np.float64)
+    return (times - times.min()) * time_base_ms if len(times) else times, np.asarray(key, dtype=bool)
 
 
 # --------------------------------------------------------------------------- decoding sources

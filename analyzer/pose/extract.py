@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from analyzer.io.video import VideoInfo, iter_frames, probe
+from analyzer.io.video import VideoInfo, iter_frames, keyframe_times_ms, probe
 from analyzer.pose.estimator import PoseEstimator, track_frames
 from analyzer.pose.model import model_path
 from analyzer.track import PoseTrack
@@ -28,6 +28,9 @@ from analyzer.workers import Cancelled, FrameCounter, current_pool, default_work
 # A worker costs ~1-2 s to start (import MediaPipe, load the model): chunks
 # shorter than this are not worth a process of their own.
 MIN_CHUNK_FRAMES = 150
+# In a pool already warm (its workers hold the model), a task costs only a seek and a fresh tracker
+# (a detector run): about a second of the model's frames.
+WARM_CHUNK_FRAMES = 30
 
 __all__ = [
     "Cancelled",
@@ -56,9 +59,10 @@ class ExtractOptions:
     # anyway, and full-HD frames cost conversion time and memory for nothing.
     max_side: int | None = 960
     model: str = "full"  # PoseLandmarker variant: lite, full (shipped) or heavy (downloaded on request)
-    # High-rate clips: a base rate, then every frame where the motion needs it (analyzer.adaptive).
-    # Applies to videos only, and only when neither stride nor fps is given. Off by default: it saves
-    # frames on holds and pauses, not on sets of quick reps, and it moves rep edges (issue 17).
+    # High-rate clips: a base rate, then the analysis rate where the verdicts are read (analyzer.adaptive).
+    # Applies to videos only, and only when neither stride nor fps is given. Off by default: on a 60 s
+    # 1080p60 deadlift set it reads the same reps and faults as every frame in 14 % less time than the
+    # 30 fps cap, but no other exercise's high-rate sets have been measured yet (issue 17).
     adaptive: bool = False
     # Every frame of a high-rate clip, instead of ANALYSIS_FPS (see for_clip).
     full_rate: bool = False
@@ -94,24 +98,27 @@ def expected_frames(info: VideoInfo, options: ExtractOptions) -> int:
     return max(1, -(-frames_at_rate(info, options.fps) // max(1, options.stride)))
 
 
-def plan_chunks(info: VideoInfo, workers: int, options: ExtractOptions) -> list[tuple[float, float]]:
-    """Contiguous [start_ms, end_ms) spans, one per worker that is worth starting."""
+def plan_chunks(
+    info: VideoInfo, workers: int, options: ExtractOptions, min_frames: int | None = None
+) -> list[tuple[float, float]]:
+    """Contiguous [start_ms, end_ms) spans, one per worker that is worth starting (``min_frames`` each,
+    MIN_CHUNK_FRAMES by default)."""
     n_frames = expected_frames(info, options)
-    n = max(1, min(workers, n_frames // MIN_CHUNK_FRAMES))
+    n = max(1, min(workers, n_frames // (min_frames or MIN_CHUNK_FRAMES)))
     duration_ms = info.duration_s * 1000.0
     edges = [duration_ms * i / n for i in range(n + 1)]
     edges[-1] = float("inf")  # the last chunk takes whatever the container has left
     return list(zip(edges[:-1], edges[1:]))
 
 
-def plan_groups(spans: list[Span], workers: int, fps: float) -> list[list[Span]]:
+def plan_groups(spans: list[Span], workers: int, fps: float, min_frames: int | None = None) -> list[list[Span]]:
     """Spans shared in time order among at most ``workers`` tasks of about equal length; as one task
-    when there are too few frames (at ``fps``) to be worth a process each."""
+    when there are too few frames (at ``fps``) to be worth a process each (``min_frames``, as in plan_chunks)."""
     lengths = [end - start for start, end in spans]
     total_ms = sum(lengths)
     if total_ms <= 0:
         return [list(spans)] if spans else []
-    n = max(1, min(workers, len(spans), int(total_ms * fps / 1000.0 // MIN_CHUNK_FRAMES)))
+    n = max(1, min(workers, len(spans), int(total_ms * fps / 1000.0 // (min_frames or MIN_CHUNK_FRAMES))))
     groups: list[list[Span]] = [[] for _ in range(n)]
     done_ms = 0.0
     for span, length in zip(spans, lengths):
@@ -129,29 +136,47 @@ def _estimator(options: ExtractOptions) -> PoseEstimator:
 def _track_spans(
     path: Path, spans: list[Span], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
 ) -> PoseTrack:
-    """Pose over the frames of each [start_ms, end_ms) span, in one pass of the decoder and with one
-    estimator; tracking starts afresh at every span, as at a chunk's start (carrying the last box across
-    a jump in time would track whoever is there now with a stale crop). ``tick`` after each frame."""
-    first, last = spans[0][0], spans[-1][1]
+    """Pose over the frames of each [start_ms, end_ms) span with one estimator; tracking starts afresh at
+    every span, as at a chunk's start (carrying the last box across a jump in time would track whoever is
+    there now with a stale crop). The decoder runs through the gaps between spans, or seeks where that
+    decodes fewer frames (:func:`decoding_runs`). ``tick`` after each frame."""
     starts = [start for start, _ in spans[1:]]
+    runs = decoding_runs(spans, keyframe_times_ms(path) if len(spans) > 1 else np.zeros(0))
     with _estimator(options) as estimator:
 
         def frames() -> Iterator[tuple[float, np.ndarray]]:
-            for f in iter_frames(
-                path,
-                stride=options.stride,
-                fps=options.fps,
-                start_ms=first if first > 0 else None,
-                end_ms=last if last != float("inf") else None,
-                max_side=options.max_side,
-                within=spans if starts else (),
-            ):
-                if starts and f.t_ms >= starts[0]:
-                    del starts[: bisect.bisect_right(starts, f.t_ms)]
-                    estimator.restart()
-                yield f.t_ms, f.rgb
+            for run in runs:
+                first, last = run[0][0], run[-1][1]
+                for f in iter_frames(
+                    path,
+                    stride=options.stride,
+                    fps=options.fps,
+                    start_ms=first if first > 0 else None,
+                    end_ms=last if last != float("inf") else None,
+                    max_side=options.max_side,
+                    within=run if len(run) > 1 else (),
+                ):
+                    if starts and f.t_ms >= starts[0]:
+                        del starts[: bisect.bisect_right(starts, f.t_ms)]
+                        estimator.restart()
+                    yield f.t_ms, f.rgb
 
         return track_frames(frames(), estimator, size, on_frame=tick)
+
+
+def decoding_runs(spans: list[Span], keyframes_ms: np.ndarray) -> list[list[Span]]:
+    """The spans (in time order) cut into runs that one pass of the decoder reads: the next span joins the
+    run unless a seek to the last keyframe at or before its start would decode fewer frames than running on
+    through the gap (a phone's keyframe a second against stretches seconds apart). No keyframes known: one run."""
+    runs = [[spans[0]]] if spans else []
+    for span in spans[1:]:
+        gap_ms = span[0] - runs[-1][-1][1]
+        before = keyframes_ms[keyframes_ms <= span[0]]
+        if len(before) and span[0] - before[-1] < gap_ms:
+            runs.append([span])
+        else:
+            runs[-1].append(span)
+    return runs
 
 
 def _track_chunk(
@@ -186,17 +211,19 @@ def extract_track(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
     info: VideoInfo | None = None,
+    min_chunk_frames: int | None = None,
 ) -> PoseTrack:
     """Pose of the athlete in every analysed frame of a video file or image folder.
 
     ``progress(done, total)`` is called from this thread as frames complete.
     ``should_cancel()`` is polled; when it turns true the workers are stopped
-    and :class:`Cancelled` is raised.
+    and :class:`Cancelled` is raised. A worker is given ``min_chunk_frames`` frames at least
+    (MIN_CHUNK_FRAMES by default; WARM_CHUNK_FRAMES will do in a pool already started).
     """
     path = Path(path)
     info = info or probe(path)
     options = for_clip(info, options)
-    chunks = plan_chunks(info, workers or default_workers(), options)
+    chunks = plan_chunks(info, workers or default_workers(), options, min_chunk_frames)
     total = expected_frames(info, options)
     return _extract(path, info, [[span] for span in chunks], options, total, progress, should_cancel)
 
@@ -210,16 +237,18 @@ def extract_spans(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
     info: VideoInfo | None = None,
+    min_chunk_frames: int | None = None,
 ) -> PoseTrack:
     """Pose in the frames of the [start_ms, end_ms) ``spans`` only (in time order, not overlapping),
-    tracked afresh at each span's start; progress and cancelling as in :func:`extract_track`."""
+    tracked afresh at each span's start; progress, cancelling and ``min_chunk_frames`` as in
+    :func:`extract_track`."""
     path = Path(path)
     info = info or probe(path)
     options = for_clip(info, options)
     if not spans:
         return PoseTrack.empty([], size=(info.width, info.height))
     rate = min(info.fps, options.fps or info.fps) / options.stride
-    groups = plan_groups(spans, workers or default_workers(), rate)
+    groups = plan_groups(spans, workers or default_workers(), rate, min_chunk_frames)
     total = max(1, round(sum(end - start for start, end in spans) * rate / 1000.0))
     return _extract(path, info, groups, options, total, progress, should_cancel)
 
