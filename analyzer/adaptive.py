@@ -36,6 +36,7 @@ import numpy as np
 from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoInfo, frame_times_ms
 from analyzer.landmarks import INDEX
+from analyzer.pose.athlete import box_of
 from analyzer.pose.extract import (
     HIGH_RATE_FPS,
     WARM_CHUNK_FRAMES,
@@ -51,7 +52,9 @@ from analyzer.workers import WorkerPool, current_pool, default_workers, pool_in_
 
 __all__ = [
     "BASE_FPS",
+    "agreeing",
     "applies",
+    "athlete_at",
     "detail_rate",
     "extract_adaptive",
     "fast_spans",
@@ -82,6 +85,12 @@ FAST_JOINTS = tuple(
     f"{side}_{joint}" for side in ("left", "right") for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 )
 MIN_VISIBILITY = 0.5
+# A second pass's frame is trusted where it and the base pass agree to this many torso lengths on the frames
+# both saw (mean over the well-seen limb joints): the model's own frame-to-frame jitter is a few hundredths,
+# a fresh detection gone wrong (the hips put at the shoulders) half a torso or more.
+AGREE_TORSO = 0.1
+# A frame the base pass did not see is judged by the shared frames beside it, up to a base step and a half away.
+AGREE_REACH_MS = 1.5 * 1000.0 / BASE_FPS
 
 Events = Callable[[PoseTrack], Iterable[float]]
 
@@ -154,13 +163,14 @@ def _median_torso_px(track: PoseTrack, scale: np.ndarray) -> float:
     return float(np.nanmedian(lengths)) if np.any(np.isfinite(lengths)) else float("nan")
 
 
-def merge_passes(base: PoseTrack, detail: PoseTrack, stretches: list[Span]) -> PoseTrack:
-    """The base frames outside every stretch and the detail frames, in time order."""
-    inside = np.zeros(len(base), dtype=bool)
-    for start, end in stretches:
-        inside |= (base.t_ms >= start) & (base.t_ms < end)
-    kept = base[~inside]
-    order = np.argsort(np.concatenate([kept.t_ms, detail.t_ms]), kind="stable")
+def merge_passes(base: PoseTrack, detail: PoseTrack) -> PoseTrack:
+    """The base frames and the detail frames that agree with them (:func:`agreeing`), in time order; a detail
+    frame replaces the base frame of the same time."""
+    keep = agreeing(base, detail)
+    kept_detail = detail[keep]
+    replaced = np.isin(base.t_ms, kept_detail.t_ms)
+    kept = base[~replaced]
+    order = np.argsort(np.concatenate([kept.t_ms, kept_detail.t_ms]), kind="stable")
     names = sorted(set(kept.channels) | set(detail.channels))
 
     def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -170,14 +180,65 @@ def merge_passes(base: PoseTrack, detail: PoseTrack, stretches: list[Span]) -> P
         return track.channels.get(name, np.full(len(track), np.nan))
 
     return PoseTrack(
-        t_ms=merged(kept.t_ms, detail.t_ms),
-        image=merged(kept.image, detail.image),
-        visibility=merged(kept.visibility, detail.visibility),
-        world=merged(kept.world, detail.world),
+        t_ms=merged(kept.t_ms, kept_detail.t_ms),
+        image=merged(kept.image, kept_detail.image),
+        visibility=merged(kept.visibility, kept_detail.visibility),
+        world=merged(kept.world, kept_detail.world),
         size=base.size,
-        channels={k: merged(channel(kept, k), channel(detail, k)) for k in names},
+        channels={k: merged(channel(kept, k), channel(kept_detail, k)) for k in names},
         meta={**base.meta, **detail.meta},
     )
+
+
+def agreeing(base: PoseTrack, detail: PoseTrack, tolerance: float = AGREE_TORSO) -> np.ndarray:
+    """Which detail frames to trust: the frames the base pass also saw (the base grid is every other tick of
+    the detail's) where both found the athlete within ``tolerance`` torso lengths of each other (mean over the
+    well-seen limb joints: one joint astray is enough to doubt a frame), and the frames whose nearest such
+    frames on either side (within AGREE_REACH_MS) all agree. A stretch is tracked afresh, and a fresh
+    detection can be wrong where the continuous base track is not (a back squat's plates hiding the head put
+    the hips at the shoulders for 0.4 s on a real clip); the base pass is then kept."""
+    if not len(base) or not len(detail):
+        return np.zeros(len(detail), dtype=bool)
+    j = np.minimum(np.searchsorted(base.t_ms, detail.t_ms - 0.5), len(base) - 1)  # the first base frame not before
+    shared = np.abs(base.t_ms[j] - detail.t_ms) < 0.5
+    ok = np.zeros(len(detail), dtype=bool)
+    for i in np.flatnonzero(shared):
+        ok[i] = _same_pose(base, int(j[i]), detail, int(i), tolerance)
+    checked = np.flatnonzero(shared)
+    trusted = ok.copy()
+    for i in np.flatnonzero(~shared):
+        near = checked[np.abs(detail.t_ms[checked] - detail.t_ms[i]) <= AGREE_REACH_MS]
+        sides = np.concatenate([near[near < i][-1:], near[near > i][:1]])
+        trusted[i] = bool(len(sides)) and bool(ok[sides].all())
+    return trusted
+
+
+def _same_pose(a: PoseTrack, i: int, b: PoseTrack, k: int, tolerance: float) -> bool:
+    """Whether frame ``i`` of ``a`` and frame ``k`` of ``b`` (the same picture) hold the same pose."""
+    joints = [INDEX[j] for j in FAST_JOINTS]
+    scale = np.array(a.size if a.size else (1, 1), dtype=np.float64)
+    pa, pb = a.image[i, joints, :2] * scale, b.image[k, joints, :2] * scale
+    seen = (a.visibility[i, joints] >= MIN_VISIBILITY) & (b.visibility[k, joints] >= MIN_VISIBILITY)
+    torso = _median_torso_px(a[i : i + 1], scale)
+    if not seen.any() or not np.isfinite(torso) or torso <= 0:
+        return bool(np.all(np.isnan(a.image[i])) and np.all(np.isnan(b.image[k])))  # both without a pose
+    return float(np.mean(np.linalg.norm(pa[seen] - pb[seen], axis=-1))) <= tolerance * torso
+
+
+def athlete_at(track: PoseTrack, times_ms: Iterable[float]) -> dict[float, np.ndarray]:
+    """The athlete's landmark box in the track's frame nearest each time that has one (none further than
+    a base step and a half away): where a stretch tracked afresh must look for them, so that it does not
+    take up whoever a fresh look at the frame would choose (an instructor beside the athlete, a reflection)."""
+    seen = np.flatnonzero(track.has_pose)
+    if not len(seen):
+        return {}
+    step_ms = 1.5 * 1000.0 / BASE_FPS
+    boxes = {}
+    for t in times_ms:
+        i = seen[np.argmin(np.abs(track.t_ms[seen] - t))]
+        if abs(track.t_ms[i] - t) <= step_ms:
+            boxes[t] = box_of(track.image[i])
+    return boxes
 
 
 def on_timeline(track: PoseTrack, t_ms: np.ndarray) -> PoseTrack:
@@ -262,11 +323,12 @@ def _extract_adaptive(
         extract_spans(
             path, stretches, workers=workers, options=detail_rate(options), progress=detail_progress,
             should_cancel=should_cancel, info=info, min_chunk_frames=WARM_CHUNK_FRAMES,
+            seeds=athlete_at(base, [start for start, _ in stretches]),
         )
         if stretches
         else PoseTrack.empty([], size=base.size)
     )
-    merged = merge_passes(base, detail, stretches)
+    merged = merge_passes(base, detail)
     if not len(merged):  # the stretches covered every base frame and none of theirs decoded
         return base
     # Only the frames that decoded: past the last one, the file is cut short (the report says so).

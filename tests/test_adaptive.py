@@ -10,7 +10,9 @@ import pytest
 
 from analyzer.adaptive import (
     MIN_SOURCE_FPS,
+    agreeing,
     applies,
+    athlete_at,
     detail_rate,
     extract_adaptive,
     fast_spans,
@@ -23,6 +25,7 @@ from analyzer.features.filtering import fill_short_gaps, lowpass
 from analyzer.io.video import VideoInfo, frame_times_ms, iter_frames, keyframe_times_ms, probe
 from analyzer.landmarks import INDEX, NUM_LANDMARKS
 from analyzer.pipeline import analyze_track, event_times_ms
+from analyzer.pose.athlete import box_of
 from analyzer.pose.extract import ANALYSIS_FPS, ExtractOptions, extract_track, for_clip, plan_groups
 from analyzer.report import SourceInfo
 from analyzer.track import PoseTrack
@@ -67,15 +70,41 @@ def test_steady_movement_is_not_fast_but_a_sudden_turn_is() -> None:
     assert min(a for a, _ in spans) < 2000 < max(b for _, b in spans)
 
 
-def test_passes_merge_in_time_order_with_the_stretches_frames() -> None:
+def test_a_stretch_replaces_the_base_frames_where_the_passes_agree() -> None:
     base = _standing(np.arange(0.0, 1000.0, 100.0), np.full(10, 0.4))
-    detail = _standing(np.arange(300.0, 500.0, 25.0), np.full(8, 0.5))
-    merged = merge_passes(base, detail, [(300.0, 500.0)])
+    detail = _standing(np.arange(300.0, 500.0, 25.0), np.full(8, 0.41))  # the same pose, a little jitter
+    merged = merge_passes(base, detail)
     expected_t = [0, 100, 200, *np.arange(300, 500, 25), 500, 600, 700, 800, 900]
     np.testing.assert_allclose(merged.t_ms, expected_t)
     inside = (merged.t_ms >= 300) & (merged.t_ms < 500)
-    assert np.all(merged.image[inside, INDEX["left_hip"], 1] == 0.5)
+    assert np.all(merged.image[inside, INDEX["left_hip"], 1] == 0.41)
     assert np.all(merged.image[~inside, INDEX["left_hip"], 1] == 0.4)
+
+
+def test_a_stretch_that_disagrees_with_the_base_pass_is_not_trusted() -> None:
+    """Tracked afresh, a stretch can start on a wrong detection (the hips put at the shoulders) and then come
+    round: its frames count only from where the frames both passes saw agree."""
+    base = _standing(np.arange(0.0, 1000.0, 100.0), np.full(10, 0.4))
+    hips = np.where(np.arange(300.0, 700.0, 25.0) < 400.0, 0.2, 0.41)  # wrong until 400 ms, then right
+    detail = _standing(np.arange(300.0, 700.0, 25.0), hips)
+    trusted = agreeing(base, detail)
+    t = detail.t_ms[trusted]
+    assert t.min() == 400.0 and t.max() == 675.0  # from the first agreeing shared frame to the stretch's end
+    merged = merge_passes(base, detail)
+    assert np.all(merged.image[merged.t_ms < 400, INDEX["left_hip"], 1] == 0.4)  # the base pass kept there
+    assert 300.0 in merged.t_ms and 325.0 not in merged.t_ms
+    wrong = _standing(detail.t_ms, np.full(len(detail), 0.2))
+    assert not agreeing(base, wrong).any()
+    np.testing.assert_array_equal(merge_passes(base, wrong).image, base.image)
+
+
+def test_a_stretch_starts_where_the_base_pass_last_saw_the_athlete() -> None:
+    track = _standing(np.arange(0.0, 400.0, 1000 / 15), np.full(6, 0.4))
+    track.image[3:] = np.nan  # gone after 200 ms
+    boxes = athlete_at(track, [10.0, 180.0, 300.0])
+    assert set(boxes) == {10.0, 180.0}  # 300 ms is over a base step and a half from the last pose (133 ms)
+    np.testing.assert_allclose(boxes[10.0], box_of(track.image[0]))
+    np.testing.assert_allclose(boxes[180.0], box_of(track.image[2]))
 
 
 def test_timeline_interpolates_between_frames_and_never_invents_a_person() -> None:

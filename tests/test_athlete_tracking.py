@@ -363,6 +363,36 @@ def test_a_restart_forgets_the_athlete_and_the_trackers_pose(scripted) -> None:
     np.testing.assert_allclose(after.image, athlete)
 
 
+def test_a_restart_seeded_with_the_athlete_follows_them_not_whom_a_fresh_look_would_choose(scripted) -> None:
+    """An adaptive stretch starts where the base pass saw the athlete: a fresh tracker that takes up the more
+    prominent person beside them is put back on the athlete, and nobody else is looked for within a second."""
+    width, height = 200, 100
+    athlete = _person(0.05, 0.40, 0.20, 0.95)
+    prominent = _person(0.35, 0.05, 0.75, 0.95)
+    in_crop = _in_window(athlete, Window.around(box_of(athlete), width, height))
+
+    def script(video: bool, rgb: np.ndarray) -> list[DetectedPose]:
+        if video:
+            return [_pose(prominent)] if rgb.all() else []  # a fresh detector: the larger, more central one
+        return [_pose(prominent), _pose(athlete)] if rgb.shape[:2] == (height, width) else [_pose(in_crop)]
+
+    scripted.script = staticmethod(script)
+    white = np.full((height, width, 3), 255, np.uint8)
+
+    def followed(seed: np.ndarray | None) -> tuple[list[np.ndarray], int]:
+        scripted.shown = []
+        with PoseEstimator() as estimator:
+            estimator.restart(athlete=seed, t_ms=0.0)
+            boxes = [box_of(estimator.process(white, t).image) for t in (0.0, 40.0, 80.0)]
+        whole_looks = sum(not video and rgb.shape[:2] == (height, width) for video, rgb in scripted.shown)
+        return boxes, whole_looks
+
+    seeded, looks = followed(box_of(athlete))
+    assert all(iou(b, box_of(athlete)) > 0.5 for b in seeded) and looks == 0
+    unseeded, _ = followed(None)
+    assert all(iou(b, box_of(prominent)) > 0.5 for b in unseeded)  # as at a clip's start
+
+
 def test_everyone_is_looked_at_again_only_when_the_picture_around_the_athlete_changed(scripted) -> None:
     """A tripod's still room: nobody can have come in, so the periodic look is saved until something
     outside the athlete moves; the athlete's own movement does not count."""

@@ -152,12 +152,17 @@ class PoseEstimator:
         self._tracker.close()
         self._finder.close()
 
-    def restart(self) -> None:
+    def restart(self, athlete: np.ndarray | None = None, t_ms: float | None = None) -> None:
         """Start afresh, as a new estimator would, keeping the loaded models: the next frame follows a
-        jump in time (the tracker's last box and the athlete's place no longer hold)."""
+        jump in time (the tracker's last box and the athlete's place no longer hold). ``athlete``: where the
+        athlete is at ``t_ms`` (a normalised landmark box), found by an earlier pass that looked at everyone
+        in view: they are followed from the first frame, and the next look at everyone is a second away."""
         if self._last_shape is not None:
             self._forget_tracked(self._last_shape)
         self._start_afresh()
+        if athlete is not None:
+            self._selector.seen(np.asarray(athlete, dtype=np.float64))
+            self._last_scan_ms = -np.inf if t_ms is None else t_ms
 
     def _start_afresh(self) -> None:
         self._selector = AthleteSelector()

@@ -12,7 +12,7 @@ track equals a serial run except within a few frames of the joins.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,6 +47,9 @@ __all__ = [
 
 Progress = Callable[[int, int], None]
 Span = tuple[float, float]  # [start_ms, end_ms)
+# Where the athlete is (a normalised landmark box, analyzer.pose.athlete.box_of) at a span's start, by its start:
+# known from an earlier pass, so the span follows them rather than whoever a fresh look would choose.
+Seeds = Mapping[float, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,20 @@ def _estimator(options: ExtractOptions) -> PoseEstimator:
 
 
 def _track_spans(
-    path: Path, spans: list[Span], options: ExtractOptions, size: tuple[int, int], tick: Callable[[], None]
+    path: Path,
+    spans: list[Span],
+    options: ExtractOptions,
+    size: tuple[int, int],
+    tick: Callable[[], None],
+    seeds: Seeds | None = None,
 ) -> PoseTrack:
     """Pose over the frames of each [start_ms, end_ms) span with one estimator; tracking starts afresh at
     every span, as at a chunk's start (carrying the last box across a jump in time would track whoever is
-    there now with a stale crop). The decoder runs through the gaps between spans, or seeks where that
-    decodes fewer frames (:func:`decoding_runs`). ``tick`` after each frame."""
-    starts = [start for start, _ in spans[1:]]
+    there now with a stale crop), from the athlete's place in ``seeds`` where it has one. The decoder runs
+    through the gaps between spans, or seeks where that decodes fewer frames (:func:`decoding_runs`).
+    ``tick`` after each frame."""
+    seeds = seeds or {}
+    starts = [start for start, _ in spans]
     runs = decoding_runs(spans, keyframe_times_ms(path) if len(spans) > 1 else np.zeros(0))
     with _estimator(options) as estimator:
 
@@ -157,8 +167,10 @@ def _track_spans(
                     within=run if len(run) > 1 else (),
                 ):
                     if starts and f.t_ms >= starts[0]:
-                        del starts[: bisect.bisect_right(starts, f.t_ms)]
-                        estimator.restart()
+                        entered = bisect.bisect_right(starts, f.t_ms)
+                        start = starts[entered - 1]
+                        del starts[:entered]
+                        estimator.restart(athlete=seeds.get(start), t_ms=start)
                     yield f.t_ms, f.rgb
 
         return track_frames(frames(), estimator, size, on_frame=tick)
@@ -184,6 +196,7 @@ def _track_chunk(
     spans: list[Span],
     options: ExtractOptions,
     size: tuple[int, int],
+    seeds: Seeds | None = None,
 ) -> PoseTrack:
     """A worker process's share, reporting progress to the parent in batches (ends when its run stops).
     OpenCV keeps to one thread here: the workers fill every core already, and its thread pool beside them
@@ -191,7 +204,7 @@ def _track_chunk(
     at 1080p60)."""
     cv2.setNumThreads(1)
     counter = FrameCounter()
-    track = _track_spans(path, spans, options, size, counter.tick)
+    track = _track_spans(path, spans, options, size, counter.tick, seeds)
     counter.flush()
     return track
 
@@ -238,10 +251,11 @@ def extract_spans(
     should_cancel: Callable[[], bool] | None = None,
     info: VideoInfo | None = None,
     min_chunk_frames: int | None = None,
+    seeds: Seeds | None = None,
 ) -> PoseTrack:
     """Pose in the frames of the [start_ms, end_ms) ``spans`` only (in time order, not overlapping),
-    tracked afresh at each span's start; progress, cancelling and ``min_chunk_frames`` as in
-    :func:`extract_track`."""
+    tracked afresh at each span's start, from the athlete's place in ``seeds`` where it has one; progress,
+    cancelling and ``min_chunk_frames`` as in :func:`extract_track`."""
     path = Path(path)
     info = info or probe(path)
     options = for_clip(info, options)
@@ -250,7 +264,7 @@ def extract_spans(
     rate = min(info.fps, options.fps or info.fps) / options.stride
     groups = plan_groups(spans, workers or default_workers(), rate, min_chunk_frames)
     total = max(1, round(sum(end - start for start, end in spans) * rate / 1000.0))
-    return _extract(path, info, groups, options, total, progress, should_cancel)
+    return _extract(path, info, groups, options, total, progress, should_cancel, seeds)
 
 
 def _extract(
@@ -261,6 +275,7 @@ def _extract(
     total: int,
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
+    seeds: Seeds | None = None,
 ) -> PoseTrack:
     """Each task's spans in a worker process of its own, or in this one when there is a single task and no
     warm pool is in use (a warm worker costs nothing to start, and keeps the pose model out of this process)."""
@@ -268,9 +283,9 @@ def _extract(
     if progress is not None:
         progress(0, total)  # at once: the page shows the work has begun before the first frame is done
     if len(tasks) == 1 and current_pool() is None:
-        track = _extract_serial(path, tasks[0], options, size, total, progress, should_cancel)
+        track = _extract_serial(path, tasks[0], options, size, total, progress, should_cancel, seeds)
     else:
-        track = _extract_parallel(path, tasks, options, size, total, progress, should_cancel)
+        track = _extract_parallel(path, tasks, options, size, total, progress, should_cancel, seeds)
     track.meta.update(
         source=path.name, kind=info.kind, stride=options.stride, fps_limit=options.fps, workers=len(tasks)
     )
@@ -285,6 +300,7 @@ def _extract_serial(
     total: int,
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
+    seeds: Seeds | None,
 ) -> PoseTrack:
     done = {"n": 0}
 
@@ -295,7 +311,7 @@ def _extract_serial(
         if progress is not None:
             progress(done["n"], max(total, done["n"]))
 
-    return _track_spans(path, spans, options, size, tick)
+    return _track_spans(path, spans, options, size, tick, seeds)
 
 
 def _extract_parallel(
@@ -306,6 +322,7 @@ def _extract_parallel(
     total: int,
     progress: Progress | None,
     should_cancel: Callable[[], bool] | None,
+    seeds: Seeds | None,
 ) -> PoseTrack:
     """Tasks over worker processes (the warm pool in use, else this run's own)."""
 
@@ -313,7 +330,8 @@ def _extract_parallel(
         if progress is not None:
             progress(min(done, total), max(total, done))
 
-    chunks = [(path, spans, options, size) for spans in tasks]
+    seeds = seeds or {}
+    chunks = [(path, spans, options, size, {a: seeds[a] for a, _ in spans if a in seeds}) for spans in tasks]
     parts = run_tasks(_track_chunk, chunks, on_frames=on_frames, should_cancel=should_cancel)
     found = [p for p in parts if len(p)]
     return PoseTrack.concat(found) if found else PoseTrack.empty([], size=size)
