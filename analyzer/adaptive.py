@@ -89,8 +89,9 @@ MIN_VISIBILITY = 0.5
 # both saw (mean over the well-seen limb joints): the model's own frame-to-frame jitter is a few hundredths,
 # a fresh detection gone wrong (the hips put at the shoulders) half a torso or more.
 AGREE_TORSO = 0.1
-# A frame the base pass did not see is judged by the shared frames beside it, up to a base step and a half away.
-AGREE_REACH_MS = 1.5 * 1000.0 / BASE_FPS
+# How far a base frame's evidence reaches, a base step and a half: a frame the base pass did not see is judged
+# by the shared frames beside it up to this far, and a stretch is seeded from a base frame this close.
+BASE_REACH_MS = 1.5 * 1000.0 / BASE_FPS
 
 Events = Callable[[PoseTrack], Iterable[float]]
 
@@ -194,7 +195,7 @@ def agreeing(base: PoseTrack, detail: PoseTrack, tolerance: float = AGREE_TORSO)
     """Which detail frames to trust: the frames the base pass also saw (the base grid is every other tick of
     the detail's) where both found the athlete within ``tolerance`` torso lengths of each other (mean over the
     well-seen limb joints: one joint astray is enough to doubt a frame), and the frames whose nearest such
-    frames on either side (within AGREE_REACH_MS) all agree. A stretch is tracked afresh, and a fresh
+    frames on either side (within BASE_REACH_MS) all agree. A stretch is tracked afresh, and a fresh
     detection can be wrong where the continuous base track is not (a back squat's plates hiding the head put
     the hips at the shoulders for 0.4 s on a real clip); the base pass is then kept."""
     if not len(base) or not len(detail):
@@ -207,7 +208,7 @@ def agreeing(base: PoseTrack, detail: PoseTrack, tolerance: float = AGREE_TORSO)
     checked = np.flatnonzero(shared)
     trusted = ok.copy()
     for i in np.flatnonzero(~shared):
-        near = checked[np.abs(detail.t_ms[checked] - detail.t_ms[i]) <= AGREE_REACH_MS]
+        near = checked[np.abs(detail.t_ms[checked] - detail.t_ms[i]) <= BASE_REACH_MS]
         sides = np.concatenate([near[near < i][-1:], near[near > i][:1]])
         trusted[i] = bool(len(sides)) and bool(ok[sides].all())
     return trusted
@@ -227,16 +228,15 @@ def _same_pose(a: PoseTrack, i: int, b: PoseTrack, k: int, tolerance: float) -> 
 
 def athlete_at(track: PoseTrack, times_ms: Iterable[float]) -> dict[float, np.ndarray]:
     """The athlete's landmark box in the track's frame nearest each time that has one (none further than
-    a base step and a half away): where a stretch tracked afresh must look for them, so that it does not
+    BASE_REACH_MS away): where a stretch tracked afresh must look for them, so that it does not
     take up whoever a fresh look at the frame would choose (an instructor beside the athlete, a reflection)."""
     seen = np.flatnonzero(track.has_pose)
     if not len(seen):
         return {}
-    step_ms = 1.5 * 1000.0 / BASE_FPS
     boxes = {}
     for t in times_ms:
         i = seen[np.argmin(np.abs(track.t_ms[seen] - t))]
-        if abs(track.t_ms[i] - t) <= step_ms:
+        if abs(track.t_ms[i] - t) <= BASE_REACH_MS:
             boxes[t] = box_of(track.image[i])
     return boxes
 

@@ -13,7 +13,7 @@ import pytest
 from analyzer.features.cuts import CHANGE_LIMIT, CHANNEL, MAX_TRANSITION_MS, blank_transitions, find_transitions
 from analyzer.io.video import iter_frames
 from analyzer.pose.estimator import PoseEstimator, track_frames
-from analyzer.pose.scene import PictureChangeMeter, brightness, sampled
+from analyzer.pose.scene import PictureChangeMeter, brightness, grey_thumbnail, sampled
 from analyzer.track import PoseTrack
 from tests.helpers import skeleton as sk
 from tests.helpers.judging import analyse, codes, realistic
@@ -161,3 +161,14 @@ def test_brightness_reads_the_same_on_the_sampled_pixels_as_on_the_whole_frame()
     assert sampled(frame).shape[1] < frame.shape[1] // 2
     assert brightness(sampled(frame)) == pytest.approx(frame.mean() / 255.0, abs=0.01)
     assert brightness(np.zeros_like(frame)) == 0.0 and brightness(np.full_like(frame, 255)) == 1.0
+
+
+@pytest.mark.parametrize("size", [(432, 768), (492, 720), (960, 540), (1080, 1920)])
+def test_the_thumbnail_averages_whole_blocks_of_the_sampled_pixels(size: tuple[int, int]) -> None:
+    """The frame is sampled to four times the thumbnail's size, so the area resize is by a whole number (OpenCV's
+    fast path; at a fractional ratio it cost 0.6-0.7 ms a frame on 432-492 px wide phone frames)."""
+    width, height = size
+    frame = np.random.default_rng(width).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    picture, thumb = sampled(frame), grey_thumbnail(frame)
+    assert picture.shape[:2] == (4 * thumb.shape[0], 4 * thumb.shape[1]) and thumb.shape[1] == 64
+    np.testing.assert_array_equal(grey_thumbnail(picture), thumb)
