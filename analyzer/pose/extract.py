@@ -151,9 +151,11 @@ def _track_spans(
     through the gaps between spans, or seeks where that decodes fewer frames (:func:`decoding_runs`).
     ``tick`` after each frame."""
     seeds = seeds or {}
-    starts = [start for start, _ in spans]
+    starts = [start for start, _ in spans[1:]]
     runs = decoding_runs(spans, keyframe_times_ms(path) if len(spans) > 1 else np.zeros(0))
     with _estimator(options) as estimator:
+        if spans[0][0] in seeds:
+            estimator.restart(athlete=seeds[spans[0][0]], t_ms=spans[0][0])
 
         def frames() -> Iterator[tuple[float, np.ndarray]]:
             for run in runs:
