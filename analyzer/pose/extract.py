@@ -65,8 +65,10 @@ class ExtractOptions:
     # High-rate clips: a base rate, then the analysis rate where the verdicts are read (analyzer.adaptive).
     # Applies to videos only, and only when neither stride nor fps is given. Off by default: on six
     # rendered 60 fps sets (five exercises) and a 60 s 1080p60 deadlift it reads the same reps and faults as
-    # every frame in 9-20 % less time than the 30 fps cap, but no real 60 fps clip has been measured, and on
-    # real 24-30 fps clips a 15 fps pass can lose what the exercise is (issue 17's note).
+    # every frame in 9-20 % less time than the 30 fps cap, but no real 60 fps clip has been measured, and 4 of
+    # 30 real 24-30 fps clips read differently from a 15 fps pass (a rep, the exercise, a finding): clips whose
+    # pose is uncertain at any rate (a push-up filmed head-on, its hidden legs guessed anew at each sampling;
+    # a lift under titles fading in and out).
     adaptive: bool = False
     # Every frame of a high-rate clip, instead of ANALYSIS_FPS (see for_clip).
     full_rate: bool = False
