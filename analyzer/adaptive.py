@@ -84,6 +84,7 @@ PATH_CUTOFF_HZ = 3.0
 FAST_JOINTS = tuple(
     f"{side}_{joint}" for side in ("left", "right") for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 )
+_FAST_INDEX = [INDEX[j] for j in FAST_JOINTS]
 MIN_VISIBILITY = 0.5
 # A second pass's frame is trusted where it and the base pass agree to this many torso lengths on the frames
 # both saw (mean over the well-seen limb joints): the model's own frame-to-frame jitter is a few hundredths,
@@ -140,11 +141,10 @@ def fast_spans(track: PoseTrack, deviation: float = FAST_DEVIATION_TORSO) -> lis
     Measured in pixels, so that a 16:9 frame's x and y agree."""
     if len(track) < 3:
         return []
-    joints = [INDEX[j] for j in FAST_JOINTS]
     scale = np.array(track.size if track.size else (1, 1), dtype=np.float64)
     t = track.t_ms
-    xy = lowpass(t, fill_short_gaps(t, track.image[:, joints, :2] * scale), cutoff_hz=PATH_CUTOFF_HZ)
-    xy[track.visibility[:, joints] < MIN_VISIBILITY] = np.nan
+    xy = lowpass(t, fill_short_gaps(t, track.image[:, _FAST_INDEX, :2] * scale), cutoff_hz=PATH_CUTOFF_HZ)
+    xy[track.visibility[:, _FAST_INDEX] < MIN_VISIBILITY] = np.nan
     torso_px = _median_torso_px(track, scale)
     if not np.isfinite(torso_px) or torso_px <= 0:
         return []
@@ -202,10 +202,10 @@ def agreeing(base: PoseTrack, detail: PoseTrack, tolerance: float = AGREE_TORSO)
         return np.zeros(len(detail), dtype=bool)
     j = np.minimum(np.searchsorted(base.t_ms, detail.t_ms - 0.5), len(base) - 1)  # the first base frame not before
     shared = np.abs(base.t_ms[j] - detail.t_ms) < 0.5
-    ok = np.zeros(len(detail), dtype=bool)
-    for i in np.flatnonzero(shared):
-        ok[i] = _same_pose(base, int(j[i]), detail, int(i), tolerance)
     checked = np.flatnonzero(shared)
+    ok = np.zeros(len(detail), dtype=bool)
+    for i in checked:
+        ok[i] = _same_pose(base, int(j[i]), detail, int(i), tolerance)
     trusted = ok.copy()
     for i in np.flatnonzero(~shared):
         near = checked[np.abs(detail.t_ms[checked] - detail.t_ms[i]) <= BASE_REACH_MS]
@@ -216,10 +216,9 @@ def agreeing(base: PoseTrack, detail: PoseTrack, tolerance: float = AGREE_TORSO)
 
 def _same_pose(a: PoseTrack, i: int, b: PoseTrack, k: int, tolerance: float) -> bool:
     """Whether frame ``i`` of ``a`` and frame ``k`` of ``b`` (the same picture) hold the same pose."""
-    joints = [INDEX[j] for j in FAST_JOINTS]
     scale = np.array(a.size if a.size else (1, 1), dtype=np.float64)
-    pa, pb = a.image[i, joints, :2] * scale, b.image[k, joints, :2] * scale
-    seen = (a.visibility[i, joints] >= MIN_VISIBILITY) & (b.visibility[k, joints] >= MIN_VISIBILITY)
+    pa, pb = a.image[i, _FAST_INDEX, :2] * scale, b.image[k, _FAST_INDEX, :2] * scale
+    seen = (a.visibility[i, _FAST_INDEX] >= MIN_VISIBILITY) & (b.visibility[k, _FAST_INDEX] >= MIN_VISIBILITY)
     torso = _median_torso_px(a[i : i + 1], scale)
     if not seen.any() or not np.isfinite(torso) or torso <= 0:
         return bool(np.all(np.isnan(a.image[i])) and np.all(np.isnan(b.image[k])))  # both without a pose
